@@ -1,0 +1,143 @@
+// fabricbench entry point: parse (before MPI starts), set up, run the sweep, report.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/options.hpp"
+#include "harness/plan.hpp"
+#include "harness/provenance.hpp"
+#include "harness/runner.hpp"
+#include "harness/sinks.hpp"
+#include "harness/watchdog.hpp"
+#include "transports/error.hpp"
+#include "transports/mpi_bootstrap.hpp"
+
+namespace {
+
+// The launcher's rank, read before MPI is up, so only one rank prints a parse error.
+int launcher_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
+    if (const char* value = std::getenv(name)) return std::atoi(value);
+  }
+  return 0;
+}
+
+std::string default_output_path() {
+  std::string stamp = fb::utc_timestamp_iso8601();
+  for (auto& c : stamp) {
+    if (c == ':') c = '-';
+  }
+  std::filesystem::path base = std::filesystem::path("fabricbench-results") / ("run-" + stamp);
+  std::filesystem::path path = base.string() + ".h5";
+  for (int i = 2; std::filesystem::exists(path); ++i) {
+    path = base.string() + "-" + std::to_string(i) + ".h5";
+  }
+  return path.string();
+}
+
+// Rank 0 creates the results file; every rank learns whether that worked.
+std::unique_ptr<fb::Hdf5Sink> open_results(fb::Bootstrap& bootstrap, const fb::RunOptions& options,
+                                           const fb::results::RunInfo& info, std::string& path) {
+  std::unique_ptr<fb::Hdf5Sink> sink;
+  std::vector<std::int64_t> failed{0};
+  if (bootstrap.rank() == 0) {
+    path = options.out.empty() ? default_output_path() : options.out;
+    try {
+      const auto parent = std::filesystem::path(path).parent_path();
+      if (!parent.empty()) std::filesystem::create_directories(parent);
+      sink = std::make_unique<fb::Hdf5Sink>(path, info);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fabricbench: error: cannot create results file '%s': %s\n", path.c_str(),
+                   e.what());
+      failed[0] = 1;
+    }
+  }
+  bootstrap.allreduce_sum(failed);
+  if (failed[0] != 0) throw std::runtime_error("");
+  return sink;
+}
+
+int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
+  const int rank = bootstrap.rank();
+  const auto plan = fb::plan_series(options);
+  const auto sizes = fb::sweep_sizes(options);
+  fb::Watchdog watchdog(rank, options.algorithm.timeout + std::chrono::seconds(10));
+
+  const auto info = fb::collect_run_info(bootstrap, options.command_line);
+  std::string path;
+  auto hdf5 = open_results(bootstrap, options, info, path);
+
+  std::vector<fb::Sink*> sinks;
+  std::unique_ptr<fb::ProgressSink> progress;
+  fb::TableSink table(stdout);
+  if (rank == 0) {
+    std::printf("# fabricbench %s (%s)  ranks %d  sizes %zu  series %zu\n# %s\n",
+                info.tool_version.c_str(), info.git_revision.c_str(), bootstrap.size(), sizes.size(),
+                plan.size(), info.command_line.c_str());
+    if (isatty(STDERR_FILENO)) {
+      progress = std::make_unique<fb::ProgressSink>(plan.size(), sizes.size());
+      sinks.push_back(progress.get());
+    }
+    sinks.push_back(&table);
+    sinks.push_back(hdf5.get());
+  }
+
+  fb::RunSummary summary;
+  {
+    fb::Runner runner(options, bootstrap, watchdog);
+    summary = runner.run(plan, sinks);
+  }
+  progress.reset();
+  std::vector<double> rss{static_cast<double>(fb::peak_rss_bytes())};
+  bootstrap.allreduce_max(rss);
+  if (rank == 0) {
+    std::printf("#\n# %zu series, %zu points; peak resident memory per rank: %.1f MiB\n",
+                summary.series, summary.points, rss[0] / (1024.0 * 1024.0));
+    if (options.check) {
+      std::printf("# check: %lld wrong elements in total\n", static_cast<long long>(summary.wrong));
+    }
+    std::printf("# results: %s\n", path.c_str());
+    std::fflush(stdout);
+  }
+  if (summary.wrong > 0) {
+    if (rank == 0) std::fprintf(stderr, "fabricbench: error: --check found wrong results\n");
+    return fb::kExitWrongResult;
+  }
+  return fb::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto outcome = fb::parse_command_line(argc, argv);
+  if (!outcome.options) {
+    if (launcher_rank() == 0 && !outcome.message.empty()) {
+      std::fprintf(outcome.exit_code == 0 ? stdout : stderr, "%s\n", outcome.message.c_str());
+    }
+    return outcome.exit_code;
+  }
+  int rank = launcher_rank();
+  try {
+    fb::MpiSession mpi(&argc, &argv);
+    int code = 0;
+    {
+      fb::MpiBootstrap bootstrap;
+      rank = bootstrap.rank();
+      code = run_sweep(*outcome.options, bootstrap);
+    }
+    return code;
+  } catch (const std::exception& e) {
+    if (e.what()[0] != '\0') std::fprintf(stderr, "fabricbench: rank %d: error: %s\n", rank, e.what());
+    std::fflush(stderr);
+    // The other ranks may be blocked waiting for this one; end the whole job.
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    if (initialized) MPI_Abort(MPI_COMM_WORLD, fb::kExitFailure);
+    return fb::kExitFailure;
+  }
+}

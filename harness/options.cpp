@@ -1,0 +1,222 @@
+#include "harness/options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+#include "collectives/registry.hpp"
+#include "harness/size_parse.hpp"
+#include "transports/registry.hpp"
+
+namespace fb {
+
+namespace {
+
+class BadInput : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) throw BadInput("empty name in list '" + text + "'");
+    if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
+  }
+  if (out.empty()) throw BadInput("empty list");
+  return out;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+template <typename T, typename Parse>
+std::vector<T> parse_list(const std::string& text, const char* what, Parse parse,
+                          const std::vector<std::string>& known) {
+  std::vector<T> out;
+  for (const auto& name : split(text)) {
+    const auto value = parse(name);
+    if (!value) throw BadInput("unknown " + std::string(what) + " '" + name + "' (known: " + join(known) + ")");
+    if (std::find(out.begin(), out.end(), *value) == out.end()) out.push_back(*value);
+  }
+  return out;
+}
+
+std::uint64_t size_option(const std::string& text, const char* flag) {
+  std::string error;
+  const auto value = parse_size(text, &error);
+  if (!value) throw BadInput(std::string(flag) + ": " + error);
+  return *value;
+}
+
+std::int64_t count_option(const std::string& text, const char* flag, std::int64_t min) {
+  const auto value = parse_count(text);
+  if (!value || *value < min) {
+    throw BadInput(std::string(flag) + ": '" + text + "' is not an integer >= " + std::to_string(min));
+  }
+  return *value;
+}
+
+std::string quote_command_line(int argc, const char* const* argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    const bool plain = !arg.empty() && arg.find_first_of(" \t\"'\\$") == std::string::npos;
+    if (!out.empty()) out += ' ';
+    if (plain) {
+      out += arg;
+    } else {
+      out += '\'';
+      for (const char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      out += '\'';
+    }
+  }
+  return out;
+}
+
+struct RawRunOptions {
+  std::string collective = "allreduce";
+  std::string algorithm = "ring,tree,mpi";
+  std::string transport = "ucx,mpi";
+  std::string dtype = "float32";
+  std::string op = "sum";
+  std::string min_bytes = "8";
+  std::string max_bytes = "64M";
+  std::string step_factor = "2";
+  std::string iters = "20";
+  std::string warmup = "5";
+  std::string timeout = "60";
+  std::string ring_segment = "256K";
+  std::string ring_slots = "4";
+  std::string tree_chunk = "256K";
+  std::string tree_slots = "4";
+};
+
+RunOptions validate(const RawRunOptions& raw) {
+  RunOptions o;
+  o.collectives = parse_list<Collective>(raw.collective, "collective", parse_collective, collective_names());
+  o.dtypes = parse_list<DType>(raw.dtype, "dtype", parse_dtype, dtype_names());
+  o.ops = parse_list<ReduceOp>(raw.op, "op", parse_op, op_names());
+  o.transports = split(raw.transport);
+  for (const auto& t : o.transports) {
+    if (find_transport(t) == nullptr) {
+      throw BadInput("unknown transport '" + t + "' (known: " + join(transport_names()) + ")");
+    }
+  }
+  o.algorithms = split(raw.algorithm);
+  for (const auto& a : o.algorithms) {
+    for (const auto c : o.collectives) {
+      if (find_algorithm(c, a) == nullptr) {
+        throw BadInput("unknown algorithm '" + a + "' for " + std::string(to_string(c)) +
+                       " (known: " + join(algorithm_names()) + ")");
+      }
+    }
+  }
+  o.min_bytes = size_option(raw.min_bytes, "--min-bytes");
+  o.max_bytes = size_option(raw.max_bytes, "--max-bytes");
+  if (o.min_bytes > o.max_bytes) {
+    throw BadInput("--min-bytes (" + raw.min_bytes + ") is larger than --max-bytes (" + raw.max_bytes + ")");
+  }
+  o.step_factor = static_cast<std::uint64_t>(count_option(raw.step_factor, "--step-factor", 0));
+  if (o.step_factor < 2) throw BadInput("--step-factor: '" + raw.step_factor + "' must be an integer >= 2");
+  o.iters = count_option(raw.iters, "--iters", 1);
+  o.warmup = count_option(raw.warmup, "--warmup", 0);
+  const auto timeout = parse_seconds(raw.timeout);
+  if (!timeout) throw BadInput("--timeout: '" + raw.timeout + "' is not a positive number of seconds");
+  o.timeout_s = *timeout;
+  o.algorithm.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(*timeout * 1000));
+  o.algorithm.ring_segment_bytes = size_option(raw.ring_segment, "--ring-segment");
+  o.algorithm.ring_slots = static_cast<int>(count_option(raw.ring_slots, "--ring-slots", 2));
+  o.algorithm.tree_chunk_bytes = size_option(raw.tree_chunk, "--tree-chunk");
+  o.algorithm.tree_slots = static_cast<int>(count_option(raw.tree_slots, "--tree-slots", 1));
+  if (o.algorithm.ring_segment_bytes < 64 || o.algorithm.tree_chunk_bytes < 64) {
+    throw BadInput("--ring-segment and --tree-chunk must be at least 64 bytes");
+  }
+  for (const auto t : o.dtypes) {
+    if (o.min_bytes < dtype_size(t)) {
+      throw BadInput("--min-bytes (" + raw.min_bytes + ") is smaller than one " +
+                     std::string(to_string(t)) + " element (" + std::to_string(dtype_size(t)) + " bytes)");
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+ParseOutcome parse_command_line(int argc, const char* const* argv) {
+  CLI::App app{"fabricbench: collective-communication and fabric benchmarks", "fabricbench"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Help for every subcommand");
+  RawRunOptions raw;
+  bool check = false;
+  std::string out;
+  auto* run = app.add_subcommand("run", "Sweep collectives over message sizes and record the results");
+  run->add_option("--collective", raw.collective, "Collectives, comma separated: allreduce")
+      ->capture_default_str();
+  run->add_option("--algorithm", raw.algorithm, "Algorithms: ring, tree, mpi (the MPI library's own)")
+      ->capture_default_str();
+  run->add_option("--transport", raw.transport, "Transports for our algorithms: ucx, mpi")
+      ->capture_default_str();
+  run->add_option("-b,--min-bytes", raw.min_bytes, "Smallest message size (K/M/G = 2^10/2^20/2^30)")
+      ->capture_default_str();
+  run->add_option("-e,--max-bytes", raw.max_bytes, "Largest message size")->capture_default_str();
+  run->add_option("-f,--step-factor", raw.step_factor, "Size multiplier between points (integer >= 2)")
+      ->capture_default_str();
+  run->add_option("-n,--iters", raw.iters, "Timed iterations per size")->capture_default_str();
+  run->add_option("-w,--warmup", raw.warmup, "Untimed warm-up iterations per size")->capture_default_str();
+  run->add_option("--dtype", raw.dtype, "Datatypes: float32, float64")->capture_default_str();
+  run->add_option("--op", raw.op, "Reduction ops: sum")->capture_default_str();
+  run->add_flag("--check", check, "Validate every result (untimed extra iteration per size)");
+  run->add_option("--out", out, "HDF5 output file (default: a new file under fabricbench-results/)");
+  run->add_option("--timeout", raw.timeout, "Seconds any single wait may take before the run fails")
+      ->capture_default_str();
+  run->add_option("--ring-segment", raw.ring_segment, "Ring: bytes per pipelined segment")
+      ->capture_default_str();
+  run->add_option("--ring-slots", raw.ring_slots, "Ring: segments in flight (>= 2)")->capture_default_str();
+  run->add_option("--tree-chunk", raw.tree_chunk, "Tree: bytes per pipelined chunk")->capture_default_str();
+  run->add_option("--tree-slots", raw.tree_slots, "Tree: chunks in flight per link (>= 1)")
+      ->capture_default_str();
+
+  ParseOutcome outcome;
+  try {
+    app.parse(argc, argv);
+    RunOptions options = validate(raw);
+    options.check = check;
+    options.out = out;
+    options.command_line = quote_command_line(argc, argv);
+    outcome.options = std::move(options);
+  } catch (const CLI::CallForHelp&) {
+    outcome.message = app.help("", CLI::AppFormatMode::Normal);
+    if (run->parsed()) outcome.message = run->help();
+  } catch (const CLI::CallForAllHelp&) {
+    outcome.message = app.help("", CLI::AppFormatMode::All);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    outcome.exit_code = kExitBadInput;
+    outcome.message = "fabricbench: error: " + what + " (see 'fabricbench run --help')";
+  } catch (const BadInput& e) {
+    outcome.exit_code = kExitBadInput;
+    outcome.message = std::string("fabricbench: error: ") + e.what();
+  }
+  return outcome;
+}
+
+std::vector<std::uint64_t> sweep_sizes(const RunOptions& options) {
+  std::vector<std::uint64_t> sizes;
+  for (std::uint64_t s = options.min_bytes; s <= options.max_bytes;) {
+    sizes.push_back(s);
+    if (s > options.max_bytes / options.step_factor) break;
+    s *= options.step_factor;
+  }
+  return sizes;
+}
+
+}  // namespace fb

@@ -1,0 +1,49 @@
+// `fabricbench run` options and their parsing. Parsing happens before MPI starts, so bad
+// input ends the program with one error line and exit code 2 before any rank measures.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collectives/algorithm.hpp"
+#include "collectives/types.hpp"
+
+namespace fb {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;     // measurement failed (timeout, transport error)
+inline constexpr int kExitBadInput = 2;    // command line rejected
+inline constexpr int kExitWrongResult = 3;  // --check found mismatching elements
+
+struct RunOptions {
+  std::vector<Collective> collectives{Collective::allreduce};
+  std::vector<std::string> algorithms{"ring", "tree", "mpi"};
+  std::vector<std::string> transports{"ucx", "mpi"};
+  std::vector<DType> dtypes{DType::float32};
+  std::vector<ReduceOp> ops{ReduceOp::sum};
+  std::uint64_t min_bytes = 8;
+  std::uint64_t max_bytes = 64ULL << 20;
+  std::uint64_t step_factor = 2;
+  std::int64_t iters = 20;
+  std::int64_t warmup = 5;
+  bool check = false;
+  std::string out;  // empty: a new file under fabricbench-results/
+  double timeout_s = 60;
+  AlgorithmOptions algorithm;
+  std::string command_line;
+};
+
+struct ParseOutcome {
+  std::optional<RunOptions> options;  // set when a run should happen
+  int exit_code = kExitOk;            // otherwise: exit with this code ...
+  std::string message;                // ... after printing this (help text or one error line)
+};
+
+ParseOutcome parse_command_line(int argc, const char* const* argv);
+
+// The message sizes of the sweep, in bytes: min, min*f, min*f^2, ... <= max.
+std::vector<std::uint64_t> sweep_sizes(const RunOptions& options);
+
+}  // namespace fb

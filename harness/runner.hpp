@@ -1,0 +1,60 @@
+// Runner: measures every series of the plan over every size and feeds the sinks.
+//
+// Timing: each timed iteration starts right after a barrier, so ranks start together; each
+// rank times its own call, and the iteration's time is the maximum over ranks (gathered
+// once per point, after the loop, so the loop itself carries no extra communication).
+// Warm-up iterations run first and are not recorded. With --check, one more untimed
+// iteration runs on freshly poisoned output and is validated element by element.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collectives/aligned_buffer.hpp"
+#include "harness/options.hpp"
+#include "harness/plan.hpp"
+#include "harness/sinks.hpp"
+#include "harness/watchdog.hpp"
+#include "transports/bootstrap.hpp"
+#include "transports/transport.hpp"
+
+namespace fb {
+
+struct RunSummary {
+  std::size_t series = 0;
+  std::size_t points = 0;
+  std::int64_t wrong = 0;  // mismatching elements over all checked points
+};
+
+class Runner {
+ public:
+  Runner(const RunOptions& options, Bootstrap& bootstrap, Watchdog& watchdog);
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Collective over all ranks. Sinks are used on rank 0 only (pass none elsewhere).
+  RunSummary run(const std::vector<SeriesPlan>& plan, const std::vector<Sink*>& sinks);
+
+ private:
+  struct TransportState {
+    std::unique_ptr<Transport> transport;
+    std::unique_ptr<MemoryRegion> send_region;
+    std::unique_ptr<MemoryRegion> recv_region;
+  };
+  TransportState& transport_state(const std::string& name);
+  PointResult measure(Algorithm& algorithm, const SeriesPlan& series, const CollArgs& args,
+                      std::uint64_t size_bytes);
+
+  const RunOptions& options_;
+  Bootstrap& bootstrap_;
+  Watchdog& watchdog_;
+  AlignedBuffer send_;
+  AlignedBuffer recv_;
+  std::map<std::string, TransportState> transports_;
+};
+
+}  // namespace fb

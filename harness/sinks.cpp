@@ -1,0 +1,73 @@
+#include "harness/sinks.hpp"
+
+#include <cinttypes>
+
+#include "harness/size_parse.hpp"
+
+namespace fb {
+
+void TableSink::begin_series(const SeriesHeader& h) {
+  const auto& i = h.info;
+  std::fprintf(out_, "#\n# %s  algorithm %s  transport %s  dtype %s  op %s  ranks %" PRId64,
+               i.collective.c_str(), i.algorithm.c_str(), i.transport.c_str(), i.dtype.c_str(),
+               i.op.c_str(), i.n_ranks);
+  for (const auto& [name, value] : i.parameters) std::fprintf(out_, "  %s %" PRId64, name.c_str(), value);
+  std::fprintf(out_, "\n#  iterations %" PRId64 "  warmup %" PRId64 "  busbw factor %.4f\n",
+               i.iterations, i.warmup, i.busbw_factor);
+  std::fprintf(out_, "# %12s %12s %8s %12s %12s %12s %12s %8s\n", "size(B)", "count", "type",
+               "time(us)", "min(us)", "algbw(GB/s)", "busbw(GB/s)", "#wrong");
+  type_ = i.dtype == "float32" ? "float" : i.dtype == "float64" ? "double" : i.dtype;
+  std::fflush(out_);
+}
+
+void TableSink::point(const PointResult& p) {
+  const auto& r = p.record;
+  char wrong[32];
+  if (r.wrong < 0) {
+    std::snprintf(wrong, sizeof wrong, "N/A");
+  } else {
+    std::snprintf(wrong, sizeof wrong, "%" PRId64, r.wrong);
+  }
+  std::fprintf(out_, "  %12" PRIu64 " %12" PRIu64 " %8s %12.2f %12.2f %12.2f %12.2f %8s\n", r.size_bytes,
+               r.count, type_.c_str(), r.time_median_us, r.time_min_us, r.algbw_GBps, r.busbw_GBps,
+               wrong);
+  std::fflush(out_);
+}
+
+void TableSink::end_series() { std::fflush(out_); }
+
+Hdf5Sink::Hdf5Sink(const std::string& path, const results::RunInfo& run) : writer_(path, run) {}
+
+void Hdf5Sink::begin_series(const SeriesHeader& header) {
+  series_ = writer_.begin_series(header.name, header.info);
+}
+
+void Hdf5Sink::point(const PointResult& point) {
+  writer_.append_point(series_, point.record, point.samples_us);
+}
+
+ProgressSink::~ProgressSink() {
+  std::fprintf(stderr, "\r\033[K");
+  std::fflush(stderr);
+}
+
+void ProgressSink::begin_series(const SeriesHeader& header) {
+  ++series_index_;
+  points_ = 0;
+  name_ = header.name;
+}
+
+void ProgressSink::before_point(std::uint64_t size_bytes) {
+  std::fprintf(stderr, "\r\033[K[series %zu/%zu] %s: measuring %s (size %zu of %zu)",
+               series_index_, total_series_, name_.c_str(), format_size(size_bytes).c_str(),
+               points_ + 1, sizes_);
+  std::fflush(stderr);
+}
+
+void ProgressSink::point(const PointResult& /*point*/) {
+  ++points_;
+  std::fprintf(stderr, "\r\033[K");
+  std::fflush(stderr);
+}
+
+}  // namespace fb

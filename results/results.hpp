@@ -1,0 +1,107 @@
+// HDF5 results file, schema version 1 (documented in results/SCHEMA.md).
+//
+// The writer is used by rank 0 only. It knows nothing about transports or algorithms:
+// everything arrives as strings and numbers. Every append is followed by a flush, so a run
+// killed at any moment keeps every point it finished and the file still opens.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fb::results {
+
+inline constexpr const char* kSchemaName = "fabricbench";
+inline constexpr std::int64_t kSchemaVersion = 1;
+
+// Root attributes: who made the file, when, how, and with what.
+struct RunInfo {
+  std::string tool_version;
+  std::string git_revision;
+  std::string created_utc;  // ISO 8601, e.g. 2026-11-21T21:39:52Z
+  std::string command_line;
+  std::int64_t world_size = 0;
+  std::vector<std::string> hostnames;  // one per rank, rank order
+  std::string mpi_version;
+  std::string ucx_version;
+  std::string hdf5_version;
+};
+
+// Attributes of one series group under /series/.
+struct SeriesInfo {
+  std::string collective;
+  std::string algorithm;
+  std::string transport;  // "none" for a baseline that does not use our transports
+  std::string dtype;
+  std::string op;
+  std::int64_t n_ranks = 0;
+  std::int64_t iterations = 0;  // timed iterations per point: the width of `samples`
+  std::int64_t warmup = 0;
+  double busbw_factor = 1.0;
+  // Algorithm parameters (segment size, slots in flight, ...) recorded next to the numbers.
+  std::vector<std::pair<std::string, std::int64_t>> parameters;
+};
+
+// One row of the compound dataset `points`.
+struct PointRecord {
+  std::uint64_t size_bytes = 0;
+  std::uint64_t count = 0;
+  std::uint64_t iterations = 0;
+  double time_min_us = 0;
+  double time_median_us = 0;
+  double time_mean_us = 0;
+  double time_p99_us = 0;
+  double time_max_us = 0;
+  double algbw_GBps = 0;
+  double busbw_GBps = 0;
+  std::int64_t wrong = -1;  // mismatching elements summed over ranks; -1 when not checked
+};
+
+struct SeriesData {
+  std::string name;  // group name under /series/
+  SeriesInfo info;
+  std::vector<PointRecord> points;
+  std::vector<std::vector<double>> samples_us;  // [point][iteration]
+};
+
+struct FileData {
+  std::string schema;
+  std::int64_t schema_version = 0;
+  RunInfo run;
+  std::vector<SeriesData> series;  // sorted by name
+};
+
+class Hdf5Writer {
+ public:
+  // Creates (truncates) `path`, writes the root attributes and flushes.
+  Hdf5Writer(const std::filesystem::path& path, const RunInfo& run);
+  ~Hdf5Writer();
+  Hdf5Writer(const Hdf5Writer&) = delete;
+  Hdf5Writer& operator=(const Hdf5Writer&) = delete;
+
+  // Creates /series/<name> with its attributes and empty `points` and `samples`
+  // datasets; returns an index for append_point. Names must be unique in the file.
+  std::size_t begin_series(const std::string& name, const SeriesInfo& info);
+
+  // Appends one row to `points` and one row (samples_us.size() == info.iterations) to
+  // `samples`, then flushes the file to disk.
+  void append_point(std::size_t series, const PointRecord& point,
+                    const std::vector<double>& samples_us);
+
+  const std::filesystem::path& path() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads a whole file written by Hdf5Writer. Throws std::runtime_error with the path and the
+// problem when the file is missing, not HDF5, or not a fabricbench file.
+FileData read_file(const std::filesystem::path& path);
+
+// Version string of the HDF5 library in use, e.g. "1.10.8".
+std::string hdf5_library_version();
+
+}  // namespace fb::results

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Every bad command line must end with exit code 2 and exactly one error line on stderr,
+# before MPI starts (so this runs without mpirun).
+set -u
+bin="$1"
+failures=0
+
+expect_bad() {
+  local stderr_file
+  stderr_file=$(mktemp)
+  "$bin" "$@" >/dev/null 2>"$stderr_file"
+  local code=$?
+  local lines
+  lines=$(wc -l <"$stderr_file")
+  if [ "$code" -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -q '^fabricbench: error: ' "$stderr_file"; then
+    echo "FAIL: fabricbench $* -> exit $code, $lines stderr lines:"
+    sed 's/^/    /' "$stderr_file"
+    failures=$((failures + 1))
+  else
+    echo "ok: fabricbench $* -> $(cat "$stderr_file")"
+  fi
+  rm -f "$stderr_file"
+}
+
+expect_bad
+expect_bad frobnicate
+expect_bad run --collective nope
+expect_bad run --algorithm ring,nope
+expect_bad run --transport carrier-pigeon
+expect_bad run --dtype float16x
+expect_bad run -b 64M -e 1M
+expect_bad run -b 0
+expect_bad run -e -1
+expect_bad run -b 12Q
+expect_bad run -f 1
+expect_bad run -n abc
+expect_bad run -w -3
+expect_bad run --timeout never
+expect_bad run --iters
+expect_bad run --unknown-option
+
+# Help is not an error.
+if ! "$bin" run --help | grep -q -- '--max-bytes'; then
+  echo "FAIL: fabricbench run --help does not list --max-bytes"
+  failures=$((failures + 1))
+fi
+
+echo "$failures failures"
+[ "$failures" -eq 0 ]

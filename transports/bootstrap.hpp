@@ -1,0 +1,37 @@
+// Bootstrap: how ranks find each other and agree, outside the measured data path.
+// Real runs use MpiBootstrap (ranks launched by mpirun or srun).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace fb {
+
+class Bootstrap {
+ public:
+  virtual ~Bootstrap() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+
+  // Every rank contributes mine.size() bytes (the same size on every rank); `all` receives
+  // size() * mine.size() bytes in rank order.
+  virtual void allgather(std::span<const std::byte> mine, std::span<std::byte> all) = 0;
+  virtual void broadcast(std::span<std::byte> data, int root) = 0;
+  virtual void barrier() = 0;
+  // A barrier that keeps calling `progress` while it waits, for transports whose peers
+  // need this rank's progress to finish (closing UCX endpoints, for one).
+  virtual void barrier_progressing(const std::function<void()>& progress) = 0;
+  // Element-wise maximum / sum across ranks, result on every rank.
+  virtual void allreduce_max(std::span<double> values) = 0;
+  virtual void allreduce_sum(std::span<std::int64_t> values) = 0;
+
+  // Convenience built on allgather: variable-length byte strings from every rank.
+  std::vector<std::vector<std::byte>> allgather_variable(std::span<const std::byte> mine);
+  std::vector<std::string> allgather_strings(const std::string& mine);
+};
+
+}  // namespace fb

@@ -1,0 +1,32 @@
+#include "transports/transport.hpp"
+
+#include "transports/error.hpp"
+
+namespace fb {
+
+namespace {
+// Reading the clock costs tens of nanoseconds; look at it once every this many polls.
+constexpr unsigned kPollsPerClockRead = 64;
+}  // namespace
+
+void Transport::wait(Request& req, Deadline deadline) {
+  unsigned polls = 0;
+  while (!test(req)) {
+    if (++polls % kPollsPerClockRead == 0 && Clock::now() > deadline) throw_timeout(req);
+  }
+}
+
+void Transport::wait_all(std::span<Request> reqs, Deadline deadline) {
+  for (auto& req : reqs) wait(req, deadline);
+}
+
+void Transport::throw_timeout(const Request& req, std::string_view during) const {
+  const char* what = req.kind == OpKind::send ? "send" : "receive";
+  std::string operation = std::string("timed out waiting for ") + what + " of " +
+                          std::to_string(req.bytes) + " bytes";
+  if (!during.empty()) operation += " during " + std::string(during);
+  throw TimeoutError(std::string(name()), req.peer, operation,
+                     "the peer did not answer before the deadline (--timeout)");
+}
+
+}  // namespace fb

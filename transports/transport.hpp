@@ -1,0 +1,93 @@
+// Point-to-point transport interface: the only surface our collective algorithms use to
+// move data. Implementations (UCX, MPI point-to-point, ...) are the only code that includes
+// their library's headers.
+//
+// Matching rule: a message is matched by (source rank, tag). Messages with the same tag
+// between the same pair of ranks are matched in the order they were posted, on both sides
+// (MPI's non-overtaking rule; UCP tag matching per endpoint gives the same). Algorithms
+// therefore use one tag per logical stream, namespaced by a per-call sequence number so
+// two collective calls never match each other's messages. A transport may fold a tag to
+// the bits its library offers (MPI: 30 bits); that is safe under the ordering rule.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace fb {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+using Tag = std::uint64_t;
+
+// Tag for stream `channel` (0..255) of collective call `call_seq`.
+constexpr Tag make_tag(std::uint64_t call_seq, std::uint32_t channel) {
+  return (call_seq << 8) | (channel & 0xFFu);
+}
+
+struct TransportCapabilities {
+  bool device_memory = false;  // accepts GPU buffers directly
+  bool one_sided = false;      // RDMA read/write available
+};
+
+// A buffer made known to the transport. Released (deregistered) on destruction.
+class MemoryRegion {
+ public:
+  explicit MemoryRegion(std::span<std::byte> bytes) : bytes_(bytes) {}
+  virtual ~MemoryRegion() = default;
+  MemoryRegion(const MemoryRegion&) = delete;
+  MemoryRegion& operator=(const MemoryRegion&) = delete;
+  std::span<std::byte> bytes() const { return bytes_; }
+
+ private:
+  std::span<std::byte> bytes_;
+};
+
+enum class OpKind : std::uint8_t { none, send, recv };
+
+// A posted operation. Small and copyable; `handle` is the transport's own.
+struct Request {
+  std::uintptr_t handle = 0;
+  std::size_t bytes = 0;
+  int peer = -1;
+  OpKind kind = OpKind::none;
+  bool done = true;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual std::string_view name() const = 0;
+  virtual TransportCapabilities capabilities() const = 0;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+
+  virtual std::unique_ptr<MemoryRegion> register_memory(std::span<std::byte> bytes) = 0;
+
+  // Non-blocking tagged send/receive of `bytes` bytes at `offset` in `region`.
+  // A receive must be matched by a send of exactly the same length.
+  virtual Request isend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
+                        std::size_t bytes) = 0;
+  virtual Request irecv(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
+                        std::size_t bytes) = 0;
+
+  // Advances outstanding operations once.
+  virtual void progress() = 0;
+  // True once `req` has completed (and marks it done); drives progress when it has not.
+  // Throws TransportError when the operation failed.
+  virtual bool test(Request& req) = 0;
+
+  // Blocks until `req` completes. Past `deadline`, throws TimeoutError naming the transport,
+  // the peer and the operation.
+  void wait(Request& req, Deadline deadline);
+  void wait_all(std::span<Request> reqs, Deadline deadline);
+
+  // Throws TimeoutError for `req`; `during` says what the caller was doing.
+  [[noreturn]] void throw_timeout(const Request& req, std::string_view during = {}) const;
+};
+
+}  // namespace fb

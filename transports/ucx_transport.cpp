@@ -1,0 +1,211 @@
+#include "transports/ucx_transport.hpp"
+
+#include <chrono>
+#include <string>
+
+#include "transports/error.hpp"
+
+namespace fb {
+
+namespace {
+
+void check_ucs(ucs_status_t status, int peer, const char* what) {
+  if (status != UCS_OK) throw TransportError("ucx", peer, what, ucs_status_string(status));
+}
+
+// Registration with ucp_mem_map lets rendezvous protocols skip registering per message.
+class UcxMemoryRegion final : public MemoryRegion {
+ public:
+  UcxMemoryRegion(ucp_context_h context, std::span<std::byte> bytes)
+      : MemoryRegion(bytes), context_(context) {
+    if (bytes.empty()) return;
+    ucp_mem_map_params_t params{};
+    params.field_mask = UCP_MEM_MAP_PARAM_FIELD_ADDRESS | UCP_MEM_MAP_PARAM_FIELD_LENGTH;
+    params.address = bytes.data();
+    params.length = bytes.size();
+    check_ucs(ucp_mem_map(context_, &params, &memh_), -1, "register memory (ucp_mem_map)");
+  }
+  ~UcxMemoryRegion() override {
+    if (memh_ != nullptr) ucp_mem_unmap(context_, memh_);
+  }
+  UcxMemoryRegion(const UcxMemoryRegion&) = delete;
+  UcxMemoryRegion& operator=(const UcxMemoryRegion&) = delete;
+  ucp_mem_h memh() const { return memh_; }
+
+ private:
+  ucp_context_h context_;
+  ucp_mem_h memh_ = nullptr;
+};
+
+ucp_request_param_t make_param(const MemoryRegion& region) {
+  ucp_request_param_t param{};
+  param.op_attr_mask = UCP_OP_ATTR_FIELD_DATATYPE;
+  param.datatype = ucp_dt_make_contig(1);
+  if (const auto* ucx_region = dynamic_cast<const UcxMemoryRegion*>(&region);
+      ucx_region != nullptr && ucx_region->memh() != nullptr) {
+    param.op_attr_mask |= UCP_OP_ATTR_FIELD_MEMH;
+    param.memh = ucx_region->memh();
+  }
+  return param;
+}
+
+constexpr auto kCloseTimeout = std::chrono::seconds(10);
+
+}  // namespace
+
+std::string ucx_library_version() { return ucp_get_version_string(); }
+
+UcxTransport::UcxTransport(Bootstrap& bootstrap)
+    : bootstrap_(bootstrap), rank_(bootstrap.rank()), size_(bootstrap.size()) {
+  if (size_ >= (1 << kRankBits)) {
+    throw TransportError("ucx", -1, "init", "more than 2^20 ranks are not supported");
+  }
+  ucp_config_t* config = nullptr;
+  check_ucs(ucp_config_read(nullptr, nullptr, &config), -1, "read UCX configuration");
+  ucp_params_t params{};
+  params.field_mask = UCP_PARAM_FIELD_FEATURES | UCP_PARAM_FIELD_ESTIMATED_NUM_EPS;
+  params.features = UCP_FEATURE_TAG;
+  params.estimated_num_eps = static_cast<std::size_t>(size_);
+  ucp_context_h context = nullptr;
+  const auto init_status = ucp_init(&params, config, &context);
+  ucp_config_release(config);
+  check_ucs(init_status, -1, "init (ucp_init)");
+  context_.reset(context);
+
+  ucp_worker_params_t worker_params{};
+  worker_params.field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE;
+  worker_params.thread_mode = UCS_THREAD_MODE_SINGLE;
+  ucp_worker_h worker = nullptr;
+  check_ucs(ucp_worker_create(context_.get(), &worker_params, &worker), -1,
+            "create worker (ucp_worker_create)");
+  worker_.reset(worker);
+
+  ucp_address_t* address = nullptr;
+  std::size_t address_len = 0;
+  check_ucs(ucp_worker_get_address(worker_.get(), &address, &address_len), -1,
+            "get worker address");
+  const auto mine = std::as_bytes(std::span(reinterpret_cast<const char*>(address), address_len));
+  std::vector<std::vector<std::byte>> addresses;
+  try {
+    addresses = bootstrap_.allgather_variable(mine);
+  } catch (...) {
+    ucp_worker_release_address(worker_.get(), address);
+    throw;
+  }
+  ucp_worker_release_address(worker_.get(), address);
+
+  endpoints_.assign(static_cast<std::size_t>(size_), nullptr);
+  for (int peer = 0; peer < size_; ++peer) {
+    ucp_ep_params_t ep_params{};
+    ep_params.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS;
+    ep_params.address =
+        reinterpret_cast<const ucp_address_t*>(addresses[static_cast<std::size_t>(peer)].data());
+    const auto status =
+        ucp_ep_create(worker_.get(), &ep_params, &endpoints_[static_cast<std::size_t>(peer)]);
+    if (status != UCS_OK) {
+      close_endpoints();
+      check_ucs(status, peer, "create endpoint (ucp_ep_create)");
+    }
+  }
+}
+
+UcxTransport::~UcxTransport() {
+  try {
+    close_endpoints();
+  } catch (...) {
+    // Tearing down after a failure: the peers may be gone; nothing more to do.
+  }
+}
+
+void UcxTransport::close_endpoints() {
+  std::vector<ucs_status_ptr_t> pending;
+  ucp_request_param_t param{};
+  param.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
+  param.flags = 0;  // flush: finish what is outstanding, then disconnect
+  for (auto& ep : endpoints_) {
+    if (ep == nullptr) continue;
+    auto* req = ucp_ep_close_nbx(ep, &param);
+    if (UCS_PTR_IS_PTR(req)) pending.push_back(req);
+    ep = nullptr;
+  }
+  const auto deadline = Clock::now() + kCloseTimeout;
+  for (auto* req : pending) {
+    while (ucp_request_check_status(req) == UCS_INPROGRESS && Clock::now() < deadline) {
+      ucp_worker_progress(worker_.get());
+    }
+    ucp_request_free(req);
+  }
+  // Peers may still need our progress to finish closing their endpoints to us.
+  bootstrap_.barrier_progressing([this] { ucp_worker_progress(worker_.get()); });
+}
+
+std::unique_ptr<MemoryRegion> UcxTransport::register_memory(std::span<std::byte> bytes) {
+  return std::make_unique<UcxMemoryRegion>(context_.get(), bytes);
+}
+
+void UcxTransport::check_args(int peer, const MemoryRegion& region, std::size_t offset,
+                              std::size_t bytes, const char* op) const {
+  if (peer < 0 || peer >= size_) {
+    throw TransportError("ucx", peer, op, "peer rank out of range 0.." + std::to_string(size_ - 1));
+  }
+  if (offset + bytes > region.bytes().size()) {
+    throw TransportError("ucx", peer, op,
+                         "range [" + std::to_string(offset) + ", +" + std::to_string(bytes) +
+                             ") is outside the registered region of " +
+                             std::to_string(region.bytes().size()) + " bytes");
+  }
+}
+
+Request UcxTransport::isend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
+                            std::size_t bytes) {
+  check_args(peer, region, offset, bytes, "send");
+  const auto param = make_param(region);
+  auto* req = ucp_tag_send_nbx(endpoints_[static_cast<std::size_t>(peer)],
+                               region.bytes().data() + offset, bytes, wire_tag(rank_, tag), &param);
+  if (UCS_PTR_IS_ERR(req)) check_ucs(UCS_PTR_STATUS(req), peer, "send (ucp_tag_send_nbx)");
+  return Request{reinterpret_cast<std::uintptr_t>(req), bytes, peer, OpKind::send, req == nullptr};
+}
+
+Request UcxTransport::irecv(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
+                            std::size_t bytes) {
+  check_args(peer, region, offset, bytes, "receive");
+  auto param = make_param(region);
+  // Always get a request back: UCX 1.13 does not reliably fill recv_info when a receive
+  // completes inside the call, and the received length must be checked.
+  param.op_attr_mask |= UCP_OP_ATTR_FLAG_NO_IMM_CMPL;
+  auto* req = ucp_tag_recv_nbx(worker_.get(), region.bytes().data() + offset, bytes,
+                               wire_tag(peer, tag), ~ucp_tag_t{0}, &param);
+  if (UCS_PTR_IS_ERR(req)) check_ucs(UCS_PTR_STATUS(req), peer, "receive (ucp_tag_recv_nbx)");
+  return Request{reinterpret_cast<std::uintptr_t>(req), bytes, peer, OpKind::recv, req == nullptr};
+}
+
+void UcxTransport::progress() { ucp_worker_progress(worker_.get()); }
+
+bool UcxTransport::test(Request& req) {
+  if (req.done) return true;
+  auto* handle = reinterpret_cast<void*>(req.handle);
+  auto status = ucp_request_check_status(handle);
+  if (status == UCS_INPROGRESS) {
+    ucp_worker_progress(worker_.get());
+    status = ucp_request_check_status(handle);
+    if (status == UCS_INPROGRESS) return false;
+  }
+  std::size_t received = req.bytes;
+  if (status == UCS_OK && req.kind == OpKind::recv) {
+    ucp_tag_recv_info_t info{};
+    ucp_tag_recv_request_test(handle, &info);
+    received = info.length;
+  }
+  ucp_request_free(handle);
+  req.done = true;
+  const char* op = req.kind == OpKind::send ? "send" : "receive";
+  check_ucs(status, req.peer, op);
+  if (received != req.bytes) {
+    throw TransportError("ucx", req.peer, op,
+                         "expected " + std::to_string(req.bytes) + " bytes, got " +
+                             std::to_string(received));
+  }
+  return true;
+}
+
+}  // namespace fb

@@ -1,0 +1,65 @@
+// UCX transport: one UCP worker per rank, an endpoint to every peer, tagged messages.
+// Worker addresses are exchanged through the bootstrap. UCX reads its usual UCX_*
+// environment (UCX_TLS, UCX_NET_DEVICES, ...), which the harness records as provenance.
+#pragma once
+
+#include <ucp/api/ucp.h>
+
+#include <memory>
+#include <vector>
+
+#include "transports/bootstrap.hpp"
+#include "transports/transport.hpp"
+
+namespace fb {
+
+// UCX library version in use, e.g. "1.13.1".
+std::string ucx_library_version();
+
+class UcxTransport final : public Transport {
+ public:
+  explicit UcxTransport(Bootstrap& bootstrap);
+  ~UcxTransport() override;
+  UcxTransport(const UcxTransport&) = delete;
+  UcxTransport& operator=(const UcxTransport&) = delete;
+
+  std::string_view name() const override { return "ucx"; }
+  TransportCapabilities capabilities() const override { return {}; }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  std::unique_ptr<MemoryRegion> register_memory(std::span<std::byte> bytes) override;
+  Request isend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
+                std::size_t bytes) override;
+  Request irecv(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
+                std::size_t bytes) override;
+  void progress() override;
+  bool test(Request& req) override;
+
+ private:
+  // The source rank travels in the top bits of the UCP tag, since UCP receives match on
+  // the tag alone, not on the sending endpoint.
+  static constexpr int kRankBits = 20;
+  static constexpr int kUserBits = 64 - kRankBits;
+  static ucp_tag_t wire_tag(int source, Tag tag) {
+    return (static_cast<ucp_tag_t>(source) << kUserBits) | (tag & ((ucp_tag_t{1} << kUserBits) - 1));
+  }
+  void check_args(int peer, const MemoryRegion& region, std::size_t offset, std::size_t bytes,
+                  const char* op) const;
+  void close_endpoints();
+
+  struct ContextDeleter {
+    void operator()(ucp_context_h c) const { ucp_cleanup(c); }
+  };
+  struct WorkerDeleter {
+    void operator()(ucp_worker_h w) const { ucp_worker_destroy(w); }
+  };
+
+  Bootstrap& bootstrap_;
+  int rank_ = 0;
+  int size_ = 1;
+  std::unique_ptr<ucp_context, ContextDeleter> context_;
+  std::unique_ptr<ucp_worker, WorkerDeleter> worker_;
+  std::vector<ucp_ep_h> endpoints_;  // closed together, collectively, in close_endpoints()
+};
+
+}  // namespace fb
