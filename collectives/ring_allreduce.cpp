@@ -134,6 +134,7 @@ void RingAllreduce::run(const CollArgs& args) {
       send_reqs_[i % k] = transport_.isend(right, tag, src, p.offset_bytes, p.bytes);
       ++send_posted;
     }
+    transport_.progress();
     bool advanced = false;
     if (recv_done < recv_posted && transport_.test(recv_reqs_[recv_done % k])) {
       const std::size_t i = recv_done;

@@ -130,6 +130,7 @@ void TreeAllreduce::run(const CollArgs& args) {
   const Deadline deadline = Clock::now() + timeout_;
   unsigned polls = 0;
   while (!flows[0].finished() || !flows[1].finished()) {
+    transport_.progress();
     bool advanced = false;
     for (int t = 0; t < 2; ++t) advanced |= step(t, flows[static_cast<std::size_t>(t)], args, kernels);
     if (!advanced && ++polls % 64 == 0 && Clock::now() > deadline) {

@@ -94,7 +94,7 @@ struct RawRunOptions {
   std::string warmup = "5";
   std::string timeout = "60";
   std::string ring_segment = "256K";
-  std::string ring_slots = "4";
+  std::string ring_slots = "2";
   std::string tree_chunk = "256K";
   std::string tree_slots = "4";
 };

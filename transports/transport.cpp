@@ -12,6 +12,7 @@ constexpr unsigned kPollsPerClockRead = 64;
 void Transport::wait(Request& req, Deadline deadline) {
   unsigned polls = 0;
   while (!test(req)) {
+    progress();
     if (++polls % kPollsPerClockRead == 0 && Clock::now() > deadline) throw_timeout(req);
   }
 }

@@ -75,9 +75,10 @@ class Transport {
   virtual Request irecv(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                         std::size_t bytes) = 0;
 
-  // Advances outstanding operations once.
+  // Advances outstanding operations once. Polling loops call it once per pass and then
+  // test() the requests they care about, so one pass costs one progress call.
   virtual void progress() = 0;
-  // True once `req` has completed (and marks it done); drives progress when it has not.
+  // True once `req` has completed (and marks it done). Does not itself drive progress.
   // Throws TransportError when the operation failed.
   virtual bool test(Request& req) = 0;
 

@@ -184,12 +184,8 @@ void UcxTransport::progress() { ucp_worker_progress(worker_.get()); }
 bool UcxTransport::test(Request& req) {
   if (req.done) return true;
   auto* handle = reinterpret_cast<void*>(req.handle);
-  auto status = ucp_request_check_status(handle);
-  if (status == UCS_INPROGRESS) {
-    ucp_worker_progress(worker_.get());
-    status = ucp_request_check_status(handle);
-    if (status == UCS_INPROGRESS) return false;
-  }
+  const auto status = ucp_request_check_status(handle);
+  if (status == UCS_INPROGRESS) return false;
   std::size_t received = req.bytes;
   if (status == UCS_OK && req.kind == OpKind::recv) {
     ucp_tag_recv_info_t info{};
