@@ -12,18 +12,20 @@ namespace {
 // is allowed because every element is read before it is written. Each kernel is compiled
 // for AVX-512, AVX2 and baseline x86-64, and the loader picks the widest the CPU has
 // (GCC function multiversioning), once, at program start.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
 #define FB_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define FB_MULTIVERSION
 #endif
 
-#define FB_DEFINE_SUM_KERNELS(T, suffix)                                                        \
+#define FB_DEFINE_SUM_KERNELS(T, suffix)                                                       \
   FB_MULTIVERSION void sum2_##suffix(void* dst, const void* a, const void* b, std::size_t n) { \
     auto* d = static_cast<T*>(dst);                                                            \
     const auto* x = static_cast<const T*>(a);                                                  \
     const auto* y = static_cast<const T*>(b);                                                  \
-    for (std::size_t i = 0; i < n; ++i) d[i] = x[i] + y[i];                                    \
+    for (std::size_t i = 0; i < n; ++i)                                                        \
+      d[i] = x[i] + y[i];                                                                      \
   }                                                                                            \
   FB_MULTIVERSION void sum3_##suffix(void* dst, const void* a, const void* b, const void* c,   \
                                      std::size_t n) {                                          \
@@ -31,7 +33,8 @@ namespace {
     const auto* x = static_cast<const T*>(a);                                                  \
     const auto* y = static_cast<const T*>(b);                                                  \
     const auto* z = static_cast<const T*>(c);                                                  \
-    for (std::size_t i = 0; i < n; ++i) d[i] = x[i] + y[i] + z[i];                             \
+    for (std::size_t i = 0; i < n; ++i)                                                        \
+      d[i] = x[i] + y[i] + z[i];                                                               \
   }
 
 FB_DEFINE_SUM_KERNELS(float, f32)

@@ -10,8 +10,8 @@ namespace fb {
 
 const std::vector<AlgorithmEntry>& algorithm_registry() {
   static const std::vector<AlgorithmEntry> entries = {
-      {Collective::allreduce, "ring", true,
-       "ring reduce-scatter + all-gather, pipelined segments", make_ring_allreduce},
+      {Collective::allreduce, "ring", true, "ring reduce-scatter + all-gather, pipelined segments",
+       make_ring_allreduce},
       {Collective::allreduce, "tree", true,
        "double binary tree, pipelined reduce up / broadcast down", make_tree_allreduce},
       {Collective::allreduce, "mpi", false, "the MPI library's MPI_Allreduce (baseline)",

@@ -117,8 +117,8 @@ void RingAllreduce::run(const CollArgs& args) {
       const std::size_t i = recv_posted;
       const Piece p = piece(i, false);
       if (i < rs_items) {
-        recv_reqs_[i % k] = transport_.irecv(left, tag, *scratch_region_, (i % k) * segment_bytes_,
-                                             p.bytes);
+        recv_reqs_[i % k] =
+            transport_.irecv(left, tag, *scratch_region_, (i % k) * segment_bytes_, p.bytes);
       } else {
         if (send_done <= i - rs_items) break;
         recv_reqs_[i % k] = transport_.irecv(left, tag, *args.recv.region, p.offset_bytes, p.bytes);
@@ -153,8 +153,8 @@ void RingAllreduce::run(const CollArgs& args) {
       advanced = true;
     }
     if (!advanced && ++polls % 64 == 0 && Clock::now() > deadline) {
-      const std::string during =
-          "ring allreduce (message " + std::to_string(recv_done) + " of " + std::to_string(total) + ")";
+      const std::string during = "ring allreduce (message " + std::to_string(recv_done) + " of " +
+                                 std::to_string(total) + ")";
       if (recv_done < recv_posted) transport_.throw_timeout(recv_reqs_[recv_done % k], during);
       transport_.throw_timeout(send_reqs_[send_done % k], during);
     }

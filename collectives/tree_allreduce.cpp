@@ -41,13 +41,15 @@ struct TreeFlow {
   Tag up_tag = 0;
   Tag down_tag = 0;
   // Progress counters; every stream completes in order.
-  std::size_t up_posted = 0, up_done = 0;            // receives from children, reductions
-  std::size_t up_sent = 0, up_sent_done = 0;         // partial sums to the parent
-  std::size_t down_posted = 0, down_done = 0;        // final chunks from the parent
-  std::size_t down_sent = 0, down_sent_done = 0;     // final chunks to the children
+  std::size_t up_posted = 0, up_done = 0;         // receives from children, reductions
+  std::size_t up_sent = 0, up_sent_done = 0;      // partial sums to the parent
+  std::size_t down_posted = 0, down_done = 0;     // final chunks from the parent
+  std::size_t down_sent = 0, down_sent_done = 0;  // final chunks to the children
 
   std::size_t chunk_offset(std::size_t c) const { return first_elem + c * chunk_elems; }
-  std::size_t chunk_len(std::size_t c) const { return std::min(chunk_elems, elems - c * chunk_elems); }
+  std::size_t chunk_len(std::size_t c) const {
+    return std::min(chunk_elems, elems - c * chunk_elems);
+  }
   std::size_t final_ready() const { return node.parent >= 0 ? down_done : up_done; }
   bool finished() const {
     return up_done == chunks && down_sent_done == chunks &&
@@ -67,7 +69,8 @@ class TreeAllreduce final : public Algorithm {
     if (slots_ < 1) throw std::invalid_argument("tree: at least 1 chunk must be in flight");
     if (chunk_bytes_ < 64) throw std::invalid_argument("tree: chunk size must be >= 64 bytes");
     for (auto& per_tree : reqs_) {
-      for (auto& stream : per_tree) stream.resize(slots_);
+      for (auto& stream : per_tree)
+        stream.resize(slots_);
     }
   }
 
@@ -83,7 +86,8 @@ class TreeAllreduce final : public Algorithm {
   enum Stream { kChild0, kChild1, kUpSend, kDownRecv, kDownSend0, kDownSend1, kStreams };
 
   std::size_t scratch_offset(int tree, int child, std::size_t slot) const {
-    return ((static_cast<std::size_t>(tree) * 2 + static_cast<std::size_t>(child)) * slots_ + slot) *
+    return ((static_cast<std::size_t>(tree) * 2 + static_cast<std::size_t>(child)) * slots_ +
+            slot) *
            chunk_bytes_;
   }
   bool step(int tree, TreeFlow& f, const CollArgs& args, const ReduceKernels& kernels);
@@ -132,14 +136,16 @@ void TreeAllreduce::run(const CollArgs& args) {
   while (!flows[0].finished() || !flows[1].finished()) {
     transport_.progress();
     bool advanced = false;
-    for (int t = 0; t < 2; ++t) advanced |= step(t, flows[static_cast<std::size_t>(t)], args, kernels);
+    for (int t = 0; t < 2; ++t)
+      advanced |= step(t, flows[static_cast<std::size_t>(t)], args, kernels);
     if (!advanced && ++polls % 64 == 0 && Clock::now() > deadline) {
       timeout(flows[0].finished() ? 1 : 0, flows[flows[0].finished() ? 1 : 0]);
     }
   }
 }
 
-bool TreeAllreduce::step(int tree, TreeFlow& f, const CollArgs& args, const ReduceKernels& kernels) {
+bool TreeAllreduce::step(int tree, TreeFlow& f, const CollArgs& args,
+                         const ReduceKernels& kernels) {
   if (f.finished()) return false;
   auto& rq = reqs_[static_cast<std::size_t>(tree)];
   const std::size_t k = slots_;
@@ -152,16 +158,17 @@ bool TreeAllreduce::step(int tree, TreeFlow& f, const CollArgs& args, const Redu
   while (f.up_posted < f.chunks && f.up_posted - f.up_done < k) {
     const std::size_t c = f.up_posted;
     for (int ch = 0; ch < f.n_children; ++ch) {
-      rq[kChild0 + ch][c % k] = transport_.irecv(f.node.children[static_cast<std::size_t>(ch)],
-                                                 f.up_tag, *scratch_region_,
-                                                 scratch_offset(tree, ch, c % k), f.chunk_len(c) * esize);
+      rq[kChild0 + ch][c % k] = transport_.irecv(
+          f.node.children[static_cast<std::size_t>(ch)], f.up_tag, *scratch_region_,
+          scratch_offset(tree, ch, c % k), f.chunk_len(c) * esize);
     }
     ++f.up_posted;
   }
   if (f.up_done < f.up_posted) {
     const std::size_t c = f.up_done;
     bool ready = true;
-    for (int ch = 0; ch < f.n_children && ready; ++ch) ready = transport_.test(rq[kChild0 + ch][c % k]);
+    for (int ch = 0; ch < f.n_children && ready; ++ch)
+      ready = transport_.test(rq[kChild0 + ch][c % k]);
     if (ready) {
       const std::size_t off = f.chunk_offset(c) * esize;
       std::byte* dst = args.recv.bytes.data() + off;
@@ -217,7 +224,8 @@ bool TreeAllreduce::step(int tree, TreeFlow& f, const CollArgs& args, const Redu
   while (f.down_sent_done < f.down_sent) {
     const std::size_t c = f.down_sent_done;
     bool done = true;
-    for (int ch = 0; ch < f.n_children && done; ++ch) done = transport_.test(rq[kDownSend0 + ch][c % k]);
+    for (int ch = 0; ch < f.n_children && done; ++ch)
+      done = transport_.test(rq[kDownSend0 + ch][c % k]);
     if (!done) break;
     ++f.down_sent_done;
     advanced = true;

@@ -45,9 +45,15 @@ std::vector<std::string> canonical_names(const Table& table) {
 }
 }  // namespace
 
-std::string_view to_string(Collective c) { return name_of(kCollectives, c); }
-std::string_view to_string(DType t) { return name_of(kDTypes, t); }
-std::string_view to_string(ReduceOp op) { return name_of(kOps, op); }
+std::string_view to_string(Collective c) {
+  return name_of(kCollectives, c);
+}
+std::string_view to_string(DType t) {
+  return name_of(kDTypes, t);
+}
+std::string_view to_string(ReduceOp op) {
+  return name_of(kOps, op);
+}
 
 std::string_view short_name(DType t) {
   switch (t) {
@@ -62,12 +68,22 @@ std::string_view short_name(DType t) {
 std::optional<Collective> parse_collective(std::string_view name) {
   return lookup(kCollectives, name);
 }
-std::optional<DType> parse_dtype(std::string_view name) { return lookup(kDTypes, name); }
-std::optional<ReduceOp> parse_op(std::string_view name) { return lookup(kOps, name); }
+std::optional<DType> parse_dtype(std::string_view name) {
+  return lookup(kDTypes, name);
+}
+std::optional<ReduceOp> parse_op(std::string_view name) {
+  return lookup(kOps, name);
+}
 
-std::vector<std::string> collective_names() { return canonical_names(kCollectives); }
-std::vector<std::string> dtype_names() { return canonical_names(kDTypes); }
-std::vector<std::string> op_names() { return canonical_names(kOps); }
+std::vector<std::string> collective_names() {
+  return canonical_names(kCollectives);
+}
+std::vector<std::string> dtype_names() {
+  return canonical_names(kDTypes);
+}
+std::vector<std::string> op_names() {
+  return canonical_names(kOps);
+}
 
 std::size_t dtype_size(DType t) {
   switch (t) {

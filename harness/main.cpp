@@ -52,8 +52,8 @@ std::unique_ptr<fb::Hdf5Sink> open_results(fb::Bootstrap& bootstrap, const fb::R
       if (!parent.empty()) std::filesystem::create_directories(parent);
       sink = std::make_unique<fb::Hdf5Sink>(path, info);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "fabricbench: error: cannot create results file '%s': %s\n", path.c_str(),
-                   e.what());
+      std::fprintf(stderr, "fabricbench: error: cannot create results file '%s': %s\n",
+                   path.c_str(), e.what());
       failed[0] = 1;
     }
   }
@@ -77,8 +77,8 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
   fb::TableSink table(stdout);
   if (rank == 0) {
     std::printf("# fabricbench %s (%s)  ranks %d  sizes %zu  series %zu\n# %s\n",
-                info.tool_version.c_str(), info.git_revision.c_str(), bootstrap.size(), sizes.size(),
-                plan.size(), info.command_line.c_str());
+                info.tool_version.c_str(), info.git_revision.c_str(), bootstrap.size(),
+                sizes.size(), plan.size(), info.command_line.c_str());
     if (isatty(STDERR_FILENO)) {
       progress = std::make_unique<fb::ProgressSink>(plan.size(), sizes.size());
       sinks.push_back(progress.get());
@@ -132,7 +132,8 @@ int main(int argc, char** argv) {
     }
     return code;
   } catch (const std::exception& e) {
-    if (e.what()[0] != '\0') std::fprintf(stderr, "fabricbench: rank %d: error: %s\n", rank, e.what());
+    if (e.what()[0] != '\0')
+      std::fprintf(stderr, "fabricbench: rank %d: error: %s\n", rank, e.what());
     std::fflush(stderr);
     // The other ranks may be blocked waiting for this one; end the whole job.
     int initialized = 0;

@@ -33,7 +33,8 @@ std::vector<std::string> split(const std::string& text) {
 
 std::string join(const std::vector<std::string>& names) {
   std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  for (const auto& n : names)
+    out += (out.empty() ? "" : ", ") + n;
   return out;
 }
 
@@ -43,7 +44,9 @@ std::vector<T> parse_list(const std::string& text, const char* what, Parse parse
   std::vector<T> out;
   for (const auto& name : split(text)) {
     const auto value = parse(name);
-    if (!value) throw BadInput("unknown " + std::string(what) + " '" + name + "' (known: " + join(known) + ")");
+    if (!value)
+      throw BadInput("unknown " + std::string(what) + " '" + name + "' (known: " + join(known) +
+                     ")");
     if (std::find(out.begin(), out.end(), *value) == out.end()) out.push_back(*value);
   }
   return out;
@@ -59,7 +62,8 @@ std::uint64_t size_option(const std::string& text, const char* flag) {
 std::int64_t count_option(const std::string& text, const char* flag, std::int64_t min) {
   const auto value = parse_count(text);
   if (!value || *value < min) {
-    throw BadInput(std::string(flag) + ": '" + text + "' is not an integer >= " + std::to_string(min));
+    throw BadInput(std::string(flag) + ": '" + text +
+                   "' is not an integer >= " + std::to_string(min));
   }
   return *value;
 }
@@ -74,7 +78,8 @@ std::string quote_command_line(int argc, const char* const* argv) {
       out += arg;
     } else {
       out += '\'';
-      for (const char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      for (const char c : arg)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
       out += '\'';
     }
   }
@@ -101,7 +106,8 @@ struct RawRunOptions {
 
 RunOptions validate(const RawRunOptions& raw) {
   RunOptions o;
-  o.collectives = parse_list<Collective>(raw.collective, "collective", parse_collective, collective_names());
+  o.collectives =
+      parse_list<Collective>(raw.collective, "collective", parse_collective, collective_names());
   o.dtypes = parse_list<DType>(raw.dtype, "dtype", parse_dtype, dtype_names());
   o.ops = parse_list<ReduceOp>(raw.op, "op", parse_op, op_names());
   o.transports = split(raw.transport);
@@ -122,14 +128,17 @@ RunOptions validate(const RawRunOptions& raw) {
   o.min_bytes = size_option(raw.min_bytes, "--min-bytes");
   o.max_bytes = size_option(raw.max_bytes, "--max-bytes");
   if (o.min_bytes > o.max_bytes) {
-    throw BadInput("--min-bytes (" + raw.min_bytes + ") is larger than --max-bytes (" + raw.max_bytes + ")");
+    throw BadInput("--min-bytes (" + raw.min_bytes + ") is larger than --max-bytes (" +
+                   raw.max_bytes + ")");
   }
   o.step_factor = static_cast<std::uint64_t>(count_option(raw.step_factor, "--step-factor", 0));
-  if (o.step_factor < 2) throw BadInput("--step-factor: '" + raw.step_factor + "' must be an integer >= 2");
+  if (o.step_factor < 2)
+    throw BadInput("--step-factor: '" + raw.step_factor + "' must be an integer >= 2");
   o.iters = count_option(raw.iters, "--iters", 1);
   o.warmup = count_option(raw.warmup, "--warmup", 0);
   const auto timeout = parse_seconds(raw.timeout);
-  if (!timeout) throw BadInput("--timeout: '" + raw.timeout + "' is not a positive number of seconds");
+  if (!timeout)
+    throw BadInput("--timeout: '" + raw.timeout + "' is not a positive number of seconds");
   o.timeout_s = *timeout;
   o.algorithm.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(*timeout * 1000));
   o.algorithm.ring_segment_bytes = size_option(raw.ring_segment, "--ring-segment");
@@ -142,7 +151,8 @@ RunOptions validate(const RawRunOptions& raw) {
   for (const auto t : o.dtypes) {
     if (o.min_bytes < dtype_size(t)) {
       throw BadInput("--min-bytes (" + raw.min_bytes + ") is smaller than one " +
-                     std::string(to_string(t)) + " element (" + std::to_string(dtype_size(t)) + " bytes)");
+                     std::string(to_string(t)) + " element (" + std::to_string(dtype_size(t)) +
+                     " bytes)");
     }
   }
   return o;
@@ -157,30 +167,37 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   RawRunOptions raw;
   bool check = false;
   std::string out;
-  auto* run = app.add_subcommand("run", "Sweep collectives over message sizes and record the results");
+  auto* run =
+      app.add_subcommand("run", "Sweep collectives over message sizes and record the results");
   run->add_option("--collective", raw.collective, "Collectives, comma separated: allreduce")
       ->capture_default_str();
-  run->add_option("--algorithm", raw.algorithm, "Algorithms: ring, tree, mpi (the MPI library's own)")
+  run->add_option("--algorithm", raw.algorithm,
+                  "Algorithms: ring, tree, mpi (the MPI library's own)")
       ->capture_default_str();
   run->add_option("--transport", raw.transport, "Transports for our algorithms: ucx, mpi")
       ->capture_default_str();
   run->add_option("-b,--min-bytes", raw.min_bytes, "Smallest message size (K/M/G = 2^10/2^20/2^30)")
       ->capture_default_str();
   run->add_option("-e,--max-bytes", raw.max_bytes, "Largest message size")->capture_default_str();
-  run->add_option("-f,--step-factor", raw.step_factor, "Size multiplier between points (integer >= 2)")
+  run->add_option("-f,--step-factor", raw.step_factor,
+                  "Size multiplier between points (integer >= 2)")
       ->capture_default_str();
   run->add_option("-n,--iters", raw.iters, "Timed iterations per size")->capture_default_str();
-  run->add_option("-w,--warmup", raw.warmup, "Untimed warm-up iterations per size")->capture_default_str();
+  run->add_option("-w,--warmup", raw.warmup, "Untimed warm-up iterations per size")
+      ->capture_default_str();
   run->add_option("--dtype", raw.dtype, "Datatypes: float32, float64")->capture_default_str();
   run->add_option("--op", raw.op, "Reduction ops: sum")->capture_default_str();
   run->add_flag("--check", check, "Validate every result (untimed extra iteration per size)");
-  run->add_option("--out", out, "HDF5 output file (default: a new file under fabricbench-results/)");
+  run->add_option("--out", out,
+                  "HDF5 output file (default: a new file under fabricbench-results/)");
   run->add_option("--timeout", raw.timeout, "Seconds any single wait may take before the run fails")
       ->capture_default_str();
   run->add_option("--ring-segment", raw.ring_segment, "Ring: bytes per pipelined segment")
       ->capture_default_str();
-  run->add_option("--ring-slots", raw.ring_slots, "Ring: segments in flight (>= 2)")->capture_default_str();
-  run->add_option("--tree-chunk", raw.tree_chunk, "Tree: bytes per pipelined chunk")->capture_default_str();
+  run->add_option("--ring-slots", raw.ring_slots, "Ring: segments in flight (>= 2)")
+      ->capture_default_str();
+  run->add_option("--tree-chunk", raw.tree_chunk, "Tree: bytes per pipelined chunk")
+      ->capture_default_str();
   run->add_option("--tree-slots", raw.tree_slots, "Tree: chunks in flight per link (>= 1)")
       ->capture_default_str();
 

@@ -13,8 +13,8 @@
 namespace fb {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;     // measurement failed (timeout, transport error)
-inline constexpr int kExitBadInput = 2;    // command line rejected
+inline constexpr int kExitFailure = 1;      // measurement failed (timeout, transport error)
+inline constexpr int kExitBadInput = 2;     // command line rejected
 inline constexpr int kExitWrongResult = 3;  // --check found mismatching elements
 
 struct RunOptions {

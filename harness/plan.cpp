@@ -17,7 +17,8 @@ std::vector<SeriesPlan> plan_series(const RunOptions& options) {
       if (entry->uses_transport) transports = options.transports;
       for (const auto& transport : transports) {
         for (const auto dtype : options.dtypes) {
-          for (const auto op : options.ops) plan.push_back({collective, entry, transport, dtype, op});
+          for (const auto op : options.ops)
+            plan.push_back({collective, entry, transport, dtype, op});
         }
       }
     }

@@ -64,19 +64,23 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
     info.warmup = options_.warmup;
     info.busbw_factor = busbw_factor(series.collective, n);
     info.parameters = algorithm->parameters();
-    for (auto* sink : sinks) sink->begin_series(header);
+    for (auto* sink : sinks)
+      sink->begin_series(header);
 
     const std::size_t esize = dtype_size(series.dtype);
     fill_input(send_.span(), options_.max_bytes / esize, series.dtype, bootstrap_.rank());
     for (const auto size : sizes) {
-      for (auto* sink : sinks) sink->before_point(size);
+      for (auto* sink : sinks)
+        sink->before_point(size);
       args.count = size / esize;
       auto point = measure(*algorithm, series, args, args.count * esize);
       summary.wrong += point.record.wrong > 0 ? point.record.wrong : 0;
       ++summary.points;
-      for (auto* sink : sinks) sink->point(point);
+      for (auto* sink : sinks)
+        sink->point(point);
     }
-    for (auto* sink : sinks) sink->end_series();
+    for (auto* sink : sinks)
+      sink->end_series();
     ++summary.series;
   }
   return summary;

@@ -11,7 +11,8 @@ void TableSink::begin_series(const SeriesHeader& h) {
   std::fprintf(out_, "#\n# %s  algorithm %s  transport %s  dtype %s  op %s  ranks %" PRId64,
                i.collective.c_str(), i.algorithm.c_str(), i.transport.c_str(), i.dtype.c_str(),
                i.op.c_str(), i.n_ranks);
-  for (const auto& [name, value] : i.parameters) std::fprintf(out_, "  %s %" PRId64, name.c_str(), value);
+  for (const auto& [name, value] : i.parameters)
+    std::fprintf(out_, "  %s %" PRId64, name.c_str(), value);
   std::fprintf(out_, "\n#  iterations %" PRId64 "  warmup %" PRId64 "  busbw factor %.4f\n",
                i.iterations, i.warmup, i.busbw_factor);
   std::fprintf(out_, "# %12s %12s %8s %12s %12s %12s %12s %8s\n", "size(B)", "count", "type",
@@ -28,13 +29,15 @@ void TableSink::point(const PointResult& p) {
   } else {
     std::snprintf(wrong, sizeof wrong, "%" PRId64, r.wrong);
   }
-  std::fprintf(out_, "  %12" PRIu64 " %12" PRIu64 " %8s %12.2f %12.2f %12.2f %12.2f %8s\n", r.size_bytes,
-               r.count, type_.c_str(), r.time_median_us, r.time_min_us, r.algbw_GBps, r.busbw_GBps,
-               wrong);
+  std::fprintf(out_, "  %12" PRIu64 " %12" PRIu64 " %8s %12.2f %12.2f %12.2f %12.2f %8s\n",
+               r.size_bytes, r.count, type_.c_str(), r.time_median_us, r.time_min_us, r.algbw_GBps,
+               r.busbw_GBps, wrong);
   std::fflush(out_);
 }
 
-void TableSink::end_series() { std::fflush(out_); }
+void TableSink::end_series() {
+  std::fflush(out_);
+}
 
 Hdf5Sink::Hdf5Sink(const std::string& path, const results::RunInfo& run) : writer_(path, run) {}
 
@@ -58,9 +61,8 @@ void ProgressSink::begin_series(const SeriesHeader& header) {
 }
 
 void ProgressSink::before_point(std::uint64_t size_bytes) {
-  std::fprintf(stderr, "\r\033[K[series %zu/%zu] %s: measuring %s (size %zu of %zu)",
-               series_index_, total_series_, name_.c_str(), format_size(size_bytes).c_str(),
-               points_ + 1, sizes_);
+  std::fprintf(stderr, "\r\033[K[series %zu/%zu] %s: measuring %s (size %zu of %zu)", series_index_,
+               total_series_, name_.c_str(), format_size(size_bytes).c_str(), points_ + 1, sizes_);
   std::fflush(stderr);
 }
 

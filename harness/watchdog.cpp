@@ -31,10 +31,11 @@ void Watchdog::loop() {
     if (stop_) break;
     const auto deadline = deadline_ns_.load(std::memory_order_relaxed);
     if (deadline != kNever && now_ns() > deadline) {
-      std::fprintf(stderr,
-                   "fabricbench: rank %d: error: no progress for %.1f s in %s; a peer has probably "
-                   "died or hung. Aborting (every completed point is already in the results file).\n",
-                   rank_, static_cast<double>(limit_.count()) / 1000.0, activity_.c_str());
+      std::fprintf(
+          stderr,
+          "fabricbench: rank %d: error: no progress for %.1f s in %s; a peer has probably "
+          "died or hung. Aborting (every completed point is already in the results file).\n",
+          rank_, static_cast<double>(limit_.count()) / 1000.0, activity_.c_str());
       std::fflush(stderr);
       std::_Exit(kExitFailure);
     }

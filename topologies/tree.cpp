@@ -5,7 +5,9 @@
 namespace fb::topo {
 
 namespace {
-int lowest_bit(int x) { return x & -x; }
+int lowest_bit(int x) {
+  return x & -x;
+}
 
 void check(int position, int n) {
   if (n < 1 || position < 1 || position > n) {
@@ -18,7 +20,8 @@ void check(int position, int n) {
 int binary_tree_root_position(int n) {
   if (n < 1) throw std::invalid_argument("binary tree: n must be >= 1");
   int root = 1;
-  while (root * 2 <= n) root *= 2;
+  while (root * 2 <= n)
+    root *= 2;
   return root;
 }
 
@@ -66,7 +69,8 @@ TreeNode double_tree_node(int tree, int rank, int n) {
   if (pos.parent > 0) node.parent = double_tree_rank(tree, pos.parent, n);
   int slot = 0;
   for (const int child : pos.children) {
-    if (child > 0) node.children[static_cast<std::size_t>(slot++)] = double_tree_rank(tree, child, n);
+    if (child > 0)
+      node.children[static_cast<std::size_t>(slot++)] = double_tree_rank(tree, child, n);
   }
   return node;
 }

@@ -25,7 +25,7 @@
 namespace fb::topo {
 
 struct TreeNode {
-  int parent = -1;                  // -1 at the root
+  int parent = -1;                      // -1 at the root
   std::array<int, 2> children{-1, -1};  // -1 where absent; a present child comes first
   int n_children() const { return (children[0] >= 0 ? 1 : 0) + (children[1] >= 0 ? 1 : 0); }
   bool is_leaf() const { return children[0] < 0; }

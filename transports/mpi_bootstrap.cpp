@@ -10,8 +10,8 @@ void check_mpi(int rc, const char* call) {
   std::vector<char> text(MPI_MAX_ERROR_STRING);
   int len = 0;
   MPI_Error_string(rc, text.data(), &len);
-  throw std::runtime_error(std::string("mpi: ") + call + " failed: " +
-                           std::string(text.data(), static_cast<std::size_t>(len)));
+  throw std::runtime_error(std::string("mpi: ") + call +
+                           " failed: " + std::string(text.data(), static_cast<std::size_t>(len)));
 }
 
 MpiSession::MpiSession(int* argc, char*** argv) {
@@ -66,7 +66,9 @@ void MpiBootstrap::broadcast(std::span<std::byte> data, int root) {
             "MPI_Bcast");
 }
 
-void MpiBootstrap::barrier() { check_mpi(MPI_Barrier(comm_), "MPI_Barrier"); }
+void MpiBootstrap::barrier() {
+  check_mpi(MPI_Barrier(comm_), "MPI_Barrier");
+}
 
 void MpiBootstrap::barrier_progressing(const std::function<void()>& progress) {
   MPI_Request req = MPI_REQUEST_NULL;
@@ -79,14 +81,14 @@ void MpiBootstrap::barrier_progressing(const std::function<void()>& progress) {
 }
 
 void MpiBootstrap::allreduce_max(std::span<double> values) {
-  check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
-                          MPI_DOUBLE, MPI_MAX, comm_),
+  check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE,
+                          MPI_MAX, comm_),
             "MPI_Allreduce(max)");
 }
 
 void MpiBootstrap::allreduce_sum(std::span<std::int64_t> values) {
-  check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
-                          MPI_INT64_T, MPI_SUM, comm_),
+  check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T,
+                          MPI_SUM, comm_),
             "MPI_Allreduce(sum)");
 }
 

@@ -18,7 +18,8 @@ MpiTransport::MpiTransport(const MpiBootstrap& bootstrap) {
             "MPI_Comm_get_attr(MPI_TAG_UB)");
   const Tag ub = (flag && tag_ub) ? static_cast<Tag>(*tag_ub) : 32767;
   tag_mask_ = 1;
-  while (tag_mask_ * 2 + 1 <= ub) tag_mask_ = tag_mask_ * 2 + 1;
+  while (tag_mask_ * 2 + 1 <= ub)
+    tag_mask_ = tag_mask_ * 2 + 1;
 }
 
 MpiTransport::~MpiTransport() {
@@ -65,8 +66,8 @@ Request MpiTransport::isend(int peer, Tag tag, const MemoryRegion& region, std::
                             std::size_t bytes) {
   check_args(peer, region, offset, bytes, "send");
   const auto slot = acquire_slot();
-  const int rc = MPI_Isend(region.bytes().data() + offset, static_cast<int>(bytes), MPI_BYTE,
-                           peer, fold_tag(tag), comm_, &slots_[slot]);
+  const int rc = MPI_Isend(region.bytes().data() + offset, static_cast<int>(bytes), MPI_BYTE, peer,
+                           fold_tag(tag), comm_, &slots_[slot]);
   if (rc != MPI_SUCCESS) {
     free_slots_.push_back(slot);
     throw TransportError("mpi", peer, "send", "MPI_Isend returned " + std::to_string(rc));
@@ -78,8 +79,8 @@ Request MpiTransport::irecv(int peer, Tag tag, const MemoryRegion& region, std::
                             std::size_t bytes) {
   check_args(peer, region, offset, bytes, "receive");
   const auto slot = acquire_slot();
-  const int rc = MPI_Irecv(region.bytes().data() + offset, static_cast<int>(bytes), MPI_BYTE,
-                           peer, fold_tag(tag), comm_, &slots_[slot]);
+  const int rc = MPI_Irecv(region.bytes().data() + offset, static_cast<int>(bytes), MPI_BYTE, peer,
+                           fold_tag(tag), comm_, &slots_[slot]);
   if (rc != MPI_SUCCESS) {
     free_slots_.push_back(slot);
     throw TransportError("mpi", peer, "receive", "MPI_Irecv returned " + std::to_string(rc));
@@ -107,9 +108,9 @@ bool MpiTransport::test(Request& req) {
     if (static_cast<std::size_t>(received) != req.bytes) {
       free_slots_.push_back(req.handle);
       req.done = true;
-      throw TransportError("mpi", req.peer, "receive",
-                           "expected " + std::to_string(req.bytes) + " bytes, got " +
-                               std::to_string(received));
+      throw TransportError(
+          "mpi", req.peer, "receive",
+          "expected " + std::to_string(req.bytes) + " bytes, got " + std::to_string(received));
     }
   }
   free_slots_.push_back(req.handle);

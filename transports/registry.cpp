@@ -41,7 +41,8 @@ const TransportEntry* find_transport(const std::string& name) {
 
 std::vector<std::string> transport_names() {
   std::vector<std::string> names;
-  for (const auto& entry : transport_registry()) names.push_back(entry.name);
+  for (const auto& entry : transport_registry())
+    names.push_back(entry.name);
   return names;
 }
 

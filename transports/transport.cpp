@@ -18,13 +18,14 @@ void Transport::wait(Request& req, Deadline deadline) {
 }
 
 void Transport::wait_all(std::span<Request> reqs, Deadline deadline) {
-  for (auto& req : reqs) wait(req, deadline);
+  for (auto& req : reqs)
+    wait(req, deadline);
 }
 
 void Transport::throw_timeout(const Request& req, std::string_view during) const {
   const char* what = req.kind == OpKind::send ? "send" : "receive";
-  std::string operation = std::string("timed out waiting for ") + what + " of " +
-                          std::to_string(req.bytes) + " bytes";
+  std::string operation =
+      std::string("timed out waiting for ") + what + " of " + std::to_string(req.bytes) + " bytes";
   if (!during.empty()) operation += " during " + std::string(during);
   throw TimeoutError(std::string(name()), req.peer, operation,
                      "the peer did not answer before the deadline (--timeout)");

@@ -53,7 +53,9 @@ constexpr auto kCloseTimeout = std::chrono::seconds(10);
 
 }  // namespace
 
-std::string ucx_library_version() { return ucp_get_version_string(); }
+std::string ucx_library_version() {
+  return ucp_get_version_string();
+}
 
 UcxTransport::UcxTransport(Bootstrap& bootstrap)
     : bootstrap_(bootstrap), rank_(bootstrap.rank()), size_(bootstrap.size()) {
@@ -179,7 +181,9 @@ Request UcxTransport::irecv(int peer, Tag tag, const MemoryRegion& region, std::
   return Request{reinterpret_cast<std::uintptr_t>(req), bytes, peer, OpKind::recv, req == nullptr};
 }
 
-void UcxTransport::progress() { ucp_worker_progress(worker_.get()); }
+void UcxTransport::progress() {
+  ucp_worker_progress(worker_.get());
+}
 
 bool UcxTransport::test(Request& req) {
   if (req.done) return true;
@@ -197,9 +201,9 @@ bool UcxTransport::test(Request& req) {
   const char* op = req.kind == OpKind::send ? "send" : "receive";
   check_ucs(status, req.peer, op);
   if (received != req.bytes) {
-    throw TransportError("ucx", req.peer, op,
-                         "expected " + std::to_string(req.bytes) + " bytes, got " +
-                             std::to_string(received));
+    throw TransportError(
+        "ucx", req.peer, op,
+        "expected " + std::to_string(req.bytes) + " bytes, got " + std::to_string(received));
   }
   return true;
 }

@@ -41,7 +41,8 @@ class UcxTransport final : public Transport {
   static constexpr int kRankBits = 20;
   static constexpr int kUserBits = 64 - kRankBits;
   static ucp_tag_t wire_tag(int source, Tag tag) {
-    return (static_cast<ucp_tag_t>(source) << kUserBits) | (tag & ((ucp_tag_t{1} << kUserBits) - 1));
+    return (static_cast<ucp_tag_t>(source) << kUserBits) |
+           (tag & ((ucp_tag_t{1} << kUserBits) - 1));
   }
   void check_args(int peer, const MemoryRegion& region, std::size_t offset, std::size_t bytes,
                   const char* op) const;

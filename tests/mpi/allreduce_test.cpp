@@ -25,7 +25,8 @@ class World : public ::testing::Environment {
  public:
   void SetUp() override {
     bootstrap = std::make_unique<MpiBootstrap>();
-    for (const auto& name : transport_names()) transports[name] = find_transport(name)->create(*bootstrap);
+    for (const auto& name : transport_names())
+      transports[name] = find_transport(name)->create(*bootstrap);
   }
   void TearDown() override {
     transports.clear();
@@ -39,7 +40,7 @@ struct Case {
   std::string algorithm;
   std::string transport;  // "none" for the baseline
   DType dtype;
-  bool small_pipeline;    // tiny segments/chunks: many pipeline steps, ragged ends
+  bool small_pipeline;  // tiny segments/chunks: many pipeline steps, ragged ends
   bool in_place;
 };
 
@@ -55,7 +56,8 @@ class Allreduce : public ::testing::TestWithParam<Case> {
   std::int64_t run_once(std::size_t count) {
     const auto& c = GetParam();
     auto& boot = *World::bootstrap;
-    Transport* transport = c.transport == "none" ? nullptr : World::transports.at(c.transport).get();
+    Transport* transport =
+        c.transport == "none" ? nullptr : World::transports.at(c.transport).get();
     AlgorithmContext ctx{boot, transport, AlgorithmOptions{}};
     ctx.options.timeout = std::chrono::seconds(120);
     if (c.small_pipeline) {
@@ -114,7 +116,8 @@ std::vector<Case> all_cases() {
       cases.push_back({algo, transport, DType::float64, false, true});
     }
   }
-  for (const auto dtype : {DType::float32, DType::float64}) cases.push_back({"mpi", "none", dtype, false, false});
+  for (const auto dtype : {DType::float32, DType::float64})
+    cases.push_back({"mpi", "none", dtype, false, false});
   return cases;
 }
 

@@ -18,18 +18,25 @@ void check_sum(DType dtype) {
       c[i] = static_cast<T>(-static_cast<double>(i % 3));
     }
     k.combine(out.data(), a.data(), b.data(), n);
-    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(out[i], a[i] + b[i]) << i;
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_EQ(out[i], a[i] + b[i]) << i;
     k.combine3(out.data(), a.data(), b.data(), c.data(), n);
-    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(out[i], a[i] + b[i] + c[i]) << i;
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_EQ(out[i], a[i] + b[i] + c[i]) << i;
     // In place: dst aliases the first input.
     std::vector<T> acc = a;
     k.combine(acc.data(), acc.data(), b.data(), n);
-    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(acc[i], a[i] + b[i]) << i;
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_EQ(acc[i], a[i] + b[i]) << i;
   }
 }
 
-TEST(Kernels, SumFloat32) { check_sum<float>(DType::float32); }
-TEST(Kernels, SumFloat64) { check_sum<double>(DType::float64); }
+TEST(Kernels, SumFloat32) {
+  check_sum<float>(DType::float32);
+}
+TEST(Kernels, SumFloat64) {
+  check_sum<double>(DType::float64);
+}
 
 }  // namespace
 }  // namespace fb

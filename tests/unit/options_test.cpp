@@ -12,7 +12,8 @@ namespace {
 ParseOutcome parse(std::vector<std::string> args) {
   args.insert(args.begin(), "fabricbench");
   std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
+  for (const auto& a : args)
+    argv.push_back(a.c_str());
   return parse_command_line(static_cast<int>(argv.size()), argv.data());
 }
 
@@ -39,9 +40,30 @@ TEST(Options, DefaultsAreTheDocumentedSweep) {
 }
 
 TEST(Options, ParsesEveryOption) {
-  const auto out = parse({"run", "--collective", "all_reduce", "--algorithm", "tree,mpi", "--transport",
-                          "mpi", "-b", "1K", "-e", "1M", "-f", "4", "-n", "7", "-w", "0", "--dtype",
-                          "float64,float32", "--check", "--out", "x.h5", "--timeout", "2.5"});
+  const auto out = parse({"run",
+                          "--collective",
+                          "all_reduce",
+                          "--algorithm",
+                          "tree,mpi",
+                          "--transport",
+                          "mpi",
+                          "-b",
+                          "1K",
+                          "-e",
+                          "1M",
+                          "-f",
+                          "4",
+                          "-n",
+                          "7",
+                          "-w",
+                          "0",
+                          "--dtype",
+                          "float64,float32",
+                          "--check",
+                          "--out",
+                          "x.h5",
+                          "--timeout",
+                          "2.5"});
   ASSERT_TRUE(out.options) << out.message;
   const auto& o = *out.options;
   EXPECT_EQ(o.algorithms, (std::vector<std::string>{"tree", "mpi"}));
@@ -55,7 +77,8 @@ TEST(Options, ParsesEveryOption) {
   EXPECT_EQ(o.out, "x.h5");
   EXPECT_DOUBLE_EQ(o.timeout_s, 2.5);
   EXPECT_EQ(o.algorithm.timeout.count(), 2500);
-  EXPECT_EQ(sweep_sizes(o), (std::vector<std::uint64_t>{1024, 4096, 16384, 65536, 262144, 1048576}));
+  EXPECT_EQ(sweep_sizes(o),
+            (std::vector<std::uint64_t>{1024, 4096, 16384, 65536, 262144, 1048576}));
   EXPECT_EQ(plan_series(o).size(), 3U * 2U - 2U);  // tree over mpi x 2 dtypes + baseline x 2
 }
 
@@ -95,14 +118,11 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{{"--dtype", "int7"}, "unknown dtype 'int7'"},
                       BadCase{{"--op", "xor"}, "unknown op 'xor'"},
                       BadCase{{"-b", "1M", "-e", "1K"}, "larger than --max-bytes"},
-                      BadCase{{"-b", "0"}, "greater than zero"},
-                      BadCase{{"-e", "-4K"}, "negative"},
+                      BadCase{{"-b", "0"}, "greater than zero"}, BadCase{{"-e", "-4K"}, "negative"},
                       BadCase{{"-b", "lots"}, "not a number"},
                       BadCase{{"-f", "1"}, "--step-factor"},
-                      BadCase{{"-f", "1.5"}, "--step-factor"},
-                      BadCase{{"-n", "0"}, "--iters"},
-                      BadCase{{"-n", "ten"}, "--iters"},
-                      BadCase{{"-w", "-1"}, "--warmup"},
+                      BadCase{{"-f", "1.5"}, "--step-factor"}, BadCase{{"-n", "0"}, "--iters"},
+                      BadCase{{"-n", "ten"}, "--iters"}, BadCase{{"-w", "-1"}, "--warmup"},
                       BadCase{{"--timeout", "0"}, "--timeout"},
                       BadCase{{"--algorithm", ""}, "empty"},
                       BadCase{{"--algorithm", "ring,,tree"}, "empty name"},

@@ -25,15 +25,19 @@ TEST(Statistics, EvenCountMedianIsTheMidpoint) {
 
 TEST(Statistics, P99IsNearestRank) {
   std::vector<double> s;
-  for (int i = 1; i <= 200; ++i) s.push_back(i);
+  for (int i = 1; i <= 200; ++i)
+    s.push_back(i);
   EXPECT_DOUBLE_EQ(summarize(s).p99_us, 198);  // ceil(0.99 * 200) = 198th value
   std::vector<double> hundred;
-  for (int i = 100; i >= 1; --i) hundred.push_back(i);
+  for (int i = 100; i >= 1; --i)
+    hundred.push_back(i);
   EXPECT_DOUBLE_EQ(summarize(hundred).p99_us, 99);
   EXPECT_DOUBLE_EQ(percentile_sorted(std::vector<double>{7}, 99), 7);
 }
 
-TEST(Statistics, EmptyThrows) { EXPECT_THROW(summarize({}), std::invalid_argument); }
+TEST(Statistics, EmptyThrows) {
+  EXPECT_THROW(summarize({}), std::invalid_argument);
+}
 
 TEST(Bandwidth, DefinitionsMatchNcclTests) {
   // 1e9 bytes in 1 s = 1 GB/s; busbw for all-reduce on 4 ranks = algbw * 2 * 3 / 4.

@@ -30,7 +30,8 @@ TEST_P(DoubleTree, EveryRankReachedExactlyOnce) {
   const int n = GetParam();
   for (int t = 0; t < 2; ++t) {
     const auto reached = reach_counts(t, n);
-    for (int r = 0; r < n; ++r) EXPECT_EQ(reached[static_cast<std::size_t>(r)], 1) << "tree " << t << " rank " << r;
+    for (int r = 0; r < n; ++r)
+      EXPECT_EQ(reached[static_cast<std::size_t>(r)], 1) << "tree " << t << " rank " << r;
   }
 }
 
@@ -72,7 +73,8 @@ TEST_P(DoubleTree, InnerNodeSetsAreDisjointAndEveryRankIsALeafSomewhere) {
       if (!double_tree_node(t, r, n).is_leaf()) inner[t].insert(r);
     }
   }
-  for (const int r : inner[0]) EXPECT_EQ(inner[1].count(r), 0U) << "rank " << r << " inner in both trees";
+  for (const int r : inner[0])
+    EXPECT_EQ(inner[1].count(r), 0U) << "rank " << r << " inner in both trees";
   for (int r = 0; r < n; ++r) {
     EXPECT_TRUE(double_tree_node(0, r, n).is_leaf() || double_tree_node(1, r, n).is_leaf());
   }
@@ -81,7 +83,8 @@ TEST_P(DoubleTree, InnerNodeSetsAreDisjointAndEveryRankIsALeafSomewhere) {
 TEST_P(DoubleTree, DepthIsLogarithmic) {
   const int n = GetParam();
   int bound = 1;
-  while ((1 << bound) <= n) ++bound;  // floor(log2 n) + 1 levels
+  while ((1 << bound) <= n)
+    ++bound;  // floor(log2 n) + 1 levels
   for (int t = 0; t < 2; ++t) {
     for (int r = 0; r < n; ++r) {
       int depth = 1;
@@ -119,7 +122,8 @@ TEST(DoubleTreeMapping, MirrorForEvenShiftForOdd) {
   EXPECT_EQ(double_tree_position(1, 3, 5), 3);
   for (int n = 1; n <= 9; ++n) {
     for (int t = 0; t < 2; ++t) {
-      for (int r = 0; r < n; ++r) EXPECT_EQ(double_tree_rank(t, double_tree_position(t, r, n), n), r);
+      for (int r = 0; r < n; ++r)
+        EXPECT_EQ(double_tree_rank(t, double_tree_position(t, r, n), n), r);
     }
   }
 }

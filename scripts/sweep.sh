@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Quick start: installs what is missing, builds, and runs the default all-reduce sweep
+# (ring and tree over UCX and MPI beside MPI_Allreduce, 8 B to 64 MiB) on NP ranks of this
+# machine (default 2). Extra arguments go to `fabricbench run`, e.g.
+#   scripts/sweep.sh --check -e 16M
+#   NP=4 scripts/sweep.sh --algorithm ring --transport ucx
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh" "$root/build" >/dev/null
+# Open MPI refuses to start as root without these; harmless otherwise.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+np=${NP:-2}
+oversubscribe=()
+if [ "$np" -gt "$(nproc)" ]; then oversubscribe=(--oversubscribe); fi
+exec mpirun -n "$np" "${oversubscribe[@]}" "$root/build/harness/fabricbench" run "$@"

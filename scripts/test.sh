@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what is missing, checks formatting,
+# builds with warnings as errors, runs every ctest test (unit, command line, multi-rank
+# under mpirun, h5py), then builds the unit tests with AddressSanitizer +
+# UndefinedBehaviorSanitizer and runs them too.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+"$root/scripts/install-deps.sh"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
+echo "== format check (clang-format)"
+if command -v clang-format >/dev/null 2>&1; then
+  git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+else
+  echo "clang-format not installed: format check skipped"
+fi
+
+echo "== build (Release, -Werror)"
+"$root/scripts/build.sh" "$root/build" -DFB_WERROR=ON
+
+echo "== build (unit tests, ASan + UBSan)"
+FB_BUILD_TYPE=Debug "$root/scripts/build.sh" "$root/build-asan" -DFB_SANITIZE=ON -DFB_WERROR=ON
+
+echo "== unit tests under ASan + UBSan"
+(cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest -L unit -j "$(nproc)" --output-on-failure)
+
+echo "== all tests"
+cd "$root/build"
+ctest -j "$(nproc)" --output-on-failure
