@@ -34,17 +34,25 @@ struct TransportCapabilities {
   bool one_sided = false;      // RDMA read/write available
 };
 
-// A buffer made known to the transport. Released (deregistered) on destruction.
+// A buffer made known to the transport. Released (deregistered) on destruction. A region
+// may only be used with the transport that registered it; `native` is that transport's own
+// handle for it (a UCX memh, for one), read on every operation without a cast.
 class MemoryRegion {
  public:
-  explicit MemoryRegion(std::span<std::byte> bytes) : bytes_(bytes) {}
+  explicit MemoryRegion(std::span<std::byte> bytes, void* native = nullptr)
+      : bytes_(bytes), native_(native) {}
   virtual ~MemoryRegion() = default;
   MemoryRegion(const MemoryRegion&) = delete;
   MemoryRegion& operator=(const MemoryRegion&) = delete;
   std::span<std::byte> bytes() const { return bytes_; }
+  void* native() const { return native_; }
+
+ protected:
+  void set_native(void* native) { native_ = native; }
 
  private:
   std::span<std::byte> bytes_;
+  void* native_;
 };
 
 enum class OpKind : std::uint8_t { none, send, recv };

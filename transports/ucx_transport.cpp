@@ -24,6 +24,7 @@ class UcxMemoryRegion final : public MemoryRegion {
     params.address = bytes.data();
     params.length = bytes.size();
     check_ucs(ucp_mem_map(context_, &params, &memh_), -1, "register memory (ucp_mem_map)");
+    set_native(memh_);
   }
   ~UcxMemoryRegion() override {
     if (memh_ != nullptr) ucp_mem_unmap(context_, memh_);
@@ -41,10 +42,9 @@ ucp_request_param_t make_param(const MemoryRegion& region) {
   ucp_request_param_t param{};
   param.op_attr_mask = UCP_OP_ATTR_FIELD_DATATYPE;
   param.datatype = ucp_dt_make_contig(1);
-  if (const auto* ucx_region = dynamic_cast<const UcxMemoryRegion*>(&region);
-      ucx_region != nullptr && ucx_region->memh() != nullptr) {
+  if (region.native() != nullptr) {  // only UcxMemoryRegion sets it: a ucp_mem_h
     param.op_attr_mask |= UCP_OP_ATTR_FIELD_MEMH;
-    param.memh = ucx_region->memh();
+    param.memh = static_cast<ucp_mem_h>(region.native());
   }
   return param;
 }

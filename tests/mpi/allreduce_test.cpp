@@ -108,7 +108,7 @@ TEST_P(Allreduce, ExactForEdgeCounts) {
 std::vector<Case> all_cases() {
   std::vector<Case> cases;
   for (const auto* algo : {"ring", "tree"}) {
-    for (const auto* transport : {"ucx", "mpi"}) {
+    for (const auto& transport : transport_names()) {
       for (const auto dtype : {DType::float32, DType::float64}) {
         cases.push_back({algo, transport, dtype, false, false});
       }
