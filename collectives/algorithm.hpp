@@ -34,10 +34,10 @@ struct CollArgs {
 
 // Pipelining parameters. They are written into the results next to the numbers.
 struct AlgorithmOptions {
-  std::size_t ring_segment_bytes = 256 * 1024;  // ring: bytes per message
-  int ring_slots = 2;                           // ring: segments in flight (>= 2)
-  std::size_t tree_chunk_bytes = 256 * 1024;    // tree: bytes per pipelined chunk
-  int tree_slots = 4;                           // tree: chunks in flight per link (>= 1)
+  std::size_t ring_segment_bytes = std::size_t{256} << 10;  // ring: bytes per message
+  int ring_slots = 2;                                       // ring: segments in flight (>= 2)
+  std::size_t tree_chunk_bytes = std::size_t{256} << 10;    // tree: bytes per pipelined chunk
+  int tree_slots = 4;  // tree: chunks in flight per link (>= 1)
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
 };
 

@@ -1,6 +1,7 @@
 // Page-aligned, zero-initialised heap buffer for scratch and benchmark data.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <memory>
@@ -17,7 +18,8 @@ class AlignedBuffer {
   explicit AlignedBuffer(std::size_t bytes) : size_(bytes) {
     if (bytes == 0) return;
     const std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-    void* p = std::aligned_alloc(kAlignment, rounded);
+    // This class is the RAII owner of the allocation.
+    void* p = std::aligned_alloc(kAlignment, rounded);  // NOLINT(cppcoreguidelines-owning-memory)
     if (p == nullptr) throw std::bad_alloc();
     data_.reset(static_cast<std::byte*>(p));
     std::fill_n(data_.get(), rounded, std::byte{0});  // touch every page now, not in the timing
@@ -29,7 +31,9 @@ class AlignedBuffer {
 
  private:
   struct Free {
-    void operator()(std::byte* p) const { std::free(p); }
+    void operator()(std::byte* p) const {
+      std::free(p);  // NOLINT(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)
+    }
   };
   std::unique_ptr<std::byte, Free> data_;
   std::size_t size_ = 0;

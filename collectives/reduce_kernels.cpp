@@ -9,36 +9,49 @@ namespace {
 
 // The loops read their inputs through separate pointers and write one output; GCC
 // vectorises them at -O3 (check with -fopt-info-vec-optimized). Aliasing dst with an input
-// is allowed because every element is read before it is written. Each kernel is compiled
-// for AVX-512, AVX2 and baseline x86-64, and the loader picks the widest the CPU has
-// (GCC function multiversioning), once, at program start.
+// is allowed because every element is read before it is written.
+template <typename T>
+[[gnu::always_inline]] inline void sum2(void* dst, const void* a, const void* b, std::size_t n) {
+  auto* d = static_cast<T*>(dst);
+  const auto* x = static_cast<const T*>(a);
+  const auto* y = static_cast<const T*>(b);
+  for (std::size_t i = 0; i < n; ++i)
+    d[i] = x[i] + y[i];
+}
+
+template <typename T>
+[[gnu::always_inline]] inline void sum3(void* dst, const void* a, const void* b, const void* c,
+                                        std::size_t n) {
+  auto* d = static_cast<T*>(dst);
+  const auto* x = static_cast<const T*>(a);
+  const auto* y = static_cast<const T*>(b);
+  const auto* z = static_cast<const T*>(c);
+  for (std::size_t i = 0; i < n; ++i)
+    d[i] = x[i] + y[i] + z[i];
+}
+
+// Each entry point is compiled for AVX-512, AVX2 and baseline x86-64, and the loader picks
+// the widest the CPU has (GCC function multiversioning), once, at program start. The
+// templates above are inlined into every clone, so each clone vectorises for its target.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__SANITIZE_ADDRESS__)
-#define FB_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#define FB_MULTIVERSION [[gnu::target_clones("avx512f", "avx2", "default")]]
 #else
 #define FB_MULTIVERSION
 #endif
 
-#define FB_DEFINE_SUM_KERNELS(T, suffix)                                                       \
-  FB_MULTIVERSION void sum2_##suffix(void* dst, const void* a, const void* b, std::size_t n) { \
-    auto* d = static_cast<T*>(dst);                                                            \
-    const auto* x = static_cast<const T*>(a);                                                  \
-    const auto* y = static_cast<const T*>(b);                                                  \
-    for (std::size_t i = 0; i < n; ++i)                                                        \
-      d[i] = x[i] + y[i];                                                                      \
-  }                                                                                            \
-  FB_MULTIVERSION void sum3_##suffix(void* dst, const void* a, const void* b, const void* c,   \
-                                     std::size_t n) {                                          \
-    auto* d = static_cast<T*>(dst);                                                            \
-    const auto* x = static_cast<const T*>(a);                                                  \
-    const auto* y = static_cast<const T*>(b);                                                  \
-    const auto* z = static_cast<const T*>(c);                                                  \
-    for (std::size_t i = 0; i < n; ++i)                                                        \
-      d[i] = x[i] + y[i] + z[i];                                                               \
-  }
-
-FB_DEFINE_SUM_KERNELS(float, f32)
-FB_DEFINE_SUM_KERNELS(double, f64)
+FB_MULTIVERSION void sum2_f32(void* d, const void* a, const void* b, std::size_t n) {
+  sum2<float>(d, a, b, n);
+}
+FB_MULTIVERSION void sum2_f64(void* d, const void* a, const void* b, std::size_t n) {
+  sum2<double>(d, a, b, n);
+}
+FB_MULTIVERSION void sum3_f32(void* d, const void* a, const void* b, const void* c, std::size_t n) {
+  sum3<float>(d, a, b, c, n);
+}
+FB_MULTIVERSION void sum3_f64(void* d, const void* a, const void* b, const void* c, std::size_t n) {
+  sum3<double>(d, a, b, c, n);
+}
 
 }  // namespace
 

@@ -64,7 +64,7 @@ class TreeAllreduce final : public Algorithm {
         chunk_bytes_(ctx.options.tree_chunk_bytes),
         slots_(static_cast<std::size_t>(ctx.options.tree_slots)),
         timeout_(ctx.options.timeout),
-        scratch_(2 * 2 * slots_ * chunk_bytes_),  // [tree][child][slot]
+        scratch_(std::size_t{2} * 2 * slots_ * chunk_bytes_),  // [tree][child][slot]
         scratch_region_(transport_.register_memory(scratch_.span())) {
     if (slots_ < 1) throw std::invalid_argument("tree: at least 1 chunk must be in flight");
     if (chunk_bytes_ < 64) throw std::invalid_argument("tree: chunk size must be >= 64 bytes");

@@ -79,7 +79,10 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
     std::printf("# fabricbench %s (%s)  ranks %d  sizes %zu  series %zu\n# %s\n",
                 info.tool_version.c_str(), info.git_revision.c_str(), bootstrap.size(),
                 sizes.size(), plan.size(), info.command_line.c_str());
-    if (isatty(STDERR_FILENO)) {
+    using Progress = fb::RunOptions::Progress;
+    const bool show_progress = options.progress == Progress::on ||
+                               (options.progress == Progress::automatic && isatty(STDERR_FILENO));
+    if (show_progress) {
       progress = std::make_unique<fb::ProgressSink>(plan.size(), sizes.size());
       sinks.push_back(progress.get());
     }

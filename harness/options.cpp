@@ -102,6 +102,7 @@ struct RawRunOptions {
   std::string ring_slots = "2";
   std::string tree_chunk = "256K";
   std::string tree_slots = "4";
+  std::string progress = "auto";
 };
 
 RunOptions validate(const RawRunOptions& raw) {
@@ -148,6 +149,15 @@ RunOptions validate(const RawRunOptions& raw) {
   if (o.algorithm.ring_segment_bytes < 64 || o.algorithm.tree_chunk_bytes < 64) {
     throw BadInput("--ring-segment and --tree-chunk must be at least 64 bytes");
   }
+  if (raw.progress == "auto") {
+    o.progress = RunOptions::Progress::automatic;
+  } else if (raw.progress == "on") {
+    o.progress = RunOptions::Progress::on;
+  } else if (raw.progress == "off") {
+    o.progress = RunOptions::Progress::off;
+  } else {
+    throw BadInput("--progress: '" + raw.progress + "' is not one of auto, on, off");
+  }
   for (const auto t : o.dtypes) {
     if (o.min_bytes < dtype_size(t)) {
       throw BadInput("--min-bytes (" + raw.min_bytes + ") is smaller than one " +
@@ -190,6 +200,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   run->add_flag("--check", check, "Validate every result (untimed extra iteration per size)");
   run->add_option("--out", out,
                   "HDF5 output file (default: a new file under fabricbench-results/)");
+  run->add_option("--progress", raw.progress,
+                  "Progress line on stderr: auto (when stderr is a terminal), on, off")
+      ->capture_default_str();
   run->add_option("--timeout", raw.timeout, "Seconds any single wait may take before the run fails")
       ->capture_default_str();
   run->add_option("--ring-segment", raw.ring_segment, "Ring: bytes per pipelined segment")

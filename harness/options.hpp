@@ -29,6 +29,9 @@ struct RunOptions {
   std::int64_t iters = 20;
   std::int64_t warmup = 5;
   bool check = false;
+  // Progress line on stderr: auto = when stderr is a terminal (under mpirun it is a pipe,
+  // so launch scripts pass --progress on when theirs is one).
+  enum class Progress { automatic, on, off } progress = Progress::automatic;
   std::string out;  // empty: a new file under fabricbench-results/
   double timeout_s = 60;
   AlgorithmOptions algorithm;

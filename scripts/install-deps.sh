@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git clang-format clang-tidy
   libopenmpi-dev openmpi-bin
   libucx-dev ucx-utils
   libhdf5-dev hdf5-tools

@@ -13,4 +13,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 np=${NP:-2}
 oversubscribe=()
 if [ "$np" -gt "$(nproc)" ]; then oversubscribe=(--oversubscribe); fi
-exec mpirun -n "$np" "${oversubscribe[@]}" "$root/build/harness/fabricbench" run "$@"
+# Under mpirun the ranks' stderr is a pipe; ask for the progress line when ours is a terminal.
+progress=()
+if [ -t 2 ]; then progress=(--progress on); fi
+exec mpirun -n "$np" "${oversubscribe[@]}" "$root/build/harness/fabricbench" run "${progress[@]}" "$@"

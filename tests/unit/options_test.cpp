@@ -128,6 +128,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{{"--algorithm", "ring,,tree"}, "empty name"},
                       BadCase{{"-b", "2"}, "smaller than one float32 element"},
                       BadCase{{"--ring-slots", "1"}, "--ring-slots"},
+                      BadCase{{"--progress", "sometimes"}, "--progress"},
                       BadCase{{"--no-such-flag"}, "--no-such-flag"}));
 
 TEST(Options, MissingSubcommandIsAnError) {
