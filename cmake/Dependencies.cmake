@@ -9,7 +9,6 @@ if(NOT CLI11_FOUND)
   add_library(CLI11::CLI11 INTERFACE IMPORTED)
   target_include_directories(CLI11::CLI11 INTERFACE ${CLI11_INCLUDE_DIR})
 endif()
-find_package(fmt REQUIRED)
 find_package(Threads REQUIRED)
 
 if(NOT TARGET fb::hdf5)

@@ -123,6 +123,61 @@ std::vector<Case> all_cases() {
 
 INSTANTIATE_TEST_SUITE_P(All, Allreduce, ::testing::ValuesIn(all_cases()), case_name);
 
+// Forwards to a real transport and counts the bytes this rank sends.
+class CountingTransport final : public Transport {
+ public:
+  explicit CountingTransport(Transport& inner) : inner_(inner) {}
+  std::string_view name() const override { return inner_.name(); }
+  TransportCapabilities capabilities() const override { return inner_.capabilities(); }
+  int rank() const override { return inner_.rank(); }
+  int size() const override { return inner_.size(); }
+  std::unique_ptr<MemoryRegion> register_memory(std::span<std::byte> bytes) override {
+    return inner_.register_memory(bytes);
+  }
+  Request isend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
+                std::size_t bytes) override {
+    sent_bytes += bytes;
+    return inner_.isend(peer, tag, region, offset, bytes);
+  }
+  Request irecv(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
+                std::size_t bytes) override {
+    return inner_.irecv(peer, tag, region, offset, bytes);
+  }
+  void progress() override { inner_.progress(); }
+  bool test(Request& req) override { return inner_.test(req); }
+
+  std::size_t sent_bytes = 0;
+
+ private:
+  Transport& inner_;
+};
+
+// The ring is bandwidth-optimal: each rank sends 2(n-1)/n of the buffer, no more.
+TEST(RingTraffic, EachRankSendsTwoNMinusOneOverNOfTheBuffer) {
+  auto& boot = *World::bootstrap;
+  const auto n = static_cast<std::size_t>(boot.size());
+  CountingTransport counting(*World::transports.at("ucx"));
+  AlgorithmContext ctx{boot, &counting, AlgorithmOptions{}};
+  ctx.options.ring_segment_bytes = 4096;  // many segments: the count must still be exact
+  auto ring = find_algorithm(Collective::allreduce, "ring")->create(ctx);
+  const std::size_t count = 3000 * n;  // divisible by n: every block the same size
+  const std::size_t bytes = count * sizeof(float);
+  AlignedBuffer send(bytes), recv(bytes);
+  auto send_region = counting.register_memory(send.span());
+  auto recv_region = counting.register_memory(recv.span());
+  fill_input(send.span(), count, DType::float32, boot.rank());
+  CollArgs args;
+  args.send = {send.span(), send_region.get()};
+  args.recv = {recv.span(), recv_region.get()};
+  args.count = count;
+  ring->run(args);
+  EXPECT_EQ(counting.sent_bytes, 2 * (n - 1) * bytes / n);
+  std::vector<std::int64_t> wrong{
+      count_allreduce_mismatches(recv.span(), count, DType::float32, boot.size())};
+  boot.allreduce_sum(wrong);
+  EXPECT_EQ(wrong[0], 0);
+}
+
 // A receive nobody sends must end in a TimeoutError naming the transport, peer and operation.
 class Timeout : public ::testing::TestWithParam<std::string> {};
 
