@@ -17,19 +17,32 @@
 
 namespace fb {
 
-// A caller-owned buffer and, for transport-based algorithms, its registration.
+// A caller-owned buffer and, for transport-based algorithms, its registration. The
+// registered region may be larger than the buffer (an in-place reduce-scatter's output is
+// one block of the input buffer): transport offsets are region offsets, see region_offset.
 struct Buffer {
   std::span<std::byte> bytes;
   const MemoryRegion* region = nullptr;
+
+  // Offset in `region` of byte `offset` of this buffer.
+  std::size_t region_offset(std::size_t offset) const {
+    return static_cast<std::size_t>(bytes.data() - region->bytes().data()) + offset;
+  }
 };
 
+// One collective call. `count` is the nccl-tests "count": the element count of the larger
+// buffer; buffer_counts(collective, count, n) gives the send and receive counts and the
+// per-rank block (collectives/types.hpp). In place means, as in MPI and NCCL:
+//   allreduce, broadcast, reduce: send and recv are the same buffer;
+//   reducescatter: recv is block `rank` of send;
+//   allgather: send is block `rank` of recv.
 struct CollArgs {
-  Buffer send;  // send.bytes.data() == recv.bytes.data() means in place
+  Buffer send;
   Buffer recv;
-  std::size_t count = 0;  // elements per rank's buffer
+  std::size_t count = 0;
   DType dtype = DType::float32;
   ReduceOp op = ReduceOp::sum;
-  int root = 0;
+  int root = 0;  // broadcast and reduce
 };
 
 // Pipelining parameters. They are written into the results next to the numbers.

@@ -5,6 +5,9 @@
 #include "collectives/algorithm.hpp"
 
 namespace fb {
-// The MPI library's own MPI_Allreduce, on a private duplicate of the bootstrap communicator.
+// The MPI library's own collectives, each on a private duplicate of the bootstrap
+// communicator: MPI_Allreduce, MPI_Reduce_scatter_block, MPI_Allgather.
 std::unique_ptr<Algorithm> make_mpi_allreduce(const AlgorithmContext& ctx);
+std::unique_ptr<Algorithm> make_mpi_reducescatter(const AlgorithmContext& ctx);
+std::unique_ptr<Algorithm> make_mpi_allgather(const AlgorithmContext& ctx);
 }  // namespace fb

@@ -2,21 +2,15 @@
 
 #include <algorithm>
 
-#include "collectives/mpi_baseline.hpp"
-#include "collectives/ring_allreduce.hpp"
-#include "collectives/tree_allreduce.hpp"
-
 namespace fb {
 
 const std::vector<AlgorithmEntry>& algorithm_registry() {
-  static const std::vector<AlgorithmEntry> entries = {
-      {Collective::allreduce, "ring", true, "ring reduce-scatter + all-gather, pipelined segments",
-       make_ring_allreduce},
-      {Collective::allreduce, "tree", true,
-       "double binary tree, pipelined reduce up / broadcast down", make_tree_allreduce},
-      {Collective::allreduce, "mpi", false, "the MPI library's MPI_Allreduce (baseline)",
-       make_mpi_allreduce},
-  };
+  static const std::vector<AlgorithmEntry> entries = [] {
+    auto all = reduction_family_algorithms();
+    auto movement = movement_family_algorithms();
+    all.insert(all.end(), movement.begin(), movement.end());
+    return all;
+  }();
   return entries;
 }
 

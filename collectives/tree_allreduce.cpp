@@ -90,7 +90,7 @@ class TreeAllreduce final : public Algorithm {
             slot) *
            chunk_bytes_;
   }
-  bool step(int tree, TreeFlow& f, const CollArgs& args, const ReduceKernels& kernels);
+  bool step(int tree, TreeFlow& f, const CollArgs& args, const ReduceKernels& kernels, int n_ranks);
   [[noreturn]] void timeout(int tree, TreeFlow& f);
 
   Transport& transport_;
@@ -137,21 +137,19 @@ void TreeAllreduce::run(const CollArgs& args) {
     transport_.progress();
     bool advanced = false;
     for (int t = 0; t < 2; ++t)
-      advanced |= step(t, flows[static_cast<std::size_t>(t)], args, kernels);
+      advanced |= step(t, flows[static_cast<std::size_t>(t)], args, kernels, n);
     if (!advanced && ++polls % 64 == 0 && Clock::now() > deadline) {
       timeout(flows[0].finished() ? 1 : 0, flows[flows[0].finished() ? 1 : 0]);
     }
   }
 }
 
-bool TreeAllreduce::step(int tree, TreeFlow& f, const CollArgs& args,
-                         const ReduceKernels& kernels) {
+bool TreeAllreduce::step(int tree, TreeFlow& f, const CollArgs& args, const ReduceKernels& kernels,
+                         int n_ranks) {
   if (f.finished()) return false;
   auto& rq = reqs_[static_cast<std::size_t>(tree)];
   const std::size_t k = slots_;
   const std::size_t esize = dtype_size(args.dtype);
-  const MemoryRegion& send_region = *args.send.region;
-  const MemoryRegion& recv_region = *args.recv.region;
   bool advanced = false;
 
   // Up: receive children's partial sums into scratch, fold them into our input.
@@ -180,6 +178,10 @@ bool TreeAllreduce::step(int tree, TreeFlow& f, const CollArgs& args,
       } else {
         kernels.combine(dst, own, s0, f.chunk_len(c));
       }
+      // The root holds the complete reduction of this chunk: finish it (avg) once, here.
+      if (f.node.parent < 0 && kernels.finalize != nullptr) {
+        kernels.finalize(dst, f.chunk_len(c), n_ranks);
+      }
       ++f.up_done;
       advanced = true;
     }
@@ -187,11 +189,12 @@ bool TreeAllreduce::step(int tree, TreeFlow& f, const CollArgs& args,
 
   if (f.node.parent >= 0) {
     // Partial sums to the parent: a leaf sends its input, an inner node its reduced chunk.
-    const MemoryRegion& up_src = f.n_children == 0 ? send_region : recv_region;
+    const Buffer& up_src = f.n_children == 0 ? args.send : args.recv;
     while (f.up_sent < f.up_done && f.up_sent - f.up_sent_done < k) {
       const std::size_t c = f.up_sent;
-      rq[kUpSend][c % k] = transport_.isend(f.node.parent, f.up_tag, up_src,
-                                            f.chunk_offset(c) * esize, f.chunk_len(c) * esize);
+      rq[kUpSend][c % k] =
+          transport_.isend(f.node.parent, f.up_tag, *up_src.region,
+                           up_src.region_offset(f.chunk_offset(c) * esize), f.chunk_len(c) * esize);
       ++f.up_sent;
     }
     while (f.up_sent_done < f.up_sent && transport_.test(rq[kUpSend][f.up_sent_done % k])) {
@@ -201,8 +204,9 @@ bool TreeAllreduce::step(int tree, TreeFlow& f, const CollArgs& args,
     // Final chunks from the parent land in place, once our partial sum there has left.
     while (f.down_posted < f.up_sent_done && f.down_posted - f.down_done < k) {
       const std::size_t c = f.down_posted;
-      rq[kDownRecv][c % k] = transport_.irecv(f.node.parent, f.down_tag, recv_region,
-                                              f.chunk_offset(c) * esize, f.chunk_len(c) * esize);
+      rq[kDownRecv][c % k] = transport_.irecv(f.node.parent, f.down_tag, *args.recv.region,
+                                              args.recv.region_offset(f.chunk_offset(c) * esize),
+                                              f.chunk_len(c) * esize);
       ++f.down_posted;
     }
     while (f.down_done < f.down_posted && transport_.test(rq[kDownRecv][f.down_done % k])) {
@@ -215,9 +219,9 @@ bool TreeAllreduce::step(int tree, TreeFlow& f, const CollArgs& args,
   while (f.down_sent < f.final_ready() && f.down_sent - f.down_sent_done < k) {
     const std::size_t c = f.down_sent;
     for (int ch = 0; ch < f.n_children; ++ch) {
-      rq[kDownSend0 + ch][c % k] =
-          transport_.isend(f.node.children[static_cast<std::size_t>(ch)], f.down_tag, recv_region,
-                           f.chunk_offset(c) * esize, f.chunk_len(c) * esize);
+      rq[kDownSend0 + ch][c % k] = transport_.isend(
+          f.node.children[static_cast<std::size_t>(ch)], f.down_tag, *args.recv.region,
+          args.recv.region_offset(f.chunk_offset(c) * esize), f.chunk_len(c) * esize);
     }
     ++f.down_sent;
   }

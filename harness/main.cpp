@@ -64,7 +64,14 @@ std::unique_ptr<fb::Hdf5Sink> open_results(fb::Bootstrap& bootstrap, const fb::R
 
 int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
   const int rank = bootstrap.rank();
-  const auto plan = fb::plan_series(options);
+  std::vector<fb::SeriesPlan> plan;
+  try {
+    plan = fb::plan_series(options, bootstrap.size());
+  } catch (const fb::PlanError& e) {
+    // Every rank reaches the same verdict; one prints it.
+    if (rank == 0) std::fprintf(stderr, "fabricbench: error: %s\n", e.what());
+    return fb::kExitBadInput;
+  }
   const auto sizes = fb::sweep_sizes(options);
   fb::Watchdog watchdog(rank, options.algorithm.timeout + std::chrono::seconds(10));
 

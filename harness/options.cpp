@@ -103,28 +103,84 @@ struct RawRunOptions {
   std::string tree_chunk = "256K";
   std::string tree_slots = "4";
   std::string progress = "auto";
+  std::string placement = "out-of-place";
+  std::string root = "0";
+  std::string debug_corrupt;
 };
+
+// `all` may stand alone or inside a list ("all,auto").
+bool mentions_all(const std::string& text) {
+  const auto items = split(text);
+  return std::find(items.begin(), items.end(), "all") != items.end();
+}
+
+template <typename T, typename Parse>
+std::vector<T> parse_list_or_all(const std::string& text, const char* what, Parse parse,
+                                 const std::vector<std::string>& known, const std::vector<T>& all,
+                                 bool& from_all) {
+  from_all = mentions_all(text);
+  if (from_all) return all;
+  return parse_list<T>(text, what, parse, known);
+}
 
 RunOptions validate(const RawRunOptions& raw) {
   RunOptions o;
   o.collectives =
-      parse_list<Collective>(raw.collective, "collective", parse_collective, collective_names());
-  o.dtypes = parse_list<DType>(raw.dtype, "dtype", parse_dtype, dtype_names());
-  o.ops = parse_list<ReduceOp>(raw.op, "op", parse_op, op_names());
-  o.transports = split(raw.transport);
+      parse_list_or_all<Collective>(raw.collective, "collective", parse_collective,
+                                    collective_names(), all_collectives(), o.all_collectives);
+  o.dtypes = parse_list_or_all<DType>(raw.dtype, "dtype", parse_dtype, dtype_names(), all_dtypes(),
+                                      o.all_dtypes);
+  o.ops = parse_list_or_all<ReduceOp>(raw.op, "op", parse_op, op_names(), all_ops(), o.all_ops);
+  o.all_transports = mentions_all(raw.transport);
+  o.transports = o.all_transports ? transport_names() : split(raw.transport);
   for (const auto& t : o.transports) {
     if (find_transport(t) == nullptr) {
-      throw BadInput("unknown transport '" + t + "' (known: " + join(transport_names()) + ")");
+      throw BadInput("unknown transport '" + t + "' (known: " + join(transport_names()) + ", all)");
     }
   }
-  o.algorithms = split(raw.algorithm);
-  for (const auto& a : o.algorithms) {
-    for (const auto c : o.collectives) {
-      if (find_algorithm(c, a) == nullptr) {
-        throw BadInput("unknown algorithm '" + a + "' for " + std::string(to_string(c)) +
-                       " (known: " + join(algorithm_names()) + ")");
+  o.all_algorithms = mentions_all(raw.algorithm);
+  const auto known_algorithms = algorithm_names();
+  o.algorithms.clear();
+  for (const auto& a : split(raw.algorithm)) {
+    if (a == "all") {
+      for (const auto& k : known_algorithms) {
+        if (std::find(o.algorithms.begin(), o.algorithms.end(), k) == o.algorithms.end())
+          o.algorithms.push_back(k);
       }
+      continue;
     }
+    if (a != kAutoAlgorithm &&
+        std::find(known_algorithms.begin(), known_algorithms.end(), a) == known_algorithms.end()) {
+      throw BadInput("unknown algorithm '" + a + "' (known: " + join(known_algorithms) +
+                     ", auto, all)");
+    }
+    if (std::find(o.algorithms.begin(), o.algorithms.end(), a) == o.algorithms.end())
+      o.algorithms.push_back(a);
+  }
+  if (raw.placement == "out-of-place") {
+    o.placement = RunOptions::Placement::out_of_place;
+  } else if (raw.placement == "in-place") {
+    o.placement = RunOptions::Placement::in_place;
+  } else if (raw.placement == "both") {
+    o.placement = RunOptions::Placement::both;
+  } else {
+    throw BadInput("--placement: '" + raw.placement +
+                   "' is not one of out-of-place, in-place, both");
+  }
+  if (raw.root == "all") {
+    o.root = std::nullopt;
+  } else {
+    const auto root = parse_count(raw.root);
+    if (!root || *root > 1'000'000'000)
+      throw BadInput("--root: '" + raw.root + "' is not a rank number or 'all'");
+    o.root = static_cast<int>(*root);
+  }
+  if (!raw.debug_corrupt.empty()) {
+    const auto rank = parse_count(raw.debug_corrupt);
+    if (!rank || *rank > 1'000'000'000) {
+      throw BadInput("--debug-corrupt: '" + raw.debug_corrupt + "' is not a rank number");
+    }
+    o.debug_corrupt_rank = static_cast<int>(*rank);
   }
   o.min_bytes = size_option(raw.min_bytes, "--min-bytes");
   o.max_bytes = size_option(raw.max_bytes, "--max-bytes");
@@ -179,13 +235,25 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   std::string out;
   auto* run =
       app.add_subcommand("run", "Sweep collectives over message sizes and record the results");
-  run->add_option("--collective", raw.collective, "Collectives, comma separated: allreduce")
+  run->add_option("--collective", raw.collective,
+                  "Collectives, comma separated, or all: allreduce, reducescatter, allgather, "
+                  "broadcast, reduce, alltoall, sendrecv (nccl-tests spellings such as all_reduce "
+                  "work too)")
       ->capture_default_str();
   run->add_option("--algorithm", raw.algorithm,
-                  "Algorithms: ring, tree, mpi (the MPI library's own)")
+                  "Algorithms, or all: ring, tree, halving-doubling, binomial, chain, pairwise, "
+                  "bruck, mpi (the MPI library's own), auto (chosen per size)")
       ->capture_default_str();
-  run->add_option("--transport", raw.transport, "Transports for our algorithms: ucx, mpi")
+  run->add_option("--transport", raw.transport, "Transports for our algorithms, or all: ucx, mpi")
       ->capture_default_str();
+  run->add_option("--root", raw.root,
+                  "Root rank of broadcast and reduce, or all (one series per root)")
+      ->capture_default_str();
+  run->add_option("--placement", raw.placement,
+                  "out-of-place, in-place or both (two series); in place as in MPI and NCCL")
+      ->capture_default_str();
+  run->add_option("--debug-corrupt", raw.debug_corrupt,
+                  "Testing aid: flip one output element on this rank before each --check");
   run->add_option("-b,--min-bytes", raw.min_bytes, "Smallest message size (K/M/G = 2^10/2^20/2^30)")
       ->capture_default_str();
   run->add_option("-e,--max-bytes", raw.max_bytes, "Largest message size")->capture_default_str();
@@ -195,8 +263,13 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   run->add_option("-n,--iters", raw.iters, "Timed iterations per size")->capture_default_str();
   run->add_option("-w,--warmup", raw.warmup, "Untimed warm-up iterations per size")
       ->capture_default_str();
-  run->add_option("--dtype", raw.dtype, "Datatypes: float32, float64")->capture_default_str();
-  run->add_option("--op", raw.op, "Reduction ops: sum")->capture_default_str();
+  run->add_option(
+         "--dtype", raw.dtype,
+         "Datatypes, or all: int8, uint8, int32, uint32, int64, uint64, float16, bfloat16, "
+         "float32, float64")
+      ->capture_default_str();
+  run->add_option("--op", raw.op, "Reduction ops, or all: sum, prod, min, max, avg")
+      ->capture_default_str();
   run->add_flag("--check", check, "Validate every result (untimed extra iteration per size)");
   run->add_option("--out", out,
                   "HDF5 output file (default: a new file under fabricbench-results/)");

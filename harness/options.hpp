@@ -17,12 +17,25 @@ inline constexpr int kExitFailure = 1;      // measurement failed (timeout, tran
 inline constexpr int kExitBadInput = 2;     // command line rejected
 inline constexpr int kExitWrongResult = 3;  // --check found mismatching elements
 
+// The name that asks for the size-dependent choice (collectives/auto_select.hpp).
+inline constexpr const char* kAutoAlgorithm = "auto";
+
 struct RunOptions {
+  // Each list remembers whether it came from `all`: combinations that do not apply are
+  // then skipped silently; when every name involved was given explicitly they are errors.
   std::vector<Collective> collectives{Collective::allreduce};
+  bool all_collectives = false;
   std::vector<std::string> algorithms{"ring", "tree", "mpi"};
+  bool all_algorithms = false;
   std::vector<std::string> transports{"ucx", "mpi"};
+  bool all_transports = false;
   std::vector<DType> dtypes{DType::float32};
+  bool all_dtypes = false;
   std::vector<ReduceOp> ops{ReduceOp::sum};
+  bool all_ops = false;
+  enum class Placement { out_of_place, in_place, both } placement = Placement::out_of_place;
+  std::optional<int> root = 0;  // nullopt: every rank in turn (--root all)
+  int debug_corrupt_rank = -1;  // >= 0: flip one output element there before checking
   std::uint64_t min_bytes = 8;
   std::uint64_t max_bytes = 64ULL << 20;
   std::uint64_t step_factor = 2;

@@ -1,28 +1,79 @@
 #include "harness/plan.hpp"
 
+#include "collectives/auto_select.hpp"
+
 namespace fb {
 
 std::string SeriesPlan::name() const {
-  return std::string(to_string(collective)) + "." + algorithm->name + "." + transport + "." +
-         std::string(to_string(dtype)) + "." + std::string(to_string(op));
+  std::string n = std::string(to_string(collective())) + "." + algorithm.name + "." + transport +
+                  "." + std::string(to_string(dtype)) + "." +
+                  (is_reduction(collective()) ? std::string(to_string(op)) : std::string("none"));
+  if (in_place) n += ".inplace";
+  if (is_rooted(collective())) n += ".root" + std::to_string(root);
+  return n;
 }
 
-std::vector<SeriesPlan> plan_series(const RunOptions& options) {
+std::vector<SeriesPlan> plan_series(const RunOptions& o, int n_ranks) {
+  if (o.root && *o.root >= n_ranks) {
+    throw PlanError("--root " + std::to_string(*o.root) + " is not a rank of this " +
+                    std::to_string(n_ranks) + "-rank job");
+  }
+  std::vector<int> roots;
+  if (o.root) {
+    roots.push_back(*o.root);
+  } else {
+    for (int r = 0; r < n_ranks; ++r)
+      roots.push_back(r);
+  }
+  std::vector<bool> placements;
+  if (o.placement != RunOptions::Placement::in_place) placements.push_back(false);
+  if (o.placement != RunOptions::Placement::out_of_place) placements.push_back(true);
+  const bool placement_explicit = o.placement == RunOptions::Placement::in_place;
+
   std::vector<SeriesPlan> plan;
-  for (const auto collective : options.collectives) {
-    for (const auto& name : options.algorithms) {
-      const auto* entry = find_algorithm(collective, name);
-      if (entry == nullptr) continue;  // rejected earlier when named explicitly
+  for (const auto collective : o.collectives) {
+    for (const auto& name : o.algorithms) {
+      AlgorithmEntry entry;
+      if (name == kAutoAlgorithm) {
+        entry = auto_entry(collective);
+      } else if (const auto* found = find_algorithm(collective, name)) {
+        entry = *found;
+      } else {
+        if (o.all_collectives || o.all_algorithms) continue;
+        throw PlanError("algorithm '" + name + "' does not implement " +
+                        std::string(to_string(collective)));
+      }
       std::vector<std::string> transports{kNoTransport};
-      if (entry->uses_transport) transports = options.transports;
+      if (entry.uses_transport) transports = o.transports;
+      const std::vector<ReduceOp> ops =
+          is_reduction(collective) ? o.ops : std::vector<ReduceOp>{o.ops.front()};
       for (const auto& transport : transports) {
-        for (const auto dtype : options.dtypes) {
-          for (const auto op : options.ops)
-            plan.push_back({collective, entry, transport, dtype, op});
+        for (const auto dtype : o.dtypes) {
+          for (const auto op : ops) {
+            if (!entry.handles(dtype, op)) {
+              if (o.all_collectives || o.all_algorithms || o.all_dtypes || o.all_ops) continue;
+              throw PlanError(std::string(to_string(collective)) + " '" + name + "' cannot run " +
+                              std::string(to_string(dtype)) +
+                              (is_reduction(collective) ? " " + std::string(to_string(op)) : ""));
+            }
+            for (const bool in_place : placements) {
+              if (in_place && !entry.supports_in_place) {
+                if (!placement_explicit || o.all_collectives || o.all_algorithms) continue;
+                throw PlanError(std::string(to_string(collective)) + " '" + name +
+                                "' has no in-place form");
+              }
+              const std::vector<int> series_roots =
+                  is_rooted(collective) ? roots : std::vector<int>{0};
+              for (const int root : series_roots) {
+                plan.push_back({entry, transport, dtype, op, in_place, root});
+              }
+            }
+          }
         }
       }
     }
   }
+  if (plan.empty()) throw PlanError("nothing to measure: no algorithm applies to the selection");
   return plan;
 }
 

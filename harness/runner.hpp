@@ -4,7 +4,8 @@
 // rank times its own call, and the iteration's time is the maximum over ranks (gathered
 // once per point, after the loop, so the loop itself carries no extra communication).
 // Warm-up iterations run first and are not recorded. With --check, one more untimed
-// iteration runs on freshly poisoned output and is validated element by element.
+// iteration runs on fresh input and freshly poisoned output and is validated element by
+// element (harness/validation.hpp), so checking never slows the timed iterations.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "collectives/aligned_buffer.hpp"
+#include "harness/call_setup.hpp"
 #include "harness/options.hpp"
 #include "harness/plan.hpp"
 #include "harness/sinks.hpp"
@@ -46,7 +48,8 @@ class Runner {
     std::unique_ptr<MemoryRegion> recv_region;
   };
   TransportState& transport_state(const std::string& name);
-  PointResult measure(Algorithm& algorithm, const SeriesPlan& series, const CollArgs& args,
+  std::size_t point_count(const SeriesPlan& series, std::uint64_t size_bytes) const;
+  PointResult measure(Algorithm& algorithm, const SeriesPlan& series, const CallLayout& layout,
                       std::uint64_t size_bytes);
 
   const RunOptions& options_;

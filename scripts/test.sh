@@ -15,6 +15,9 @@ git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
 echo "== build (Release, -Werror)"
 "$root/scripts/build.sh" "$root/build" -DFB_WERROR=ON
 
+echo "== reduction kernels vectorised (AVX-512 / AVX2 clones)"
+"$root/scripts/check-vectorized.sh" "$root/build"
+
 echo "== static analysis (clang-tidy, .clang-tidy at the root)"
 git ls-files 'collectives/*.cpp' 'transports/*.cpp' 'harness/*.cpp' 'topologies/*.cpp' 'results/*.cpp' |
   xargs -P "$(nproc)" -n 4 clang-tidy -p "$root/build" --quiet 2>/dev/null

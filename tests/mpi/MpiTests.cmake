@@ -1,15 +1,15 @@
 # Multi-rank tests, launched by mpirun from ctest (1 to 5 ranks, oversubscribed on small
 # machines). Open MPI refuses to run as root unless told it may; CI runs as root.
-add_executable(fb_mpi_tests mpi/allreduce_test.cpp mpi/mpi_test_main.cpp)
+add_executable(fb_mpi_tests mpi/collectives_test.cpp mpi/mpi_test_main.cpp)
 target_link_libraries(fb_mpi_tests PRIVATE fb_harness GTest::gtest)
 fb_configure_target(fb_mpi_tests)
 
 set(FB_MPI_ENV "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1")
 foreach(n 1 2 3 4 5)
-  add_test(NAME mpi.allreduce.n${n}
+  add_test(NAME mpi.collectives.n${n}
            COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${n} --oversubscribe
                    ${MPIEXEC_PREFLAGS} $<TARGET_FILE:fb_mpi_tests> ${MPIEXEC_POSTFLAGS})
-  set_tests_properties(mpi.allreduce.n${n} PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
+  set_tests_properties(mpi.collectives.n${n} PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
                        TIMEOUT 600 PROCESSORS ${n})
 endforeach()
 
@@ -20,3 +20,17 @@ add_test(NAME mpi.fabricbench_h5py
                  ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/python/check_results.py)
 set_tests_properties(mpi.fabricbench_h5py PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
                      TIMEOUT 600 PROCESSORS 2)
+
+# --check catches an injected wrong element and the run exits with code 3.
+add_test(NAME mpi.check_catches_corruption
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/corrupt_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE})
+set_tests_properties(mpi.check_catches_corruption PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
+                     TIMEOUT 300 PROCESSORS 2)
+
+# Every collective x algorithm x transport through the harness, checked, on 3 ranks.
+add_test(NAME mpi.all_collectives_checked
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/all_collectives_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/python/check_results.py)
+set_tests_properties(mpi.all_collectives_checked PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
+                     TIMEOUT 900 PROCESSORS 2)

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,7 @@ TEST(Options, DefaultsAreTheDocumentedSweep) {
   EXPECT_EQ(sizes.front(), 8U);
   EXPECT_EQ(sizes.back(), 64U << 20);
   // ring and tree over two transports, plus the baseline once.
-  const auto plan = plan_series(o);
+  const auto plan = plan_series(o, 4);
   ASSERT_EQ(plan.size(), 5U);
   EXPECT_EQ(plan[0].name(), "allreduce.ring.ucx.float32.sum");
   EXPECT_EQ(plan[4].name(), "allreduce.mpi.none.float32.sum");
@@ -79,7 +80,7 @@ TEST(Options, ParsesEveryOption) {
   EXPECT_EQ(o.algorithm.timeout.count(), 2500);
   EXPECT_EQ(sweep_sizes(o),
             (std::vector<std::uint64_t>{1024, 4096, 16384, 65536, 262144, 1048576}));
-  EXPECT_EQ(plan_series(o).size(), 3U * 2U - 2U);  // tree over mpi x 2 dtypes + baseline x 2
+  EXPECT_EQ(plan_series(o, 2).size(), 3U * 2U - 2U);  // tree over mpi x 2 dtypes + baseline x 2
 }
 
 TEST(Options, SweepStopsAtMaxWithoutOverflow) {
@@ -129,7 +130,87 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{{"-b", "2"}, "smaller than one float32 element"},
                       BadCase{{"--ring-slots", "1"}, "--ring-slots"},
                       BadCase{{"--progress", "sometimes"}, "--progress"},
+                      BadCase{{"--placement", "sideways"}, "--placement"},
+                      BadCase{{"--root", "-1"}, "--root"}, BadCase{{"--root", "first"}, "--root"},
+                      BadCase{{"--debug-corrupt", "x"}, "--debug-corrupt"},
                       BadCase{{"--no-such-flag"}, "--no-such-flag"}));
+
+std::vector<std::string> names(const std::vector<SeriesPlan>& plan) {
+  std::vector<std::string> out;
+  for (const auto& s : plan)
+    out.push_back(s.name());
+  return out;
+}
+
+TEST(Plan, AllExpandsToEveryApplicableCombinationAndSkipsTheRest) {
+  const auto out = parse({"run", "--collective", "all", "--algorithm", "all", "--transport", "ucx",
+                          "--dtype", "float16", "--op", "avg"});
+  ASSERT_TRUE(out.options) << out.message;
+  const auto plan = plan_series(*out.options, 4);
+  const auto n = names(plan);
+  auto has = [&](const std::string& name) {
+    return std::find(n.begin(), n.end(), name) != n.end();
+  };
+  EXPECT_TRUE(has("allreduce.ring.ucx.float16.avg"));
+  EXPECT_TRUE(has("allreduce.halving-doubling.ucx.float16.avg"));
+  EXPECT_TRUE(has("broadcast.binomial.ucx.float16.none.root0"));
+  EXPECT_TRUE(has("alltoall.bruck.ucx.float16.none"));
+  EXPECT_TRUE(has("sendrecv.mpi.none.float16.none"));   // moving half floats is fine for MPI
+  EXPECT_FALSE(has("allreduce.mpi.none.float16.avg"));  // MPI cannot reduce them: skipped
+  for (const auto& s : plan)
+    EXPECT_TRUE(s.algorithm.handles(s.dtype, s.op)) << s.name();
+}
+
+TEST(Plan, ExplicitInapplicableCombinationsAreErrors) {
+  auto plan_of = [](std::vector<std::string> args) {
+    args.insert(args.begin(), "run");
+    const auto out = parse(args);
+    EXPECT_TRUE(out.options) << out.message;
+    return plan_series(*out.options, 4);
+  };
+  EXPECT_THROW(plan_of({"--collective", "allgather", "--algorithm", "tree"}), PlanError);
+  EXPECT_THROW(plan_of({"--algorithm", "mpi", "--dtype", "bfloat16"}), PlanError);
+  EXPECT_THROW(plan_of({"--algorithm", "mpi", "--op", "avg"}), PlanError);
+  EXPECT_THROW(
+      plan_of({"--collective", "alltoall", "--algorithm", "pairwise", "--placement", "in-place"}),
+      PlanError);
+  EXPECT_THROW(plan_of({"--collective", "broadcast", "--algorithm", "chain", "--root", "4"}),
+               PlanError);
+  try {
+    plan_of({"--collective", "allgather", "--algorithm", "tree"});
+  } catch (const PlanError& e) {
+    EXPECT_NE(std::string(e.what()).find("'tree' does not implement allgather"), std::string::npos)
+        << e.what();
+  }
+  // ... but the same names are fine where they apply.
+  EXPECT_EQ(
+      plan_of({"--collective", "allgather", "--algorithm", "ring", "--transport", "ucx"}).size(),
+      1U);
+}
+
+TEST(Plan, RootsPlacementsAndAuto) {
+  const auto out = parse({"run", "--collective", "broadcast", "--algorithm", "auto,mpi",
+                          "--transport", "mpi", "--root", "all", "--placement", "both"});
+  ASSERT_TRUE(out.options) << out.message;
+  const auto plan = plan_series(*out.options, 3);
+  EXPECT_EQ(plan.size(), 2U * 3U * 2U);  // 2 algorithms x 3 roots x 2 placements
+  const auto n = names(plan);
+  EXPECT_NE(std::find(n.begin(), n.end(), "broadcast.auto.mpi.float32.none.inplace.root2"),
+            n.end());
+  EXPECT_NE(std::find(n.begin(), n.end(), "broadcast.mpi.none.float32.none.root1"), n.end());
+}
+
+TEST(Options, AllAndNcclSpellings) {
+  const auto out = parse({"run", "--collective", "all_gather,reduce_scatter", "--dtype", "all",
+                          "--op", "all", "--transport", "all"});
+  ASSERT_TRUE(out.options) << out.message;
+  EXPECT_EQ(out.options->collectives,
+            (std::vector<Collective>{Collective::allgather, Collective::reducescatter}));
+  EXPECT_EQ(out.options->dtypes.size(), 10U);
+  EXPECT_EQ(out.options->ops.size(), 5U);
+  EXPECT_TRUE(out.options->all_dtypes);
+  EXPECT_FALSE(out.options->all_collectives);
+}
 
 TEST(Options, MissingSubcommandIsAnError) {
   const auto out = parse({});

@@ -1,9 +1,12 @@
-// Multi-rank correctness of every all-reduce algorithm over every transport, against the
-// exact reference sum (harness/validation.hpp), for the counts that break naive code:
-// 0, 1, n-1 (fewer elements than ranks), a large odd count, and counts that leave the
-// pipeline a ragged last segment.
+// Multi-rank correctness of every registered algorithm (collectives/registry.hpp) over
+// every transport, against the exact expected results of harness/validation.hpp, for the
+// counts that break naive code: 0, 1, n-1 (fewer elements than ranks), a count that leaves a
+// ragged last pipeline segment, and a large odd count. The dtype/op matrix is chosen per
+// collective to cover every kernel family and every op without multiplying the run time
+// (see tests/README.md).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +15,7 @@
 
 #include "collectives/aligned_buffer.hpp"
 #include "collectives/registry.hpp"
+#include "harness/call_setup.hpp"
 #include "harness/validation.hpp"
 #include "transports/error.hpp"
 #include "transports/mpi_bootstrap.hpp"
@@ -37,25 +41,36 @@ class World : public ::testing::Environment {
 };
 
 struct Case {
+  Collective collective;
   std::string algorithm;
-  std::string transport;  // "none" for the baseline
+  std::string transport;  // "none" for baselines
   DType dtype;
-  bool small_pipeline;  // tiny segments/chunks: many pipeline steps, ragged ends
-  bool in_place;
+  ReduceOp op;
+  bool in_place = false;
+  bool small_pipeline = false;  // tiny segments/chunks: many pipeline steps, ragged ends
+  bool large = false;           // also the large odd count
 };
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   const auto& c = info.param;
-  return c.algorithm + "_" + c.transport + "_" + std::string(to_string(c.dtype)) +
-         (c.small_pipeline ? "_smallpipe" : "") + (c.in_place ? "_inplace" : "");
+  std::string name = std::string(to_string(c.collective)) + "_" + c.algorithm + "_" + c.transport +
+                     "_" + std::string(to_string(c.dtype));
+  if (is_reduction(c.collective)) name += "_" + std::string(to_string(c.op));
+  if (c.in_place) name += "_inplace";
+  if (c.small_pipeline) name += "_smallpipe";
+  if (c.large) name += "_large";
+  std::replace(name.begin(), name.end(), '-', '_');  // gtest names allow [A-Za-z0-9_] only
+  return name;
 }
 
-class Allreduce : public ::testing::TestWithParam<Case> {
+class Collectives : public ::testing::TestWithParam<Case> {
  protected:
-  // Runs the algorithm on `count` elements and returns the mismatches summed over ranks.
-  std::int64_t run_once(std::size_t count) {
+  // Runs the algorithm twice on `count` and returns the mismatches of the second call,
+  // summed over ranks.
+  std::int64_t run_once(std::size_t count, int root) {
     const auto& c = GetParam();
     auto& boot = *World::bootstrap;
+    const int n = boot.size();
     Transport* transport =
         c.transport == "none" ? nullptr : World::transports.at(c.transport).get();
     AlgorithmContext ctx{boot, transport, AlgorithmOptions{}};
@@ -66,62 +81,100 @@ class Allreduce : public ::testing::TestWithParam<Case> {
       ctx.options.tree_chunk_bytes = 64;
       ctx.options.tree_slots = 1;
     }
-    const auto* entry = find_algorithm(Collective::allreduce, c.algorithm);
+    const auto* entry = find_algorithm(c.collective, c.algorithm);
     EXPECT_NE(entry, nullptr);
     auto algorithm = entry->create(ctx);
 
-    const std::size_t bytes = count * dtype_size(c.dtype);
-    AlignedBuffer send(bytes + 64), recv(bytes + 64);  // a little slack: overruns stay detectable
+    const auto counts = buffer_counts(c.collective, count, n);
+    const std::size_t es = dtype_size(c.dtype);
+    const std::size_t store =
+        std::max(counts.send, counts.recv) * es + 64;  // slack: overruns stay visible
+    AlignedBuffer send(store), recv(store);
     std::unique_ptr<MemoryRegion> send_region, recv_region;
     if (transport != nullptr) {
       send_region = transport->register_memory(send.span());
       recv_region = transport->register_memory(recv.span());
     }
-    CollArgs args;
-    args.send = {send.span(), send_region.get()};
-    args.recv = c.in_place ? args.send : Buffer{recv.span(), recv_region.get()};
-    args.count = count;
-    args.dtype = c.dtype;
-    fill_input(send.span(), count, c.dtype, boot.rank());
-    if (!c.in_place) poison_output(recv.span(), count, c.dtype);
-    // Twice: the second call proves state (tags, counters) carries over cleanly.
+    const auto layout =
+        layout_call(c.collective, c.in_place, count, c.dtype, c.op, root, boot.rank(), n,
+                    Buffer{send.span(), send_region.get()}, Buffer{recv.span(), recv_region.get()});
+    CheckSpec spec{c.collective, c.dtype, c.op, boot.rank(), n, root, count};
     for (int repeat = 0; repeat < 2; ++repeat) {
-      if (c.in_place) fill_input(send.span(), count, c.dtype, boot.rank());
-      algorithm->run(args);
+      fill_send(spec, layout.input);
+      if (!c.in_place) poison(layout.output, layout.output_count, c.dtype);
+      algorithm->run(layout.args);
     }
-    std::vector<std::int64_t> wrong{
-        count_allreduce_mismatches(args.recv.bytes, count, c.dtype, boot.size())};
+    std::vector<std::int64_t> wrong{count_mismatches(spec, layout.output)};
     boot.allreduce_sum(wrong);
     return wrong[0];
   }
 };
 
-TEST_P(Allreduce, ExactForEdgeCounts) {
-  const auto n = static_cast<std::size_t>(World::bootstrap->size());
-  std::vector<std::size_t> counts{0, 1, n - 1, n + 1, 2 * n + 3, 1000003};
-  if (GetParam().small_pipeline) counts = {1, n - 1, 3 * n + 1, 4099};
+TEST_P(Collectives, ExactForEdgeCounts) {
+  const auto& c = GetParam();
+  const int n = World::bootstrap->size();
+  const auto un = static_cast<std::size_t>(n);
+  std::vector<std::size_t> counts{0, 1, un - 1, 3 * un + 1, 4099};
+  if (c.large) counts.push_back(1000003);
+  // Block collectives: counts are totals, so also whole blocks of awkward sizes.
+  if (c.collective == Collective::reducescatter || c.collective == Collective::allgather ||
+      c.collective == Collective::alltoall) {
+    counts.push_back(un * 7);
+  }
+  const std::vector<int> roots =
+      is_rooted(c.collective) ? std::vector<int>{0, n - 1, n / 2} : std::vector<int>{0};
   for (const auto count : counts) {
-    EXPECT_EQ(run_once(count), 0) << "count " << count << " on " << n << " ranks";
+    for (const int root : roots) {
+      EXPECT_EQ(run_once(count, root), 0)
+          << "count " << count << " root " << root << " on " << n << " ranks";
+    }
   }
 }
 
+// The matrix: for every registered algorithm, over every transport it runs on (baselines
+// once), a dtype/op sample that covers every kernel family (1-, 4- and 8-byte integers
+// signed and unsigned, float16, bfloat16, float32, float64) and every op.
 std::vector<Case> all_cases() {
+  struct Pair {
+    DType dtype;
+    ReduceOp op;
+  };
+  const std::vector<Pair> reduction_pairs{
+      {DType::float32, ReduceOp::sum}, {DType::float64, ReduceOp::sum},
+      {DType::int8, ReduceOp::sum},    {DType::uint8, ReduceOp::max},
+      {DType::int32, ReduceOp::prod},  {DType::uint32, ReduceOp::avg},
+      {DType::int64, ReduceOp::min},   {DType::uint64, ReduceOp::sum},
+      {DType::float16, ReduceOp::sum}, {DType::bfloat16, ReduceOp::avg},
+      {DType::float32, ReduceOp::max}, {DType::float64, ReduceOp::prod},
+      {DType::float32, ReduceOp::avg}, {DType::bfloat16, ReduceOp::min}};
+  const std::vector<Pair> movement_pairs{{DType::int8, ReduceOp::sum},
+                                         {DType::float16, ReduceOp::sum},
+                                         {DType::float64, ReduceOp::sum}};
   std::vector<Case> cases;
-  for (const auto* algo : {"ring", "tree"}) {
-    for (const auto& transport : transport_names()) {
-      for (const auto dtype : {DType::float32, DType::float64}) {
-        cases.push_back({algo, transport, dtype, false, false});
+  for (const auto& entry : algorithm_registry()) {
+    std::vector<std::string> transports{"none"};
+    if (entry.uses_transport) transports = transport_names();
+    const auto& pairs = is_reduction(entry.collective) ? reduction_pairs : movement_pairs;
+    for (const auto& transport : transports) {
+      for (std::size_t i = 0; i < pairs.size(); ++i) {
+        if (!entry.handles(pairs[i].dtype, pairs[i].op)) continue;
+        cases.push_back({entry.collective, entry.name, transport, pairs[i].dtype, pairs[i].op,
+                         false, false, i == 0});
       }
-      cases.push_back({algo, transport, DType::float32, true, false});
-      cases.push_back({algo, transport, DType::float64, false, true});
+      if (entry.supports_in_place) {
+        cases.push_back({entry.collective, entry.name, transport, DType::float64, ReduceOp::sum,
+                         true, false, true});
+      }
+      if (entry.uses_transport) {
+        cases.push_back({entry.collective, entry.name, transport, DType::float32, ReduceOp::sum,
+                         false, true, false});
+      }
     }
   }
-  for (const auto dtype : {DType::float32, DType::float64})
-    cases.push_back({"mpi", "none", dtype, false, false});
   return cases;
 }
 
-INSTANTIATE_TEST_SUITE_P(All, Allreduce, ::testing::ValuesIn(all_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(All, Collectives, ::testing::ValuesIn(all_cases()), case_name);
 
 // Forwards to a real transport and counts the bytes this rank sends.
 class CountingTransport final : public Transport {
@@ -165,15 +218,16 @@ TEST(RingTraffic, EachRankSendsTwoNMinusOneOverNOfTheBuffer) {
   AlignedBuffer send(bytes), recv(bytes);
   auto send_region = counting.register_memory(send.span());
   auto recv_region = counting.register_memory(recv.span());
-  fill_input(send.span(), count, DType::float32, boot.rank());
+  CheckSpec spec{
+      Collective::allreduce, DType::float32, ReduceOp::sum, boot.rank(), boot.size(), 0, count};
+  fill_send(spec, send.span());
   CollArgs args;
   args.send = {send.span(), send_region.get()};
   args.recv = {recv.span(), recv_region.get()};
   args.count = count;
   ring->run(args);
   EXPECT_EQ(counting.sent_bytes, 2 * (n - 1) * bytes / n);
-  std::vector<std::int64_t> wrong{
-      count_allreduce_mismatches(recv.span(), count, DType::float32, boot.size())};
+  std::vector<std::int64_t> wrong{count_mismatches(spec, recv.span())};
   boot.allreduce_sum(wrong);
   EXPECT_EQ(wrong[0], 0);
 }

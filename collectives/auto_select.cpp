@@ -1,0 +1,80 @@
+#include "collectives/auto_select.hpp"
+
+#include <stdexcept>
+
+namespace fb {
+
+namespace {
+
+class AutoAlgorithm final : public Algorithm {
+ public:
+  AutoAlgorithm(const AutoRule& rule, const AlgorithmContext& ctx)
+      : rule_(rule),
+        small_(find_algorithm(rule.collective, rule.small)->create(ctx)),
+        large_(find_algorithm(rule.collective, rule.large)->create(ctx)) {}
+
+  void run(const CollArgs& args) override {
+    const std::uint64_t bytes = args.count * dtype_size(args.dtype);
+    (bytes < rule_.threshold_bytes ? small_ : large_)->run(args);
+  }
+
+  Parameters parameters() const override {
+    Parameters p{{"auto_threshold_bytes", static_cast<std::int64_t>(rule_.threshold_bytes)}};
+    for (const auto& [name, value] : small_->parameters())
+      p.emplace_back("small_" + name, value);
+    for (const auto& [name, value] : large_->parameters())
+      p.emplace_back("large_" + name, value);
+    return p;
+  }
+
+ private:
+  const AutoRule& rule_;
+  std::unique_ptr<Algorithm> small_;
+  std::unique_ptr<Algorithm> large_;
+};
+
+}  // namespace
+
+const std::vector<AutoRule>& auto_rules() {
+  // Crossovers measured on 2 and 4 ranks of one host (docs/PERFORMANCE.md, "auto").
+  static const std::vector<AutoRule> rules = {
+      {Collective::allreduce, "tree", "ring", std::uint64_t{64} << 10},
+      {Collective::reducescatter, "ring", "ring", 0},
+      {Collective::allgather, "ring", "ring", 0},
+      {Collective::broadcast, "binomial", "chain", std::uint64_t{256} << 10},
+      {Collective::reduce, "binomial", "chain", std::uint64_t{256} << 10},
+      {Collective::alltoall, "bruck", "pairwise", std::uint64_t{4} << 10},
+      {Collective::sendrecv, "ring", "ring", 0},
+  };
+  return rules;
+}
+
+const AutoRule& auto_rule(Collective c) {
+  for (const auto& rule : auto_rules()) {
+    if (rule.collective == c) return rule;
+  }
+  throw std::invalid_argument("no auto rule for " + std::string(to_string(c)));
+}
+
+AlgorithmEntry auto_entry(Collective c) {
+  const auto& rule = auto_rule(c);
+  const auto* small = find_algorithm(c, rule.small);
+  const auto* large = find_algorithm(c, rule.large);
+  if (small == nullptr || large == nullptr) {
+    throw std::logic_error("auto rule for " + std::string(to_string(c)) +
+                           " names a missing algorithm");
+  }
+  return {
+      c,
+      "auto",
+      true,
+      small->supports_in_place && large->supports_in_place,
+      "per size: " + rule.small + " below " + std::to_string(rule.threshold_bytes) +
+          " bytes, else " + rule.large,
+      [&rule](const AlgorithmContext& ctx) { return std::make_unique<AutoAlgorithm>(rule, ctx); },
+      [small, large](DType t, ReduceOp op) {
+        return small->handles(t, op) && large->handles(t, op);
+      }};
+}
+
+}  // namespace fb

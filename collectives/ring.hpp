@@ -1,0 +1,11 @@
+#pragma once
+
+#include <memory>
+
+#include "collectives/algorithm.hpp"
+
+namespace fb {
+std::unique_ptr<Algorithm> make_ring_allreduce(const AlgorithmContext& ctx);
+std::unique_ptr<Algorithm> make_ring_reducescatter(const AlgorithmContext& ctx);
+std::unique_ptr<Algorithm> make_ring_allgather(const AlgorithmContext& ctx);
+}  // namespace fb

@@ -1,9 +1,0 @@
-#pragma once
-
-#include <memory>
-
-#include "collectives/algorithm.hpp"
-
-namespace fb {
-std::unique_ptr<Algorithm> make_ring_allreduce(const AlgorithmContext& ctx);
-}
