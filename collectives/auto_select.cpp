@@ -9,41 +9,46 @@ namespace {
 class AutoAlgorithm final : public Algorithm {
  public:
   AutoAlgorithm(const AutoRule& rule, const AlgorithmContext& ctx)
-      : rule_(rule),
-        small_(find_algorithm(rule.collective, rule.small)->create(ctx)),
-        large_(find_algorithm(rule.collective, rule.large)->create(ctx)) {}
+      : rule_(rule), small_(find_algorithm(rule.collective, rule.small)->create(ctx)) {
+    if (rule.large != rule.small) large_ = find_algorithm(rule.collective, rule.large)->create(ctx);
+  }
 
   void run(const CollArgs& args) override {
     const std::uint64_t bytes = args.count * dtype_size(args.dtype);
-    (bytes < rule_.threshold_bytes ? small_ : large_)->run(args);
+    (bytes < rule_.threshold_bytes || !large_ ? small_ : large_)->run(args);
   }
 
   Parameters parameters() const override {
     Parameters p{{"auto_threshold_bytes", static_cast<std::int64_t>(rule_.threshold_bytes)}};
     for (const auto& [name, value] : small_->parameters())
       p.emplace_back("small_" + name, value);
-    for (const auto& [name, value] : large_->parameters())
-      p.emplace_back("large_" + name, value);
+    if (large_) {
+      for (const auto& [name, value] : large_->parameters())
+        p.emplace_back("large_" + name, value);
+    }
     return p;
   }
 
  private:
   const AutoRule& rule_;
   std::unique_ptr<Algorithm> small_;
-  std::unique_ptr<Algorithm> large_;
+  std::unique_ptr<Algorithm> large_;  // null when one algorithm serves every size
 };
 
 }  // namespace
 
 const std::vector<AutoRule>& auto_rules() {
   // Crossovers measured on 2 and 4 ranks of one host (docs/PERFORMANCE.md, "auto").
+  // Crossovers measured with `fabricbench run --collective all --algorithm all` on 2 and 4
+  // ranks of one host (docs/PERFORMANCE.md, "auto"). On 2 ranks the candidates are within
+  // noise of each other; these follow the 4-rank measurements.
   static const std::vector<AutoRule> rules = {
-      {Collective::allreduce, "tree", "ring", std::uint64_t{64} << 10},
+      {Collective::allreduce, "halving-doubling", "ring", std::uint64_t{32} << 20},
       {Collective::reducescatter, "ring", "ring", 0},
       {Collective::allgather, "ring", "ring", 0},
-      {Collective::broadcast, "binomial", "chain", std::uint64_t{256} << 10},
-      {Collective::reduce, "binomial", "chain", std::uint64_t{256} << 10},
-      {Collective::alltoall, "bruck", "pairwise", std::uint64_t{4} << 10},
+      {Collective::broadcast, "binomial", "chain", std::uint64_t{16} << 20},
+      {Collective::reduce, "binomial", "binomial", 0},
+      {Collective::alltoall, "pairwise", "pairwise", 0},
       {Collective::sendrecv, "ring", "ring", 0},
   };
   return rules;

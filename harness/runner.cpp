@@ -78,6 +78,7 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
     info.iterations = options_.iters;
     info.warmup = options_.warmup;
     info.busbw_factor = busbw_factor(series.collective(), n);
+    info.description = series.algorithm.description;
     info.parameters = algorithm->parameters();
     info.parameters.emplace_back("in_place", series.in_place ? 1 : 0);
     if (is_rooted(series.collective())) info.parameters.emplace_back("root", series.root);

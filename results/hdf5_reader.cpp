@@ -243,6 +243,9 @@ SeriesData read_series(hid_t series_root, const std::string& name, const Context
   info.iterations = read_int64(g, object, "iterations", ctx);
   info.warmup = read_int64(g, object, "warmup", ctx);
   info.busbw_factor = read_double(g, object, "busbw_factor", ctx);
+  if (ctx.check(H5Aexists(g, "description"), "H5Aexists", object + "@description") > 0) {
+    info.description = read_string(g, object, "description", ctx);
+  }
   if (info.iterations < 1) {
     ctx.fail(object + "@iterations is " + std::to_string(info.iterations));
   }

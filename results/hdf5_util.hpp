@@ -122,9 +122,9 @@ Hid make_point_type(bool for_file, const Context& ctx);
 Hid make_vlen_string_type(H5T_cset_t cset, const Context& ctx);
 
 // Names of the series attributes that are not algorithm parameters.
-inline constexpr std::array<const char*, 9> kSeriesFixedAttributes = {
-    "collective", "algorithm",  "transport", "dtype",       "op",
-    "n_ranks",    "iterations", "warmup",    "busbw_factor"};
+inline constexpr std::array<const char*, 10> kSeriesFixedAttributes = {
+    "collective", "algorithm",  "transport", "dtype",        "op",
+    "n_ranks",    "iterations", "warmup",    "busbw_factor", "description"};
 
 bool is_fixed_series_attribute(const std::string& name) noexcept;
 

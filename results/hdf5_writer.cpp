@@ -211,6 +211,7 @@ std::size_t Hdf5Writer::begin_series(const std::string& name, const SeriesInfo& 
   write_int64_attribute(g, object, "iterations", info.iterations, ctx);
   write_int64_attribute(g, object, "warmup", info.warmup, ctx);
   write_double_attribute(g, object, "busbw_factor", info.busbw_factor, ctx);
+  write_string_attribute(g, object, "description", info.description, ctx);
   for (const auto& [parameter, value] : info.parameters) {
     write_int64_attribute(g, object, parameter.c_str(), value, ctx);
   }

@@ -40,6 +40,8 @@ struct SeriesInfo {
   std::int64_t iterations = 0;  // timed iterations per point: the width of `samples`
   std::int64_t warmup = 0;
   double busbw_factor = 1.0;
+  // What the algorithm is, in words; for `auto`, the rule that picks per size.
+  std::string description;
   // Algorithm parameters (segment size, slots in flight, ...) recorded next to the numbers.
   std::vector<std::pair<std::string, std::int64_t>> parameters;
 };

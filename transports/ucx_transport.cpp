@@ -1,5 +1,10 @@
 #include "transports/ucx_transport.hpp"
 
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <string>
 
@@ -51,6 +56,21 @@ ucp_request_param_t make_param(const MemoryRegion& region) {
 
 constexpr auto kCloseTimeout = std::chrono::seconds(10);
 
+// Are there more ranks on this host than cores this process may run on?
+bool host_is_oversubscribed(Bootstrap& bootstrap) {
+  std::array<char, 256> host{};
+  gethostname(host.data(), host.size() - 1);
+  const auto hosts = bootstrap.allgather_strings(host.data());
+  const auto local = std::count(hosts.begin(), hosts.end(), std::string(host.data()));
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  const int usable = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+  // With binding each rank sees one core; compare with the machine's online cores then.
+  const long online = sysconf(_SC_NPROCESSORS_ONLN);
+  const long cores = usable > 1 ? usable : (online > 0 ? online : 1);
+  return local > cores;
+}
+
 }  // namespace
 
 std::string ucx_library_version() {
@@ -81,6 +101,8 @@ UcxTransport::UcxTransport(Bootstrap& bootstrap)
   check_ucs(ucp_worker_create(context_.get(), &worker_params, &worker), -1,
             "create worker (ucp_worker_create)");
   worker_.reset(worker);
+
+  oversubscribed_ = host_is_oversubscribed(bootstrap_);
 
   ucp_address_t* address = nullptr;
   std::size_t address_len = 0;
@@ -182,7 +204,16 @@ Request UcxTransport::irecv(int peer, Tag tag, const MemoryRegion& region, std::
 }
 
 void UcxTransport::progress() {
-  ucp_worker_progress(worker_.get());
+  const unsigned events = ucp_worker_progress(worker_.get());
+  // More ranks than cores on this host: a rank spinning on an empty worker steals the core
+  // its peer needs to make progress, so give it up after a short idle spell.
+  if (oversubscribed_) {
+    idle_polls_ = events != 0 ? 0 : idle_polls_ + 1;
+    if (idle_polls_ >= kIdlePollsBeforeYield) {
+      idle_polls_ = 0;
+      sched_yield();
+    }
+  }
 }
 
 bool UcxTransport::test(Request& req) {

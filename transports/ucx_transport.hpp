@@ -61,6 +61,9 @@ class UcxTransport final : public Transport {
   std::unique_ptr<ucp_context, ContextDeleter> context_;
   std::unique_ptr<ucp_worker, WorkerDeleter> worker_;
   std::vector<ucp_ep_h> endpoints_;  // closed together, collectively, in close_endpoints()
+  static constexpr unsigned kIdlePollsBeforeYield = 32;
+  bool oversubscribed_ = false;  // more ranks than cores here: yield when idle
+  unsigned idle_polls_ = 0;
 };
 
 }  // namespace fb

@@ -97,6 +97,18 @@ def check_root(f, expect_world_size):
     return world_size
 
 
+# busbw factors as nccl-tests defines them, per collective.
+BUSBW_FACTORS = {
+    "allreduce": lambda n: 2.0 * (n - 1) / n,
+    "reducescatter": lambda n: (n - 1) / n,
+    "allgather": lambda n: (n - 1) / n,
+    "alltoall": lambda n: (n - 1) / n,
+    "broadcast": lambda n: 1.0,
+    "reduce": lambda n: 1.0,
+    "sendrecv": lambda n: 1.0,
+}
+
+
 def check_series(name, group, world_size):
     where = f"/series/{name}"
     for attr in SERIES_STRING_ATTRIBUTES:
@@ -110,6 +122,12 @@ def check_series(name, group, world_size):
     require(ints["warmup"] >= 0, f"{where}@warmup is {ints['warmup']}")
     factor = float(get_attr(group, "busbw_factor", where))
     require(math.isfinite(factor) and factor >= 0, f"{where}@busbw_factor is {factor}")
+    expected = BUSBW_FACTORS.get(as_str(get_attr(group, "collective", where)))
+    if expected is not None:
+        want = expected(n_ranks)
+        require(abs(factor - want) <= 1e-12, f"{where}@busbw_factor is {factor}, expected {want}")
+    in_place = group.attrs.get("in_place")
+    require(in_place is None or int(in_place) in (0, 1), f"{where}@in_place is {in_place}")
 
     require("points" in group, f"{where} has no points dataset")
     require("samples" in group, f"{where} has no samples dataset")

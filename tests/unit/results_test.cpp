@@ -63,6 +63,7 @@ SeriesInfo make_info(const std::string& collective, std::int64_t iterations,
   info.iterations = iterations;
   info.warmup = 2;
   info.busbw_factor = collective == "allreduce" ? 2.0 * 3.0 / 4.0 : 1.0;
+  info.description = "pipelined ring for " + collective + " (\u00e9t\u00e9)";
   info.parameters = std::move(parameters);
   return info;
 }
@@ -134,6 +135,7 @@ void expect_same_info(const SeriesInfo& a, const SeriesInfo& b) {
   EXPECT_EQ(a.iterations, b.iterations);
   EXPECT_EQ(a.warmup, b.warmup);
   EXPECT_EQ(a.busbw_factor, b.busbw_factor);
+  EXPECT_EQ(a.description, b.description);
   EXPECT_EQ(a.parameters, b.parameters);
 }
 
