@@ -6,7 +6,8 @@
 //               float16 and bfloat16 are widened to float32, combined, and rounded back to
 //               nearest even after every combine (so a 3-input combine rounds once).
 //   min, max    NaN propagates (if any input is NaN the result is NaN); otherwise the
-//               smaller / larger value.
+//               smaller / larger value, with -0 ordered below +0 so the result does not
+//               depend on the order ranks are combined in.
 //   avg         combine is sum; finalize divides the complete sum by the rank count once:
 //               integers by C++ integer division (truncation toward zero), float32 and
 //               float64 in their own precision, float16/bfloat16 in float32 and rounded back.
