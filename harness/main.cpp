@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "harness/options.hpp"
+#include "harness/output_path.hpp"
+#include "harness/p2p_main.hpp"
 #include "harness/plan.hpp"
 #include "harness/provenance.hpp"
 #include "harness/runner.hpp"
@@ -27,26 +29,13 @@ int launcher_rank() {
   return 0;
 }
 
-std::string default_output_path() {
-  std::string stamp = fb::utc_timestamp_iso8601();
-  for (auto& c : stamp) {
-    if (c == ':') c = '-';
-  }
-  std::filesystem::path base = std::filesystem::path("fabricbench-results") / ("run-" + stamp);
-  std::filesystem::path path = base.string() + ".h5";
-  for (int i = 2; std::filesystem::exists(path); ++i) {
-    path = base.string() + "-" + std::to_string(i) + ".h5";
-  }
-  return path.string();
-}
-
 // Rank 0 creates the results file; every rank learns whether that worked.
 std::unique_ptr<fb::Hdf5Sink> open_results(fb::Bootstrap& bootstrap, const fb::RunOptions& options,
                                            const fb::results::RunInfo& info, std::string& path) {
   std::unique_ptr<fb::Hdf5Sink> sink;
   std::vector<std::int64_t> failed{0};
   if (bootstrap.rank() == 0) {
-    path = options.out.empty() ? default_output_path() : options.out;
+    path = options.out.empty() ? fb::default_output_path() : options.out;
     try {
       const auto parent = std::filesystem::path(path).parent_path();
       if (!parent.empty()) std::filesystem::create_directories(parent);
@@ -125,7 +114,7 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
 
 int main(int argc, char** argv) {
   const auto outcome = fb::parse_command_line(argc, argv);
-  if (!outcome.options) {
+  if (!outcome.options && !outcome.p2p) {
     if (launcher_rank() == 0 && !outcome.message.empty()) {
       std::fprintf(outcome.exit_code == 0 ? stdout : stderr, "%s\n", outcome.message.c_str());
     }
@@ -138,7 +127,8 @@ int main(int argc, char** argv) {
     {
       fb::MpiBootstrap bootstrap;
       rank = bootstrap.rank();
-      code = run_sweep(*outcome.options, bootstrap);
+      code = outcome.p2p ? fb::run_p2p(*outcome.p2p, bootstrap)
+                         : run_sweep(*outcome.options, bootstrap);
     }
     return code;
   } catch (const std::exception& e) {

@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -108,6 +110,28 @@ struct RawRunOptions {
   std::string debug_corrupt;
 };
 
+// Explicitly named transports must be able to run here; `all` keeps only those that can.
+std::vector<std::string> usable_transports(const std::vector<std::string>& names, bool from_all) {
+  std::vector<std::string> out;
+  for (const auto& name : names) {
+    const auto* entry = find_transport(name);
+    if (entry == nullptr) {
+      throw BadInput("unknown transport '" + name + "' (known: " + join(transport_names()) +
+                     ", all)");
+    }
+    const auto reason = entry->unavailable_reason();
+    if (!reason) {
+      out.push_back(name);
+    } else if (!from_all) {
+      throw BadInput("transport '" + name + "' is not available here: " + *reason +
+                     " (available: " + join(available_transport_names()) + ")");
+    }
+  }
+  if (out.empty())
+    throw BadInput("no usable transport (available: " + join(available_transport_names()) + ")");
+  return out;
+}
+
 // `all` may stand alone or inside a list ("all,auto").
 bool mentions_all(const std::string& text) {
   const auto items = split(text);
@@ -132,12 +156,8 @@ RunOptions validate(const RawRunOptions& raw) {
                                       o.all_dtypes);
   o.ops = parse_list_or_all<ReduceOp>(raw.op, "op", parse_op, op_names(), all_ops(), o.all_ops);
   o.all_transports = mentions_all(raw.transport);
-  o.transports = o.all_transports ? transport_names() : split(raw.transport);
-  for (const auto& t : o.transports) {
-    if (find_transport(t) == nullptr) {
-      throw BadInput("unknown transport '" + t + "' (known: " + join(transport_names()) + ", all)");
-    }
-  }
+  o.transports = usable_transports(o.all_transports ? transport_names() : split(raw.transport),
+                                   o.all_transports);
   o.all_algorithms = mentions_all(raw.algorithm);
   const auto known_algorithms = algorithm_names();
   o.algorithms.clear();
@@ -226,6 +246,129 @@ RunOptions validate(const RawRunOptions& raw) {
 
 }  // namespace
 
+struct RawP2POptions {
+  std::string test = "latency,bandwidth";
+  std::string transport = "ucx,mpi";
+  std::string min_bytes = "8";
+  std::string max_bytes = "4M";
+  std::string step_factor = "2";
+  std::string iters = "200";
+  std::string warmup = "20";
+  std::string window = "64";
+  std::string timeout = "60";
+  std::string line_rate;
+  std::string matrix_latency = "8";
+  std::string matrix_bandwidth = "1M";
+  std::string matrix_threshold = "0.5";
+  std::string delay_rank;
+  std::string delay_us = "0";
+  std::string progress = "auto";
+  std::string out;
+};
+
+P2POptions validate_p2p(const RawP2POptions& raw) {
+  P2POptions o;
+  o.all_tests = mentions_all(raw.test);
+  o.tests.clear();
+  if (o.all_tests) {
+    for (const auto& name : p2p_test_names())
+      o.tests.push_back(*parse_p2p_test(name));
+  } else {
+    o.tests = parse_list<P2PTest>(raw.test, "p2p test", parse_p2p_test, p2p_test_names());
+  }
+  o.all_transports = mentions_all(raw.transport);
+  o.transports = usable_transports(o.all_transports ? transport_names() : split(raw.transport),
+                                   o.all_transports);
+  o.min_bytes = size_option(raw.min_bytes, "--min-bytes");
+  o.max_bytes = size_option(raw.max_bytes, "--max-bytes");
+  if (o.min_bytes > o.max_bytes) {
+    throw BadInput("--min-bytes (" + raw.min_bytes + ") is larger than --max-bytes (" +
+                   raw.max_bytes + ")");
+  }
+  o.step_factor = static_cast<std::uint64_t>(count_option(raw.step_factor, "--step-factor", 0));
+  if (o.step_factor < 2)
+    throw BadInput("--step-factor: '" + raw.step_factor + "' must be an integer >= 2");
+  o.iters = count_option(raw.iters, "--iters", 1);
+  o.warmup = count_option(raw.warmup, "--warmup", 0);
+  o.window = static_cast<int>(count_option(raw.window, "--window", 1));
+  if (o.window > 65536) throw BadInput("--window: at most 65536 messages in flight");
+  const auto timeout = parse_seconds(raw.timeout);
+  if (!timeout)
+    throw BadInput("--timeout: '" + raw.timeout + "' is not a positive number of seconds");
+  o.timeout_s = *timeout;
+  if (!raw.line_rate.empty()) {
+    const auto rate = parse_line_rate(raw.line_rate);
+    if (!rate)
+      throw BadInput("--line-rate: '" + raw.line_rate + "' is not a rate like 400Gb or 50GB");
+    o.line_rate_Gbps = *rate;
+  }
+  o.matrix_latency_bytes = size_option(raw.matrix_latency, "--matrix-latency-size");
+  o.matrix_bandwidth_bytes = size_option(raw.matrix_bandwidth, "--matrix-bandwidth-size");
+  const auto threshold = parse_seconds(raw.matrix_threshold);  // a positive number
+  if (!threshold || *threshold >= 1) {
+    throw BadInput("--matrix-threshold: '" + raw.matrix_threshold +
+                   "' must be a fraction in (0, 1)");
+  }
+  o.matrix_threshold = *threshold;
+  if (!raw.delay_rank.empty()) {
+    const auto rank = parse_count(raw.delay_rank);
+    if (!rank || *rank > 1'000'000'000)
+      throw BadInput("--debug-delay-rank: '" + raw.delay_rank + "' is not a rank");
+    o.delay_rank = static_cast<int>(*rank);
+  }
+  o.delay_us = count_option(raw.delay_us, "--debug-delay-us", 0);
+  if (raw.progress == "auto" || raw.progress == "on" || raw.progress == "off") {
+    o.progress = raw.progress == "on"    ? RunOptions::Progress::on
+                 : raw.progress == "off" ? RunOptions::Progress::off
+                                         : RunOptions::Progress::automatic;
+  } else {
+    throw BadInput("--progress: '" + raw.progress + "' is not one of auto, on, off");
+  }
+  o.out = raw.out;
+  return o;
+}
+
+void add_p2p_subcommand(CLI::App& app, RawP2POptions& raw) {
+  auto* p2p =
+      app.add_subcommand("p2p", "Point-to-point latency, bandwidth and the all-pairs link matrix");
+  p2p->add_option(
+         "--test", raw.test,
+         "Tests, comma separated, or all: latency, bandwidth, bibw, msgrate, multipair, matrix")
+      ->capture_default_str();
+  p2p->add_option("--transport", raw.transport, "Transports, or all: ucx, mpi, verbs")
+      ->capture_default_str();
+  p2p->add_option("-b,--min-bytes", raw.min_bytes, "Smallest message size (K/M/G = 2^10/2^20/2^30)")
+      ->capture_default_str();
+  p2p->add_option("-e,--max-bytes", raw.max_bytes, "Largest message size")->capture_default_str();
+  p2p->add_option("-f,--step-factor", raw.step_factor,
+                  "Size multiplier between points (integer >= 2)")
+      ->capture_default_str();
+  p2p->add_option("-n,--iters", raw.iters, "Timed iterations (round trips or windows) per size")
+      ->capture_default_str();
+  p2p->add_option("-w,--warmup", raw.warmup, "Untimed warm-up iterations per size")
+      ->capture_default_str();
+  p2p->add_option("--window", raw.window, "Bandwidth tests: messages in flight per iteration")
+      ->capture_default_str();
+  p2p->add_option("--line-rate", raw.line_rate,
+                  "Link line rate, e.g. 400Gb (default: from the RDMA port when there is one)");
+  p2p->add_option("--matrix-latency-size", raw.matrix_latency, "Matrix: latency message size")
+      ->capture_default_str();
+  p2p->add_option("--matrix-bandwidth-size", raw.matrix_bandwidth, "Matrix: bandwidth message size")
+      ->capture_default_str();
+  p2p->add_option("--matrix-threshold", raw.matrix_threshold,
+                  "Matrix: flag links below this fraction of the median link bandwidth")
+      ->capture_default_str();
+  p2p->add_option("--debug-delay-rank", raw.delay_rank, "Testing aid: this rank delays every send");
+  p2p->add_option("--debug-delay-us", raw.delay_us, "Testing aid: the delay, microseconds")
+      ->capture_default_str();
+  p2p->add_option("--timeout", raw.timeout, "Seconds any single wait may take before the run fails")
+      ->capture_default_str();
+  p2p->add_option("--progress", raw.progress, "Progress line on stderr: auto, on, off")
+      ->capture_default_str();
+  p2p->add_option("--out", raw.out,
+                  "HDF5 output file (default: a new file under fabricbench-results/)");
+}
+
 ParseOutcome parse_command_line(int argc, const char* const* argv) {
   CLI::App app{"fabricbench: collective-communication and fabric benchmarks", "fabricbench"};
   app.require_subcommand(1);
@@ -287,9 +430,17 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   run->add_option("--tree-slots", raw.tree_slots, "Tree: chunks in flight per link (>= 1)")
       ->capture_default_str();
 
+  RawP2POptions raw_p2p;
+  add_p2p_subcommand(app, raw_p2p);
   ParseOutcome outcome;
   try {
     app.parse(argc, argv);
+    if (app.got_subcommand("p2p")) {
+      P2POptions options = validate_p2p(raw_p2p);
+      options.command_line = quote_command_line(argc, argv);
+      outcome.p2p = std::move(options);
+      return outcome;
+    }
     RunOptions options = validate(raw);
     options.check = check;
     options.out = out;
@@ -298,13 +449,14 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   } catch (const CLI::CallForHelp&) {
     outcome.message = app.help("", CLI::AppFormatMode::Normal);
     if (run->parsed()) outcome.message = run->help();
+    if (app.got_subcommand("p2p")) outcome.message = app.get_subcommand("p2p")->help();
   } catch (const CLI::CallForAllHelp&) {
     outcome.message = app.help("", CLI::AppFormatMode::All);
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     std::replace(what.begin(), what.end(), '\n', ' ');
     outcome.exit_code = kExitBadInput;
-    outcome.message = "fabricbench: error: " + what + " (see 'fabricbench run --help')";
+    outcome.message = "fabricbench: error: " + what + " (see 'fabricbench --help-all')";
   } catch (const BadInput& e) {
     outcome.exit_code = kExitBadInput;
     outcome.message = std::string("fabricbench: error: ") + e.what();
@@ -312,14 +464,33 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   return outcome;
 }
 
-std::vector<std::uint64_t> sweep_sizes(const RunOptions& options) {
+std::vector<std::uint64_t> sweep_sizes(std::uint64_t min_bytes, std::uint64_t max_bytes,
+                                       std::uint64_t step_factor) {
   std::vector<std::uint64_t> sizes;
-  for (std::uint64_t s = options.min_bytes; s <= options.max_bytes;) {
+  for (std::uint64_t s = min_bytes; s <= max_bytes;) {
     sizes.push_back(s);
-    if (s > options.max_bytes / options.step_factor) break;
-    s *= options.step_factor;
+    if (s > max_bytes / step_factor) break;
+    s *= step_factor;
   }
   return sizes;
+}
+
+std::optional<double> parse_line_rate(std::string_view text) {
+  double value = 0;
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr == text.data() || !(value > 0) ||
+      !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  const std::string unit(ptr, end);
+  for (const auto* bits : {"G", "Gb", "Gbit", "Gbps", "Gb/s", "gb", "gbit", "gbps", "gb/s"}) {
+    if (unit == bits) return value;
+  }
+  for (const auto* bytes : {"GB", "GB/s", "GBps"}) {
+    if (unit == bytes) return value * 8;
+  }
+  return std::nullopt;
 }
 
 }  // namespace fb

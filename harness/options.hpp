@@ -9,6 +9,7 @@
 
 #include "collectives/algorithm.hpp"
 #include "collectives/types.hpp"
+#include "harness/p2p.hpp"
 
 namespace fb {
 
@@ -16,6 +17,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;      // measurement failed (timeout, transport error)
 inline constexpr int kExitBadInput = 2;     // command line rejected
 inline constexpr int kExitWrongResult = 3;  // --check found mismatching elements
+inline constexpr int kExitLinkFlagged = 4;  // p2p matrix: a link below the threshold
 
 // The name that asks for the size-dependent choice (collectives/auto_select.hpp).
 inline constexpr const char* kAutoAlgorithm = "auto";
@@ -51,8 +53,36 @@ struct RunOptions {
   std::string command_line;
 };
 
+// `fabricbench p2p` options.
+struct P2POptions {
+  std::vector<P2PTest> tests{P2PTest::latency, P2PTest::bandwidth};
+  bool all_tests = false;
+  std::vector<std::string> transports{"ucx", "mpi"};
+  bool all_transports = false;
+  std::uint64_t min_bytes = 8;
+  std::uint64_t max_bytes = 4ULL << 20;
+  std::uint64_t step_factor = 2;
+  std::int64_t iters = 200;
+  std::int64_t warmup = 20;
+  int window = 64;
+  double timeout_s = 60;
+  double line_rate_Gbps = 0;  // 0: from the verbs port when there is one, else unknown
+  std::uint64_t matrix_latency_bytes = 8;
+  std::uint64_t matrix_bandwidth_bytes = 1ULL << 20;
+  double matrix_threshold = 0.5;  // flag a link below this fraction of the median
+  int delay_rank = -1;            // testing aid: a planted slow sender
+  std::int64_t delay_us = 0;
+  RunOptions::Progress progress = RunOptions::Progress::automatic;
+  std::string out;
+  std::string command_line;
+};
+
+// "400Gb", "400Gbps", "400Gbit", "50GB" (bytes: x8), "100G" (bits). Returns Gb/s.
+std::optional<double> parse_line_rate(std::string_view text);
+
 struct ParseOutcome {
   std::optional<RunOptions> options;  // set when a run should happen
+  std::optional<P2POptions> p2p;      // set when a p2p run should happen
   int exit_code = kExitOk;            // otherwise: exit with this code ...
   std::string message;                // ... after printing this (help text or one error line)
 };
@@ -60,6 +90,10 @@ struct ParseOutcome {
 ParseOutcome parse_command_line(int argc, const char* const* argv);
 
 // The message sizes of the sweep, in bytes: min, min*f, min*f^2, ... <= max.
-std::vector<std::uint64_t> sweep_sizes(const RunOptions& options);
+std::vector<std::uint64_t> sweep_sizes(std::uint64_t min_bytes, std::uint64_t max_bytes,
+                                       std::uint64_t step_factor);
+inline std::vector<std::uint64_t> sweep_sizes(const RunOptions& o) {
+  return sweep_sizes(o.min_bytes, o.max_bytes, o.step_factor);
+}
 
 }  // namespace fb

@@ -19,9 +19,16 @@ herr_t innermost_error(unsigned n, const H5E_error2_t* error, void* client_data)
   return 0;
 }
 
-void insert_member(hid_t compound, const char* name, std::size_t offset, hid_t type,
-                   const Context& ctx) {
-  ctx.check(H5Tinsert(compound, name, offset, type), "H5Tinsert", name);
+hid_t field_type(FieldType type, bool for_file) noexcept {
+  switch (type) {
+    case FieldType::kUint64:
+      return for_file ? H5T_STD_U64LE : H5T_NATIVE_UINT64;
+    case FieldType::kInt64:
+      return for_file ? H5T_STD_I64LE : H5T_NATIVE_INT64;
+    case FieldType::kFloat64:
+      break;
+  }
+  return for_file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE;
 }
 
 }  // namespace
@@ -92,24 +99,13 @@ PointRecord from_row(const PointRow& row) noexcept {
   return point;
 }
 
-Hid make_point_type(bool for_file, const Context& ctx) {
-  Hid type =
-      ctx.own(H5Tcreate(H5T_COMPOUND, sizeof(PointRow)), H5Tclose, "H5Tcreate", "points type");
-  const hid_t u64 = for_file ? H5T_STD_U64LE : H5T_NATIVE_UINT64;
-  const hid_t f64 = for_file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE;
-  const hid_t i64 = for_file ? H5T_STD_I64LE : H5T_NATIVE_INT64;
-  const hid_t t = type.get();
-  insert_member(t, "size_bytes", HOFFSET(PointRow, size_bytes), u64, ctx);
-  insert_member(t, "count", HOFFSET(PointRow, count), u64, ctx);
-  insert_member(t, "iterations", HOFFSET(PointRow, iterations), u64, ctx);
-  insert_member(t, "time_min_us", HOFFSET(PointRow, time_min_us), f64, ctx);
-  insert_member(t, "time_median_us", HOFFSET(PointRow, time_median_us), f64, ctx);
-  insert_member(t, "time_mean_us", HOFFSET(PointRow, time_mean_us), f64, ctx);
-  insert_member(t, "time_p99_us", HOFFSET(PointRow, time_p99_us), f64, ctx);
-  insert_member(t, "time_max_us", HOFFSET(PointRow, time_max_us), f64, ctx);
-  insert_member(t, "algbw_GBps", HOFFSET(PointRow, algbw_GBps), f64, ctx);
-  insert_member(t, "busbw_GBps", HOFFSET(PointRow, busbw_GBps), f64, ctx);
-  insert_member(t, "wrong", HOFFSET(PointRow, wrong), i64, ctx);
+Hid make_compound_type(std::size_t size, std::span<const Field> fields, bool for_file,
+                       const Context& ctx) {
+  Hid type = ctx.own(H5Tcreate(H5T_COMPOUND, size), H5Tclose, "H5Tcreate", "compound type");
+  for (const Field& field : fields) {
+    ctx.check(H5Tinsert(type.get(), field.name, field.offset, field_type(field.type, for_file)),
+              "H5Tinsert", field.name);
+  }
   return type;
 }
 
@@ -118,6 +114,10 @@ Hid make_vlen_string_type(H5T_cset_t cset, const Context& ctx) {
   ctx.check(H5Tset_size(type.get(), H5T_VARIABLE), "H5Tset_size", "string type");
   ctx.check(H5Tset_cset(type.get(), cset), "H5Tset_cset", "string type");
   return type;
+}
+
+bool is_valid_name(const std::string& name) noexcept {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
 }
 
 bool is_fixed_series_attribute(const std::string& name) noexcept {

@@ -1,5 +1,6 @@
 // Private helpers shared by the HDF5 writer and reader: ownership of hid_t values, error
-// checking that turns HDF5 failures into exceptions, and the on-disk layout of `points`.
+// checking that turns HDF5 failures into exceptions, compound types, and the layout of a
+// collective series' `points`.
 // Not part of the public API; include results/results.hpp instead.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -88,8 +90,32 @@ class Context {
   std::string path_;
 };
 
-// One row of `points` as laid out in memory for H5Dwrite/H5Dread. Only 8-byte members, so
-// the struct has no padding and matches the packed on-disk layout byte for byte.
+// Oldest schema version read_file accepts (kSchemaVersion is the newest).
+inline constexpr std::int64_t kOldestSchemaVersion = 1;
+
+// Values of the series attribute `kind`; a series without it (version 1) is collective.
+inline constexpr const char* kKindCollective = "collective";
+inline constexpr const char* kKindP2P = "p2p";
+
+// Series and matrix names: non-empty, no '/', not "." or "..".
+bool is_valid_name(const std::string& name) noexcept;
+
+// One member of a packed compound type whose members are all 8 bytes wide.
+enum class FieldType { kUint64, kInt64, kFloat64 };
+struct Field {
+  const char* name;
+  std::size_t offset;
+  FieldType type;
+};
+
+// Compound type of `size` bytes with the given members: native types (for memory) or
+// little-endian standard types (for the file), at the same offsets.
+Hid make_compound_type(std::size_t size, std::span<const Field> fields, bool for_file,
+                       const Context& ctx);
+
+// One row of a collective series' `points` as laid out in memory for H5Dwrite/H5Dread. Only
+// 8-byte members, so the struct has no padding and matches the packed on-disk layout byte for
+// byte.
 struct PointRow {
   std::uint64_t size_bytes;
   std::uint64_t count;
@@ -104,27 +130,32 @@ struct PointRow {
   std::int64_t wrong;
 };
 
-inline constexpr std::size_t kPointFieldCount = 11;
-inline constexpr std::array<const char*, kPointFieldCount> kPointFieldNames = {
-    "size_bytes",  "count",       "iterations", "time_min_us", "time_median_us", "time_mean_us",
-    "time_p99_us", "time_max_us", "algbw_GBps", "busbw_GBps",  "wrong"};
-static_assert(sizeof(PointRow) == kPointFieldCount * sizeof(std::uint64_t),
+inline constexpr std::array<Field, 11> kPointFields = {{
+    {"size_bytes", offsetof(PointRow, size_bytes), FieldType::kUint64},
+    {"count", offsetof(PointRow, count), FieldType::kUint64},
+    {"iterations", offsetof(PointRow, iterations), FieldType::kUint64},
+    {"time_min_us", offsetof(PointRow, time_min_us), FieldType::kFloat64},
+    {"time_median_us", offsetof(PointRow, time_median_us), FieldType::kFloat64},
+    {"time_mean_us", offsetof(PointRow, time_mean_us), FieldType::kFloat64},
+    {"time_p99_us", offsetof(PointRow, time_p99_us), FieldType::kFloat64},
+    {"time_max_us", offsetof(PointRow, time_max_us), FieldType::kFloat64},
+    {"algbw_GBps", offsetof(PointRow, algbw_GBps), FieldType::kFloat64},
+    {"busbw_GBps", offsetof(PointRow, busbw_GBps), FieldType::kFloat64},
+    {"wrong", offsetof(PointRow, wrong), FieldType::kInt64},
+}};
+static_assert(sizeof(PointRow) == kPointFields.size() * sizeof(std::uint64_t),
               "PointRow must be packed");
 
 PointRow to_row(const PointRecord& point) noexcept;
 PointRecord from_row(const PointRow& row) noexcept;
 
-// Compound type of `points`: native types (for memory) or little-endian standard types
-// (for the file). Both use the offsets of PointRow.
-Hid make_point_type(bool for_file, const Context& ctx);
-
 // Variable-length string type with the given character set.
 Hid make_vlen_string_type(H5T_cset_t cset, const Context& ctx);
 
-// Names of the series attributes that are not algorithm parameters.
-inline constexpr std::array<const char*, 10> kSeriesFixedAttributes = {
-    "collective", "algorithm",  "transport", "dtype",        "op",
-    "n_ranks",    "iterations", "warmup",    "busbw_factor", "description"};
+// Names of the collective series attributes that are not algorithm parameters.
+inline constexpr std::array<const char*, 11> kSeriesFixedAttributes = {
+    "kind",    "collective", "algorithm", "transport",    "dtype",      "op",
+    "n_ranks", "iterations", "warmup",    "busbw_factor", "description"};
 
 bool is_fixed_series_attribute(const std::string& name) noexcept;
 

@@ -1,11 +1,13 @@
-// Hdf5Writer: creates a schema-version-1 results file and appends points to it, flushing
-// after every point. Layout: results/SCHEMA.md.
-#include <algorithm>
+// Hdf5Writer: creates a results file (schema version 2) and appends points to it, flushing
+// after every point. Collective series are written here, p2p series and link matrices in
+// hdf5_p2p.cpp. Layout: results/SCHEMA.md.
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "results/hdf5_io.hpp"
+#include "results/hdf5_p2p.hpp"
 #include "results/hdf5_util.hpp"
 #include "results/results.hpp"
 
@@ -16,67 +18,10 @@ using detail::Hid;
 
 namespace {
 
-// Rows per chunk of `points` (88 bytes each).
-constexpr hsize_t kPointsChunkRows = 64;
-// Upper bound on the bytes in one chunk of `samples`; a chunk holds whole rows.
-constexpr hsize_t kSamplesChunkBytes = hsize_t{1} << 20;
-constexpr hsize_t kSamplesMaxChunkRows = 64;
-
-Hid scalar_space(const Context& ctx) {
-  return ctx.own(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate", "scalar dataspace");
-}
-
-void write_string_attribute(hid_t location, const std::string& object, const char* name,
-                            const std::string& value, const Context& ctx) {
-  const std::string where = object + "@" + name;
-  Hid type = detail::make_vlen_string_type(H5T_CSET_UTF8, ctx);
-  Hid space = scalar_space(ctx);
-  Hid attribute =
-      ctx.own(H5Acreate2(location, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-              H5Aclose, "H5Acreate2", where);
-  const char* data = value.c_str();
-  ctx.check(H5Awrite(attribute.get(), type.get(), &data), "H5Awrite", where);
-}
-
-void write_string_list_attribute(hid_t location, const std::string& object, const char* name,
-                                 const std::vector<std::string>& values, const Context& ctx) {
-  const std::string where = object + "@" + name;
-  Hid type = detail::make_vlen_string_type(H5T_CSET_UTF8, ctx);
-  const hsize_t dims[1] = {values.size()};
-  Hid space = ctx.own(H5Screate_simple(1, dims, nullptr), H5Sclose, "H5Screate_simple", where);
-  Hid attribute =
-      ctx.own(H5Acreate2(location, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-              H5Aclose, "H5Acreate2", where);
-  std::vector<const char*> data;
-  data.reserve(values.size());
-  for (const std::string& value : values) {
-    data.push_back(value.c_str());
-  }
-  if (!data.empty()) {
-    ctx.check(H5Awrite(attribute.get(), type.get(), data.data()), "H5Awrite", where);
-  }
-}
-
-void write_numeric_attribute(hid_t location, const std::string& object, const char* name,
-                             hid_t file_type, hid_t memory_type, const void* value,
-                             const Context& ctx) {
-  const std::string where = object + "@" + name;
-  Hid space = scalar_space(ctx);
-  Hid attribute =
-      ctx.own(H5Acreate2(location, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-              H5Aclose, "H5Acreate2", where);
-  ctx.check(H5Awrite(attribute.get(), memory_type, value), "H5Awrite", where);
-}
-
-void write_int64_attribute(hid_t location, const std::string& object, const char* name,
-                           std::int64_t value, const Context& ctx) {
-  write_numeric_attribute(location, object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, ctx);
-}
-
-void write_double_attribute(hid_t location, const std::string& object, const char* name,
-                            double value, const Context& ctx) {
-  write_numeric_attribute(location, object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, ctx);
-}
+using detail::write_double_attribute;
+using detail::write_int64_attribute;
+using detail::write_string_attribute;
+using detail::write_string_list_attribute;
 
 // File access: the default (earliest) file format, and a metadata cache that never writes
 // dirty entries on its own. The on-disk metadata then changes only inside H5Fflush, so a
@@ -98,7 +43,7 @@ void validate_series(const std::string& name, const SeriesInfo& info) {
   auto invalid = [&name](const std::string& problem) {
     throw std::invalid_argument("series '" + name + "': " + problem);
   };
-  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+  if (!detail::is_valid_name(name)) {
     invalid("name must be non-empty and contain no '/'");
   }
   if (info.iterations < 1) {
@@ -134,13 +79,22 @@ struct Hdf5Writer::Impl {
 
   void flush() const { ctx.check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "H5Fflush", "/"); }
 
+  // Collective and p2p series share /series, so a name is unique across both kinds.
+  void require_new_series(const std::string& name) const {
+    if (detail::has_link(series_root.get(), name, "/series/" + name, ctx)) {
+      throw std::invalid_argument(ctx.path() + ": series '" + name + "' already exists");
+    }
+  }
+
   std::filesystem::path path;
   Context ctx;
   // Declared before the other handles so that it is closed after every object in it.
   Hid file;
   Hid series_root;
+  Hid matrix_root;  // created by the first write_matrix
   Hid point_memory_type;
   std::vector<Series> series;
+  std::vector<detail::P2PSeriesHandle> p2p;
 };
 
 Hdf5Writer::Hdf5Writer(const std::filesystem::path& path, const RunInfo& run) {
@@ -172,7 +126,8 @@ Hdf5Writer::Hdf5Writer(const std::filesystem::path& path, const RunInfo& run) {
 
   s.series_root = ctx.own(H5Gcreate2(root, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                           H5Gclose, "H5Gcreate2", "/series");
-  s.point_memory_type = detail::make_point_type(false, ctx);
+  s.point_memory_type =
+      detail::make_compound_type(sizeof(detail::PointRow), detail::kPointFields, false, ctx);
   s.flush();
 }
 
@@ -188,20 +143,11 @@ std::size_t Hdf5Writer::begin_series(const std::string& name, const SeriesInfo& 
   const Context& ctx = s.ctx;
   const std::string object = "/series/" + name;
 
-  const int exists =
-      ctx.check(H5Lexists(s.series_root.get(), name.c_str(), H5P_DEFAULT), "H5Lexists", object);
-  if (exists > 0) {
-    throw std::invalid_argument(ctx.path() + ": series '" + name + "' already exists");
-  }
+  s.require_new_series(name);
 
-  // Track attribute creation order so that parameters read back in the order given.
-  Hid gcpl = ctx.own(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "H5Pcreate", object);
-  ctx.check(H5Pset_attr_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-            "H5Pset_attr_creation_order", object);
-  Hid group =
-      ctx.own(H5Gcreate2(s.series_root.get(), name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
-              H5Gclose, "H5Gcreate2", object);
+  Hid group = detail::create_group(s.series_root.get(), name, object, true, ctx);
   const hid_t g = group.get();
+  write_string_attribute(g, object, "kind", detail::kKindCollective, ctx);
   write_string_attribute(g, object, "collective", info.collective, ctx);
   write_string_attribute(g, object, "algorithm", info.algorithm, ctx);
   write_string_attribute(g, object, "transport", info.transport, ctx);
@@ -219,36 +165,12 @@ std::size_t Hdf5Writer::begin_series(const std::string& name, const SeriesInfo& 
   Impl::Series series;
   series.name = name;
   series.iterations = static_cast<hsize_t>(info.iterations);
-
-  {  // points: 1-D, unlimited, chunked.
-    const std::string where = object + "/points";
-    const hsize_t dims[1] = {0};
-    const hsize_t max_dims[1] = {H5S_UNLIMITED};
-    const hsize_t chunk[1] = {kPointsChunkRows};
-    Hid space = ctx.own(H5Screate_simple(1, dims, max_dims), H5Sclose, "H5Screate_simple", where);
-    Hid dcpl = ctx.own(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate", where);
-    ctx.check(H5Pset_chunk(dcpl.get(), 1, chunk), "H5Pset_chunk", where);
-    Hid file_type = detail::make_point_type(true, ctx);
-    series.points = ctx.own(
-        H5Dcreate2(g, "points", file_type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-        H5Dclose, "H5Dcreate2", where);
-  }
-  {  // samples: 2-D [point][iteration], rows unlimited, chunked by whole rows.
-    const std::string where = object + "/samples";
-    const hsize_t row_bytes = series.iterations * sizeof(double);
-    const hsize_t chunk_rows =
-        std::clamp<hsize_t>(kSamplesChunkBytes / row_bytes, 1, kSamplesMaxChunkRows);
-    const hsize_t dims[2] = {0, series.iterations};
-    const hsize_t max_dims[2] = {H5S_UNLIMITED, series.iterations};
-    const hsize_t chunk[2] = {chunk_rows, series.iterations};
-    Hid space = ctx.own(H5Screate_simple(2, dims, max_dims), H5Sclose, "H5Screate_simple", where);
-    Hid dcpl = ctx.own(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate", where);
-    ctx.check(H5Pset_chunk(dcpl.get(), 2, chunk), "H5Pset_chunk", where);
-    series.samples = ctx.own(
-        H5Dcreate2(g, "samples", H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-        H5Dclose, "H5Dcreate2", where);
-    write_string_attribute(series.samples.get(), where, "units", "us", ctx);
-  }
+  Hid file_type =
+      detail::make_compound_type(sizeof(detail::PointRow), detail::kPointFields, true, ctx);
+  series.points = detail::create_row_dataset(g, "points", object, file_type.get(), 0, ctx);
+  series.samples =
+      detail::create_row_dataset(g, "samples", object, H5T_IEEE_F64LE, series.iterations, ctx);
+  write_string_attribute(series.samples.get(), object + "/samples", "units", "us", ctx);
 
   s.series.push_back(std::move(series));
   s.flush();
@@ -271,40 +193,55 @@ void Hdf5Writer::append_point(std::size_t series, const PointRecord& point,
   const Context& ctx = s.ctx;
   const hsize_t row = target.rows;
 
-  {  // One more row of `points`.
-    const std::string where = "/series/" + target.name + "/points";
-    const hsize_t new_dims[1] = {row + 1};
-    ctx.check(H5Dset_extent(target.points.get(), new_dims), "H5Dset_extent", where);
-    Hid file_space = ctx.own(H5Dget_space(target.points.get()), H5Sclose, "H5Dget_space", where);
-    const hsize_t start[1] = {row};
-    const hsize_t count[1] = {1};
-    ctx.check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
-              "H5Sselect_hyperslab", where);
-    Hid memory_space =
-        ctx.own(H5Screate_simple(1, count, nullptr), H5Sclose, "H5Screate_simple", where);
-    const detail::PointRow data = detail::to_row(point);
-    ctx.check(H5Dwrite(target.points.get(), s.point_memory_type.get(), memory_space.get(),
-                       file_space.get(), H5P_DEFAULT, &data),
-              "H5Dwrite", where);
-  }
-  {  // One more row of `samples`.
-    const std::string where = "/series/" + target.name + "/samples";
-    const hsize_t new_dims[2] = {row + 1, target.iterations};
-    ctx.check(H5Dset_extent(target.samples.get(), new_dims), "H5Dset_extent", where);
-    Hid file_space = ctx.own(H5Dget_space(target.samples.get()), H5Sclose, "H5Dget_space", where);
-    const hsize_t start[2] = {row, 0};
-    const hsize_t count[2] = {1, target.iterations};
-    ctx.check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
-              "H5Sselect_hyperslab", where);
-    Hid memory_space =
-        ctx.own(H5Screate_simple(2, count, nullptr), H5Sclose, "H5Screate_simple", where);
-    ctx.check(H5Dwrite(target.samples.get(), H5T_NATIVE_DOUBLE, memory_space.get(),
-                       file_space.get(), H5P_DEFAULT, samples_us.data()),
-              "H5Dwrite", where);
-  }
+  const std::string object = "/series/" + target.name;
+  const detail::PointRow data = detail::to_row(point);
+  detail::write_row(target.points.get(), row, 0, s.point_memory_type.get(), &data,
+                    object + "/points", ctx);
+  detail::write_row(target.samples.get(), row, target.iterations, H5T_NATIVE_DOUBLE,
+                    samples_us.data(), object + "/samples", ctx);
   s.flush();
   // Counted only once both rows are written: a failed append is retried on the same row.
   target.rows = row + 1;
+}
+
+std::size_t Hdf5Writer::begin_p2p_series(const std::string& name, const P2PSeriesInfo& info) {
+  detail::validate_p2p_series(name, info);
+  detail::ErrorSilencer quiet;
+  Impl& s = *impl_;
+  s.require_new_series(name);
+  s.p2p.push_back(detail::create_p2p_series(s.series_root.get(), name, info, s.ctx));
+  s.flush();
+  return s.p2p.size() - 1;
+}
+
+void Hdf5Writer::append_p2p_point(std::size_t series, const P2PPointRecord& point,
+                                  const std::vector<double>& samples_us) {
+  Impl& s = *impl_;
+  if (series >= s.p2p.size()) {
+    throw std::out_of_range(s.ctx.path() + ": no p2p series with index " + std::to_string(series));
+  }
+  detail::P2PSeriesHandle& target = s.p2p[series];
+  detail::validate_p2p_point(target, point, samples_us, s.ctx);
+  detail::ErrorSilencer quiet;
+  detail::write_p2p_row(target, point, samples_us, s.ctx);
+  s.flush();
+  // As in append_point: a failed append is retried on the same row.
+  ++target.rows;
+}
+
+void Hdf5Writer::write_matrix(const std::string& name, const LinkMatrix& matrix) {
+  detail::validate_matrix(name, matrix);
+  detail::ErrorSilencer quiet;
+  Impl& s = *impl_;
+  const Context& ctx = s.ctx;
+  if (s.matrix_root.get() < 0) {
+    s.matrix_root = detail::create_group(s.file.get(), "matrix", "/matrix", false, ctx);
+  }
+  if (detail::has_link(s.matrix_root.get(), name, "/matrix/" + name, ctx)) {
+    throw std::invalid_argument(ctx.path() + ": matrix '" + name + "' already exists");
+  }
+  detail::write_link_matrix(s.matrix_root.get(), name, matrix, ctx);
+  s.flush();
 }
 
 const std::filesystem::path& Hdf5Writer::path() const {

@@ -1,4 +1,4 @@
-// HDF5 results file, schema version 1 (documented in results/SCHEMA.md).
+// HDF5 results file, schema version 2 (documented in results/SCHEMA.md).
 //
 // The writer is used by rank 0 only. It knows nothing about transports or algorithms:
 // everything arrives as strings and numbers. Every append is followed by a flush, so a run
@@ -14,7 +14,7 @@
 namespace fb::results {
 
 inline constexpr const char* kSchemaName = "fabricbench";
-inline constexpr std::int64_t kSchemaVersion = 1;
+inline constexpr std::int64_t kSchemaVersion = 2;
 
 // Root attributes: who made the file, when, how, and with what.
 struct RunInfo {
@@ -68,11 +68,59 @@ struct SeriesData {
   std::vector<std::vector<double>> samples_us;  // [point][iteration]
 };
 
+// Point-to-point series (schema version 2): /series/<name> with attribute kind = "p2p".
+struct P2PSeriesInfo {
+  std::string test;       // latency, bandwidth, bibw, msgrate, multipair
+  std::string transport;  // ucx, mpi, verbs
+  std::int64_t n_ranks = 0;
+  std::int64_t iterations = 0;  // timed iterations per point: the width of `samples`
+  std::int64_t warmup = 0;
+  std::int64_t window = 1;         // messages in flight (bandwidth tests); 1 for latency
+  std::vector<std::string> pairs;  // e.g. {"0-1"} or {"0-2", "1-3"}: sender-receiver ranks
+  double line_rate_Gbps = 0;       // 0 when unknown
+};
+
+// Latency tests: half round trips, in microseconds. Bandwidth tests: bw_GBps and
+// msg_rate_Mps (aggregate over pairs), per_pair_GBps one entry per pair (multipair).
+struct P2PPointRecord {
+  std::uint64_t size_bytes = 0;
+  std::uint64_t iterations = 0;
+  double lat_min_us = 0, lat_p50_us = 0, lat_p90_us = 0, lat_p99_us = 0, lat_p999_us = 0,
+         lat_max_us = 0;
+  double bw_GBps = 0;
+  double msg_rate_Mps = 0;
+  std::vector<double> per_pair_GBps;
+};
+
+// The all-pairs link matrix: /matrix/<name>.
+struct LinkMatrix {
+  std::string transport;
+  std::int64_t n_ranks = 0;
+  std::vector<std::string> hostnames;  // rank order
+  std::uint64_t latency_bytes = 0;
+  std::uint64_t bandwidth_bytes = 0;
+  std::vector<double> latency_us;      // n x n, row = sender; NaN on the diagonal
+  std::vector<double> bandwidth_GBps;  // n x n
+  double threshold_fraction = 0;       // a pair below fraction x median bandwidth is flagged
+  double median_bandwidth_GBps = 0;
+  std::vector<std::string> flagged;  // e.g. "host-a (rank 0) <-> host-b (rank 3): 1.2 GB/s"
+  double line_rate_Gbps = 0;
+};
+
+struct P2PSeriesData {
+  std::string name;
+  P2PSeriesInfo info;
+  std::vector<P2PPointRecord> points;
+  std::vector<std::vector<double>> samples_us;
+};
+
 struct FileData {
   std::string schema;
   std::int64_t schema_version = 0;
   RunInfo run;
-  std::vector<SeriesData> series;  // sorted by name
+  std::vector<SeriesData> series;                            // collective series, sorted by name
+  std::vector<P2PSeriesData> p2p_series;                     // sorted by name (schema version 2)
+  std::vector<std::pair<std::string, LinkMatrix>> matrices;  // sorted by name
 };
 
 class Hdf5Writer {
@@ -91,6 +139,14 @@ class Hdf5Writer {
   // `samples`, then flushes the file to disk.
   void append_point(std::size_t series, const PointRecord& point,
                     const std::vector<double>& samples_us);
+
+  // Point-to-point series (schema version 2). Latency tests write the lat_* fields, the
+  // others bw_GBps, msg_rate_Mps and (multipair) a per-pair row; see SCHEMA.md.
+  std::size_t begin_p2p_series(const std::string& name, const P2PSeriesInfo& info);
+  void append_p2p_point(std::size_t series, const P2PPointRecord& point,
+                        const std::vector<double>& samples_us);
+  // Writes /matrix/<name> in one go and flushes.
+  void write_matrix(const std::string& name, const LinkMatrix& matrix);
 
   const std::filesystem::path& path() const;
 

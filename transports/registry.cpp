@@ -5,6 +5,8 @@
 #include "transports/mpi_bootstrap.hpp"
 #include "transports/mpi_transport.hpp"
 #include "transports/ucx_transport.hpp"
+#include "transports/verbs/verbs_resources.hpp"
+#include "transports/verbs/verbs_transport.hpp"
 
 namespace fb {
 
@@ -28,6 +30,8 @@ const std::vector<TransportEntry>& transport_registry() {
   static const std::vector<TransportEntry> entries = {
       {"ucx", "UCX tagged messages (UCP worker per rank)", make_ucx},
       {"mpi", "MPI point-to-point (MPI_Isend/MPI_Irecv)", make_mpi},
+      {"verbs", "raw libibverbs RDMA (RC queue pairs)", make_verbs_transport,
+       verbs_unavailable_reason},
   };
   return entries;
 }
@@ -37,6 +41,14 @@ const TransportEntry* find_transport(const std::string& name) {
     if (entry.name == name) return &entry;
   }
   return nullptr;
+}
+
+std::vector<std::string> available_transport_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : transport_registry()) {
+    if (!entry.unavailable_reason()) names.push_back(entry.name);
+  }
+  return names;
 }
 
 std::vector<std::string> transport_names() {

@@ -38,6 +38,10 @@ expect_bad run -w -3
 expect_bad run --timeout never
 expect_bad run --iters
 expect_bad run --unknown-option
+expect_bad p2p --test pingpong
+expect_bad p2p --window 0
+expect_bad p2p --line-rate fast
+expect_bad p2p --matrix-threshold 2
 
 # Help is not an error.
 if ! "$bin" run --help | grep -q -- '--max-bytes'; then

@@ -34,3 +34,15 @@ add_test(NAME mpi.all_collectives_checked
                  ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/python/check_results.py)
 set_tests_properties(mpi.all_collectives_checked PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
                      TIMEOUT 900 PROCESSORS 2)
+
+# Point to point: every test over UCX and MPI on 2 and 4 ranks, and a planted slow link.
+add_test(NAME mpi.p2p_all_tests
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/p2p_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/python/check_results.py)
+set_tests_properties(mpi.p2p_all_tests PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
+                     TIMEOUT 600 PROCESSORS 2)
+add_test(NAME mpi.p2p_slow_link_flagged
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/p2p_slow_link.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE})
+set_tests_properties(mpi.p2p_slow_link_flagged PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
+                     TIMEOUT 300 PROCESSORS 2)

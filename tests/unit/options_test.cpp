@@ -212,6 +212,52 @@ TEST(Options, AllAndNcclSpellings) {
   EXPECT_FALSE(out.options->all_collectives);
 }
 
+TEST(P2POptions, DefaultsAndEveryOption) {
+  auto out = parse({"p2p"});
+  ASSERT_TRUE(out.p2p) << out.message;
+  EXPECT_EQ(out.p2p->tests, (std::vector<P2PTest>{P2PTest::latency, P2PTest::bandwidth}));
+  EXPECT_EQ(out.p2p->window, 64);
+  out = parse({"p2p", "--test", "all", "--transport", "mpi", "--window", "8", "--line-rate",
+               "400Gb", "--matrix-threshold", "0.25", "--debug-delay-rank", "3", "--debug-delay-us",
+               "100", "-e", "1M"});
+  ASSERT_TRUE(out.p2p) << out.message;
+  EXPECT_EQ(out.p2p->tests.size(), 6U);
+  EXPECT_DOUBLE_EQ(out.p2p->line_rate_Gbps, 400);
+  EXPECT_DOUBLE_EQ(out.p2p->matrix_threshold, 0.25);
+  EXPECT_EQ(out.p2p->delay_rank, 3);
+  EXPECT_EQ(out.p2p->max_bytes, 1U << 20);
+  EXPECT_FALSE(out.options);
+}
+
+TEST(P2POptions, BadInputIsOneLineAndExit2) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"p2p", "--test", "pingpong"},
+                                             {"p2p", "--window", "0"},
+                                             {"p2p", "--line-rate", "fast"},
+                                             {"p2p", "--matrix-threshold", "1.5"},
+                                             {"p2p", "--transport", "carrier-pigeon"},
+                                             {"p2p", "-b", "1M", "-e", "1K"},
+                                             {"p2p", "--debug-delay-rank", "x"}}) {
+    const auto out = parse(args);
+    EXPECT_FALSE(out.p2p) << args[1];
+    EXPECT_EQ(out.exit_code, kExitBadInput) << args[1];
+    EXPECT_EQ(out.message.find('\n'), std::string::npos) << out.message;
+    EXPECT_EQ(out.message.rfind("fabricbench: error: ", 0), 0U) << out.message;
+  }
+}
+
+TEST(P2POptions, LineRateUnits) {
+  EXPECT_DOUBLE_EQ(*parse_line_rate("400Gb"), 400);
+  EXPECT_DOUBLE_EQ(*parse_line_rate("200Gbps"), 200);
+  EXPECT_DOUBLE_EQ(*parse_line_rate("100G"), 100);
+  EXPECT_DOUBLE_EQ(*parse_line_rate("50GB"), 400);
+  EXPECT_DOUBLE_EQ(*parse_line_rate("12.5GB/s"), 100);
+  EXPECT_FALSE(parse_line_rate("400"));
+  EXPECT_FALSE(parse_line_rate("-5Gb"));
+  EXPECT_FALSE(parse_line_rate("Gb"));
+  EXPECT_FALSE(parse_line_rate("400Mb"));
+}
+
 TEST(Options, MissingSubcommandIsAnError) {
   const auto out = parse({});
   EXPECT_FALSE(out.options);

@@ -1,0 +1,117 @@
+// The verbs transport on this machine: with no RDMA device it must say why and refuse to
+// start; with one, it must move messages (skipped, with the reason, where there is none).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <numeric>
+#include <vector>
+
+#include "transports/error.hpp"
+#include "transports/registry.hpp"
+#include "transports/verbs/verbs_resources.hpp"
+#include "transports/verbs/verbs_transport.hpp"
+
+namespace fb {
+namespace {
+
+// A single-rank bootstrap: the transport's collective setup steps are no-ops.
+class SoloBootstrap final : public Bootstrap {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  void allgather(std::span<const std::byte> mine, std::span<std::byte> all) override {
+    std::copy(mine.begin(), mine.end(), all.begin());
+  }
+  void broadcast(std::span<std::byte> /*data*/, int /*root*/) override {}
+  void barrier() override {}
+  void barrier_progressing(const std::function<void()>& progress) override { progress(); }
+  void allreduce_max(std::span<double> /*values*/) override {}
+  void allreduce_sum(std::span<std::int64_t> /*values*/) override {}
+};
+
+TEST(VerbsTransport, RegisteredWithAvailabilityCheck) {
+  const auto* entry = find_transport("verbs");
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(entry->description, "raw libibverbs RDMA (RC queue pairs)");
+  EXPECT_EQ(entry->unavailable_reason(), verbs_unavailable_reason());
+}
+
+// This build machine has no RDMA device (no InfiniBand support in its kernel). On one that
+// has a device the test has nothing to check and says so.
+TEST(VerbsTransport, UnavailableWithoutDeviceAndFactoryRefuses) {
+  const auto reason = verbs_unavailable_reason();
+  if (!reason) GTEST_SKIP() << "an RDMA device with an active port is present here";
+  EXPECT_NE(reason->find("no RDMA device found"), std::string::npos) << *reason;
+  EXPECT_EQ(reason->find('\n'), std::string::npos);
+  const auto* entry = find_transport("verbs");
+  ASSERT_NE(entry, nullptr);
+  const auto available = available_transport_names();
+  EXPECT_EQ(std::find(available.begin(), available.end(), "verbs"), available.end());
+  SoloBootstrap bootstrap;
+  try {
+    entry->create(bootstrap);
+    FAIL() << "the factory created a verbs transport without a device";
+  } catch (const TransportError& e) {
+    EXPECT_EQ(e.transport(), "verbs");
+    EXPECT_EQ(std::string(e.what()), "verbs: init: " + *reason);
+  }
+}
+
+TEST(VerbsTransport, BadEnvironmentOptionsAreTheReason) {
+  const char* saved = std::getenv("FB_VERBS_OPTIONS");  // NOLINT(concurrency-mt-unsafe)
+  const std::string previous = saved == nullptr ? "" : saved;
+  setenv("FB_VERBS_OPTIONS", "tx_depth=0", 1);  // NOLINT(concurrency-mt-unsafe)
+  const auto reason = verbs_unavailable_reason();
+  if (saved == nullptr) {
+    unsetenv("FB_VERBS_OPTIONS");  // NOLINT(concurrency-mt-unsafe)
+  } else {
+    setenv("FB_VERBS_OPTIONS", previous.c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
+  }
+  ASSERT_TRUE(reason.has_value());
+  EXPECT_EQ(*reason, "FB_VERBS_OPTIONS: verbs options: tx_depth=0: out of range 1..32768");
+}
+
+TEST(VerbsTransport, OpenNamedMissingDeviceSaysWhy) {
+  try {
+    open_verbs_port("no_such_device_0", 0);
+    FAIL() << "opened a device that does not exist";
+  } catch (const TransportError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("verbs: open device: ", 0), 0U) << what;
+    // With devices present: "no RDMA device named ..."; without: "no RDMA device found".
+    EXPECT_NE(what.find("no RDMA device"), std::string::npos) << what;
+  }
+}
+
+// Needs hardware: one rank, messages to itself through the transport's own path, and
+// registration of a real buffer. Skipped with the reason where there is no device.
+TEST(VerbsTransport, SelfMessagesOnRealDevice) {
+  if (const auto reason = verbs_unavailable_reason()) GTEST_SKIP() << *reason;
+  SoloBootstrap bootstrap;
+  VerbsTransport transport(bootstrap, VerbsOptions{});
+  EXPECT_EQ(transport.name(), "verbs");
+  EXPECT_TRUE(transport.capabilities().one_sided);
+  std::vector<std::byte> send(1 << 20);
+  std::vector<std::byte> recv(1 << 20);
+  for (std::size_t i = 0; i < send.size(); ++i)
+    send[i] = static_cast<std::byte>(i * 7);
+  const auto send_region = transport.register_memory(send);
+  const auto recv_region = transport.register_memory(recv);
+  ASSERT_NE(send_region->native(), nullptr);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  for (const std::size_t bytes : {std::size_t{0}, std::size_t{8}, std::size_t{1} << 20}) {
+    auto r = transport.irecv(0, make_tag(bytes, 1), *recv_region, 0, bytes);
+    auto s = transport.isend(0, make_tag(bytes, 1), *send_region, 0, bytes);
+    transport.wait(s, deadline);
+    transport.wait(r, deadline);
+    EXPECT_TRUE(
+        std::equal(send.begin(), send.begin() + static_cast<std::ptrdiff_t>(bytes), recv.begin()));
+  }
+  auto r = transport.irecv(0, 5, *recv_region, 0, 16);
+  auto s = transport.isend(0, 5, *send_region, 0, 8);
+  transport.wait(s, deadline);
+  EXPECT_THROW(transport.wait(r, deadline), TransportError);
+}
+
+}  // namespace
+}  // namespace fb

@@ -1,0 +1,243 @@
+// Posting send work requests (with CQ moderation and a backlog for a full send queue) and
+// handling completions polled from the completion queue.
+#include <arpa/inet.h>
+
+#include <array>
+#include <cstring>
+
+#include "transports/verbs/verbs_transport.hpp"
+
+namespace fb {
+
+using verbs_protocol::WireHeader;
+using verbs_protocol::WireType;
+
+namespace {
+
+// Completions taken per ibv_poll_cq call: one call amortises the doorbell read over a
+// burst without making a single progress pass long.
+constexpr int kPollBatch = 32;
+
+}  // namespace
+
+void VerbsTransport::queue_send(std::uint32_t channel_id, const SendWork& work) {
+  auto& channel = channels_[channel_id];
+  // A backlog keeps its order: nothing overtakes what is already waiting.
+  if (channel.backlog.empty() && channel.queue.can_post()) {
+    post_send(channel_id, work);
+  } else {
+    channel.backlog.push_back(work);
+  }
+  if (!channel.active) {
+    channel.active = true;
+    active_channels_.push_back(channel_id);
+  }
+}
+
+void VerbsTransport::post_send(std::uint32_t channel_id, const SendWork& work) {
+  auto& channel = channels_[channel_id];
+  const auto sequence = channel.queue.next_sequence();
+  const bool signalled = channel.queue.next_signalled();
+  const auto ring_entry = sequence % channel.queue.depth();
+
+  std::array<ibv_sge, 2> sges{};
+  int sge_count = 0;
+  std::size_t total_bytes = 0;
+  if (work.header) {
+    // The header must stay put until the work request completes: the ring entry for this
+    // sequence number is free because at most depth() work requests are outstanding.
+    auto& slot = header_ring_[std::size_t{channel_id} * channel.queue.depth() + ring_entry];
+    slot = *work.header;
+    sges[0] = {reinterpret_cast<std::uintptr_t>(&slot), sizeof(WireHeader), header_ring_mr_->lkey};
+    ++sge_count;
+    total_bytes += sizeof(WireHeader);
+  }
+  if (work.bytes > 0) {
+    sges[static_cast<std::size_t>(sge_count)] = {reinterpret_cast<std::uintptr_t>(work.data),
+                                                 static_cast<std::uint32_t>(work.bytes), work.lkey};
+    ++sge_count;
+    total_bytes += work.bytes;
+  }
+  // Inline sends copy the data into the work request: the buffer is free once posted.
+  const bool send_inline = work.opcode == IBV_WR_SEND && total_bytes <= inline_limit_;
+
+  ibv_send_wr wr{};
+  wr.wr_id = verbs_protocol::send_wr_id(channel_id, sequence);
+  wr.sg_list = sge_count > 0 ? sges.data() : nullptr;
+  wr.num_sge = sge_count;
+  wr.opcode = work.opcode;
+  wr.send_flags = (signalled ? static_cast<unsigned>(IBV_SEND_SIGNALED) : 0U) |
+                  (send_inline ? static_cast<unsigned>(IBV_SEND_INLINE) : 0U);
+  if (work.opcode != IBV_WR_SEND) {
+    wr.wr.rdma.remote_addr = work.remote_address;
+    wr.wr.rdma.rkey = work.rkey;
+  }
+  if (work.opcode == IBV_WR_RDMA_WRITE_WITH_IMM) wr.imm_data = htonl(work.immediate);
+  ibv_send_wr* bad = nullptr;
+  check(ibv_post_send(channel.qp.get(), &wr, &bad), channel.peer, work.operation);
+
+  channel.queue.on_post(signalled);
+  channel.operations[ring_entry] = work.operation;
+  if (work.completes_slot) {
+    if (send_inline) {
+      complete(*work.completes_slot);
+    } else {
+      channel.waiting.emplace_back(sequence, *work.completes_slot);
+    }
+  }
+}
+
+void VerbsTransport::progress() {
+  std::array<ibv_wc, kPollBatch> completions{};
+  const int polled = ibv_poll_cq(cq_.get(), kPollBatch, completions.data());
+  if (polled < 0) throw TransportError("verbs", -1, "poll completion queue", "ibv_poll_cq failed");
+  for (int i = 0; i < polled; ++i)
+    handle_completion(completions[static_cast<std::size_t>(i)]);
+  service_channels();
+}
+
+// Drains backlogs into freed send-queue space, flushes idle unsignalled tails that a
+// request waits on, and forgets channels with nothing left to do.
+void VerbsTransport::service_channels() {
+  for (std::size_t i = 0; i < active_channels_.size();) {
+    const auto channel_id = active_channels_[i];
+    auto& channel = channels_[channel_id];
+    while (!channel.backlog.empty() && channel.queue.can_post()) {
+      const auto work = channel.backlog.front();
+      channel.backlog.pop_front();
+      post_send(channel_id, work);
+    }
+    if (channel.queue.needs_flush() && !channel.waiting.empty() && channel.backlog.empty() &&
+        channel.queue.can_post()) {
+      // A signalled zero-length write: its completion reports every send before it.
+      SendWork flush;
+      flush.opcode = IBV_WR_RDMA_WRITE;
+      flush.remote_address = peer_control_address_[static_cast<std::size_t>(channel.peer)];
+      flush.rkey = peer_control_rkey_[static_cast<std::size_t>(channel.peer)];
+      flush.operation = "flush (zero-length RDMA write)";
+      post_send(channel_id, flush);
+    }
+    if (channel.backlog.empty() && channel.waiting.empty()) {
+      channel.active = false;
+      active_channels_[i] = active_channels_.back();
+      active_channels_.pop_back();
+    } else {
+      ++i;
+    }
+  }
+}
+
+void VerbsTransport::handle_completion(const ibv_wc& completion) {
+  if (verbs_protocol::is_receive(completion.wr_id)) {
+    const auto buffer = verbs_protocol::receive_buffer(completion.wr_id);
+    if (completion.status != IBV_WC_SUCCESS) {
+      const auto peer = channels_[buffer / static_cast<std::uint64_t>(options_.rx_depth)].peer;
+      throw TransportError("verbs", peer, "receive", ibv_wc_status_str(completion.status));
+    }
+    handle_receive(completion, buffer);
+    return;
+  }
+  const auto channel_id = verbs_protocol::send_channel(completion.wr_id);
+  auto& channel = channels_.at(channel_id);
+  const auto sequence = verbs_protocol::send_sequence(
+      completion.wr_id, channel.queue.next_sequence() - channel.queue.outstanding());
+  if (completion.status != IBV_WC_SUCCESS) {
+    const char* operation = channel.operations[sequence % channel.queue.depth()];
+    throw TransportError("verbs", channel.peer, operation,
+                         std::string(ibv_wc_status_str(completion.status)) + " (vendor error " +
+                             std::to_string(completion.vendor_err) + ")");
+  }
+  channel.queue.on_completion(sequence);
+  while (!channel.waiting.empty() && channel.queue.is_complete(channel.waiting.front().first)) {
+    complete(channel.waiting.front().second);
+    channel.waiting.pop_front();
+  }
+}
+
+void VerbsTransport::handle_receive(const ibv_wc& completion, std::uint64_t buffer) {
+  const auto& channel = channels_[buffer / static_cast<std::uint64_t>(options_.rx_depth)];
+  const int peer = channel.peer;
+  if (completion.opcode == IBV_WC_RECV_RDMA_WITH_IMM) {
+    // A rendezvous write landed; its immediate names the receive it was for.
+    const auto slot = ntohl(completion.imm_data);
+    if (slot >= slots_.size() || slots_[slot].kind != OpKind::recv || slots_[slot].done) {
+      throw TransportError("verbs", peer, "receive (RDMA write with immediate)",
+                           "immediate " + std::to_string(slot) + " names no pending receive");
+    }
+    if (completion.byte_len != slots_[slot].bytes) {
+      complete(slot, "expected " + std::to_string(slots_[slot].bytes) + " bytes, got " +
+                         std::to_string(completion.byte_len));
+    } else {
+      complete(slot);
+    }
+  } else {
+    const auto* data = receive_buffers_.data() + buffer * receive_buffer_bytes_;
+    WireHeader header;
+    if (completion.byte_len < sizeof(WireHeader)) {
+      throw TransportError("verbs", peer, "receive",
+                           std::to_string(completion.byte_len) + "-byte message has no header");
+    }
+    std::memcpy(&header, data, sizeof(WireHeader));
+    const std::span<const std::byte> payload(data + sizeof(WireHeader),
+                                             completion.byte_len - sizeof(WireHeader));
+    handle_message(peer, header, payload);
+  }
+  // The buffer's contents have been used or copied: give it back to the device.
+  post_receive(buffer);
+}
+
+void VerbsTransport::handle_message(int peer, const WireHeader& header,
+                                    std::span<const std::byte> payload) {
+  if (header.type == WireType::cts) {
+    handle_cts(peer, header);
+    return;
+  }
+  if (header.type != WireType::eager && header.type != WireType::rts) {
+    throw TransportError("verbs", peer, "receive",
+                         "unknown message type " + std::to_string(static_cast<int>(header.type)));
+  }
+  const auto id = next_message_id_++;
+  const auto receive = matcher_.incoming(peer, header.tag, id);
+  if (header.type == WireType::eager) {
+    if (receive) {
+      deliver_eager(static_cast<std::uint32_t>(*receive), payload);
+    } else {
+      unexpected_[id] =
+          Unexpected{WireType::eager, {payload.begin(), payload.end()}, payload.size(), 0};
+    }
+  } else if (receive) {
+    answer_rts(static_cast<std::uint32_t>(*receive), header.length, header.sender_slot);
+  } else {
+    unexpected_[id] = Unexpected{WireType::rts, {}, header.length, header.sender_slot};
+  }
+}
+
+// The receiver is ready: write the payload into its buffer, with the receiver's slot as the
+// immediate. The send completes when the write does.
+void VerbsTransport::handle_cts(int peer, const WireHeader& header) {
+  const auto slot = header.sender_slot;
+  if (slot >= slots_.size() || slots_[slot].kind != OpKind::send || slots_[slot].done) {
+    throw TransportError(
+        "verbs", peer, "send (rendezvous)",
+        "clear-to-send for slot " + std::to_string(slot) + " which has no pending send");
+  }
+  const auto& send = slots_[slot];
+  if (header.length != send.bytes) {
+    complete(slot, "the peer posted a receive of " + std::to_string(header.length) +
+                       " bytes for this " + std::to_string(send.bytes) + "-byte message");
+    return;
+  }
+  SendWork work;
+  work.opcode = IBV_WR_RDMA_WRITE_WITH_IMM;
+  work.data = send.data;
+  work.bytes = send.bytes;
+  work.lkey = send.lkey;
+  work.remote_address = header.address;
+  work.rkey = header.rkey;
+  work.immediate = header.receiver_slot;
+  work.completes_slot = slot;
+  work.operation = "RDMA write with immediate (rendezvous data)";
+  queue_send(channel_index(send.peer, send.tag), work);
+}
+
+}  // namespace fb

@@ -1,0 +1,258 @@
+#include "transports/verbs/verbs_transport.hpp"
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+
+namespace fb {
+
+namespace {
+
+constexpr int kAccess = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ;
+
+// The region handed to callers; native() is the ibv_mr* covering it (shared, cached).
+class VerbsMemoryRegion final : public MemoryRegion {
+ public:
+  VerbsMemoryRegion(std::span<std::byte> bytes, RegistrationCache::Lease lease)
+      : MemoryRegion(bytes), lease_(std::move(lease)) {
+    set_native(lease_.handle());
+  }
+
+ private:
+  RegistrationCache::Lease lease_;
+};
+
+std::uint8_t to_u8(int value) {
+  return static_cast<std::uint8_t>(value);
+}
+
+}  // namespace
+
+VerbsTransport::VerbsTransport(Bootstrap& bootstrap, const VerbsOptions& options)
+    : bootstrap_(bootstrap),
+      options_(options),
+      rank_(bootstrap.rank()),
+      size_(bootstrap.size()),
+      lanes_(static_cast<std::uint32_t>(options.qps_per_peer)),
+      port_(open_verbs_port(options.device, options.port)),
+      registrations_(
+          [this](std::byte* data, std::size_t length) -> void* {
+            return check(ibv_reg_mr(pd_.get(), data, length, kAccess), -1,
+                         "register memory (ibv_reg_mr)");
+          },
+          [](void* mr) { ibv_dereg_mr(static_cast<ibv_mr*>(mr)); }) {
+  validate(options_);
+  if (static_cast<std::uint64_t>(size_) * lanes_ > verbs_protocol::kMaxChannels) {
+    throw TransportError("verbs", -1, "init",
+                         std::to_string(size_) + " ranks x " + std::to_string(lanes_) +
+                             " queue pairs exceed the 2^15 channels a work request id can name");
+  }
+  const bool roce = port_.attr.link_layer == IBV_LINK_LAYER_ETHERNET;
+  const int gid = options_.gid_index.value_or(roce ? 0 : -1);
+  if (roce && gid < 0) {
+    throw TransportError("verbs", -1, "init",
+                         port_.device + " port " + std::to_string(port_.port) +
+                             " is RoCE: it needs a GID index (gid_index >= 0)");
+  }
+  if (gid >= 0) gid_index_ = to_u8(gid);
+  mtu_ = options_.mtu != 0 ? verbs_mtu_from_bytes(options_.mtu) : port_.attr.active_mtu;
+  max_message_bytes_ = port_.attr.max_msg_sz;
+  std::random_device random;
+  psn_ = random() & 0xFFFFFFU;  // 24-bit, random like perftest so stale packets do not match
+
+  create_resources();
+  const auto blobs = bootstrap_.allgather_variable(encode(local_connection_info()));
+  connect(blobs);
+  // Nobody sends before every queue pair it sends to is ready to receive.
+  bootstrap_.barrier();
+}
+
+VerbsTransport::~VerbsTransport() {
+  // A peer may still need this rank's progress (a cts, a reposted receive buffer) to finish
+  // its last operations; keep progressing until everyone is here, as UcxTransport does.
+  try {
+    bootstrap_.barrier_progressing([this] { progress(); });
+  } catch (...) {
+    // Tearing down after a failure: the peers may be gone; nothing more to do.
+  }
+}
+
+void VerbsTransport::create_resources() {
+  pd_.reset(check(ibv_alloc_pd(port_.context.get()), -1, "allocate protection domain"));
+  ibv_device_attr device_attr{};
+  check(ibv_query_device(port_.context.get(), &device_attr), -1, "query device");
+
+  const auto tx_depth = static_cast<std::uint32_t>(options_.tx_depth);
+  const auto rx_depth = static_cast<std::uint32_t>(options_.rx_depth);
+  const auto channels = static_cast<std::size_t>(size_) * lanes_;
+  const auto remote_channels = static_cast<std::size_t>(size_ - 1) * lanes_;
+  if (tx_depth > static_cast<std::uint32_t>(device_attr.max_qp_wr) ||
+      rx_depth > static_cast<std::uint32_t>(device_attr.max_qp_wr)) {
+    throw TransportError("verbs", -1, "init",
+                         "tx_depth/rx_depth exceed the device's max_qp_wr of " +
+                             std::to_string(device_attr.max_qp_wr));
+  }
+  const auto cq_entries = std::max<std::size_t>(1, remote_channels * (tx_depth + rx_depth));
+  if (cq_entries > static_cast<std::size_t>(device_attr.max_cqe)) {
+    throw TransportError("verbs", -1, "create completion queue",
+                         std::to_string(cq_entries) + " entries needed, the device allows " +
+                             std::to_string(device_attr.max_cqe) +
+                             " (lower tx_depth, rx_depth or qps_per_peer)");
+  }
+  cq_.reset(
+      check(ibv_create_cq(port_.context.get(), static_cast<int>(cq_entries), nullptr, nullptr, 0),
+            -1, "create completion queue (ibv_create_cq)"));
+
+  header_ring_.resize(channels * tx_depth);
+  header_ring_mr_.reset(check(
+      ibv_reg_mr(pd_.get(), header_ring_.data(), header_ring_.size() * sizeof(WireHeader), kAccess),
+      -1, "register send headers (ibv_reg_mr)"));
+  receive_buffer_bytes_ = sizeof(WireHeader) + static_cast<std::size_t>(options_.eager_threshold);
+  receive_buffers_.resize(channels * rx_depth * receive_buffer_bytes_);
+  receive_buffers_mr_.reset(
+      check(ibv_reg_mr(pd_.get(), receive_buffers_.data(), receive_buffers_.size(), kAccess), -1,
+            "register receive buffers (ibv_reg_mr)"));
+  control_buffer_mr_.reset(
+      check(ibv_reg_mr(pd_.get(), control_buffer_.data(), sizeof(control_buffer_), kAccess), -1,
+            "register control buffer (ibv_reg_mr)"));
+
+  channels_.reserve(channels);
+  inline_limit_ = static_cast<std::size_t>(options_.inline_threshold);
+  for (int peer = 0; peer < size_; ++peer) {
+    for (std::uint32_t lane = 0; lane < lanes_; ++lane) {
+      auto& channel = channels_.emplace_back(peer, tx_depth,
+                                             static_cast<std::uint32_t>(options_.cq_moderation));
+      if (peer == rank_) continue;  // the self path copies locally
+      ibv_qp_init_attr init{};
+      init.send_cq = cq_.get();
+      init.recv_cq = cq_.get();
+      init.qp_type = IBV_QPT_RC;
+      init.sq_sig_all = 0;  // moderation: each work request says whether it is signalled
+      init.cap.max_send_wr = tx_depth;
+      init.cap.max_recv_wr = rx_depth;
+      init.cap.max_send_sge = 2;  // header + payload
+      init.cap.max_recv_sge = 1;
+      init.cap.max_inline_data = static_cast<std::uint32_t>(options_.inline_threshold);
+      channel.qp.reset(
+          check(ibv_create_qp(pd_.get(), &init), peer, "create queue pair (ibv_create_qp)"));
+      // The device may grant less inline space than asked: clamp to what it granted.
+      inline_limit_ = std::min<std::size_t>(inline_limit_, init.cap.max_inline_data);
+      qp_to_init(channel.qp.get(), to_u8(port_.port), peer);
+      const auto first = (channels_.size() - 1) * rx_depth;
+      for (std::size_t buffer = first; buffer < first + rx_depth; ++buffer)
+        post_receive(buffer);
+    }
+  }
+}
+
+VerbsConnectionInfo VerbsTransport::local_connection_info() const {
+  VerbsConnectionInfo info;
+  info.lid = port_.attr.lid;
+  if (gid_index_) {
+    ibv_gid gid{};
+    check(ibv_query_gid(port_.context.get(), to_u8(port_.port), *gid_index_, &gid), -1,
+          "query GID (ibv_query_gid)");
+    std::copy(std::begin(gid.raw), std::end(gid.raw), info.gid.begin());
+  }
+  info.psn = psn_;
+  info.mtu = to_u8(mtu_);
+  info.control_address = reinterpret_cast<std::uintptr_t>(control_buffer_.data());
+  info.control_rkey = control_buffer_mr_->rkey;
+  info.qps_per_peer = static_cast<std::uint16_t>(lanes_);
+  for (const auto& channel : channels_)
+    info.qpns.push_back(channel.qp ? channel.qp->qp_num : 0);
+  return info;
+}
+
+void VerbsTransport::connect(const std::vector<std::vector<std::byte>>& blobs) {
+  peer_control_address_.assign(static_cast<std::size_t>(size_), 0);
+  peer_control_rkey_.assign(static_cast<std::size_t>(size_), 0);
+  for (int peer = 0; peer < size_; ++peer) {
+    if (peer == rank_) continue;
+    VerbsConnectionInfo remote;
+    try {
+      remote = decode_connection_info(blobs.at(static_cast<std::size_t>(peer)));
+    } catch (const std::invalid_argument& e) {
+      throw TransportError("verbs", peer, "connect", e.what());
+    }
+    if (remote.qps_per_peer != lanes_ || remote.qpns.size() != channels_.size()) {
+      throw TransportError("verbs", peer, "connect",
+                           "the peer uses different qps_per_peer or rank count "
+                           "(FB_VERBS_OPTIONS must match on every rank)");
+    }
+    peer_control_address_[static_cast<std::size_t>(peer)] = remote.control_address;
+    peer_control_rkey_[static_cast<std::size_t>(peer)] = remote.control_rkey;
+    QpSettings settings;
+    settings.port = to_u8(port_.port);
+    settings.gid_index = gid_index_;
+    settings.mtu = std::min(mtu_, static_cast<ibv_mtu>(remote.mtu));
+    settings.min_rnr_timer = to_u8(options_.min_rnr_timer);
+    settings.timeout = to_u8(options_.timeout);
+    settings.retry_cnt = to_u8(options_.retry_cnt);
+    settings.rnr_retry = to_u8(options_.rnr_retry);
+    for (std::uint32_t lane = 0; lane < lanes_; ++lane) {
+      auto& channel = channels_[static_cast<std::size_t>(peer) * lanes_ + lane];
+      const auto remote_qpn = remote.qpns[static_cast<std::size_t>(rank_) * lanes_ + lane];
+      qp_to_rtr(channel.qp.get(), settings, remote, remote_qpn, peer);
+      qp_to_rts(channel.qp.get(), settings, psn_, peer);
+    }
+  }
+}
+
+void VerbsTransport::post_receive(std::uint64_t buffer_index) {
+  ibv_sge sge{};
+  sge.addr = reinterpret_cast<std::uintptr_t>(receive_buffers_.data()) +
+             buffer_index * receive_buffer_bytes_;
+  sge.length = static_cast<std::uint32_t>(receive_buffer_bytes_);
+  sge.lkey = receive_buffers_mr_->lkey;
+  ibv_recv_wr wr{};
+  wr.wr_id = verbs_protocol::receive_wr_id(buffer_index);
+  wr.sg_list = &sge;
+  wr.num_sge = 1;
+  ibv_recv_wr* bad = nullptr;
+  auto& channel = channels_[buffer_index / static_cast<std::uint64_t>(options_.rx_depth)];
+  check(ibv_post_recv(channel.qp.get(), &wr, &bad), channel.peer,
+        "post receive buffer (ibv_post_recv)");
+}
+
+std::unique_ptr<MemoryRegion> VerbsTransport::register_memory(std::span<std::byte> bytes) {
+  return std::make_unique<VerbsMemoryRegion>(bytes, registrations_.acquire(bytes));
+}
+
+void VerbsTransport::check_args(int peer, const MemoryRegion& region, std::size_t offset,
+                                std::size_t bytes, const char* operation) const {
+  if (peer < 0 || peer >= size_) {
+    throw TransportError("verbs", peer, operation,
+                         "peer rank out of range 0.." + std::to_string(size_ - 1));
+  }
+  if (offset > region.bytes().size() || bytes > region.bytes().size() - offset) {
+    throw TransportError("verbs", peer, operation,
+                         "range [" + std::to_string(offset) + ", +" + std::to_string(bytes) +
+                             ") is outside the registered region of " +
+                             std::to_string(region.bytes().size()) + " bytes");
+  }
+  if (bytes > 0 && region.native() == nullptr) {
+    throw TransportError("verbs", peer, operation,
+                         "the region was not registered by the verbs transport");
+  }
+  if (bytes > max_message_bytes_) {
+    throw TransportError("verbs", peer, operation,
+                         std::to_string(bytes) + " bytes exceed the port's max_msg_sz of " +
+                             std::to_string(max_message_bytes_));
+  }
+}
+
+std::unique_ptr<Transport> make_verbs_transport(Bootstrap& bootstrap) {
+  if (const auto reason = verbs_unavailable_reason()) {
+    throw TransportError("verbs", -1, "init", *reason);
+  }
+  VerbsOptions options;
+  try {
+    options = verbs_options_from_environment();
+  } catch (const std::invalid_argument& e) {
+    throw TransportError("verbs", -1, "read FB_VERBS_OPTIONS", e.what());
+  }
+  return std::make_unique<VerbsTransport>(bootstrap, options);
+}
+
+}  // namespace fb
