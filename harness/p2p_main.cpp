@@ -17,6 +17,8 @@
 #include "harness/statistics.hpp"
 #include "results/results.hpp"
 #include "transports/registry.hpp"
+#include "transports/verbs/verbs_line_rate.hpp"
+#include "transports/verbs/verbs_options.hpp"
 
 namespace fb {
 
@@ -186,7 +188,13 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap) {
   bootstrap.allreduce_sum(failed);
   if (failed[0] != 0) return kExitFailure;
 
-  const double line_rate = o.line_rate_Gbps;
+  // The line rate: given by the user, else read from the RDMA port when verbs is in use.
+  double line_rate = o.line_rate_Gbps;
+  if (line_rate == 0 &&
+      std::find(transports.begin(), transports.end(), "verbs") != transports.end()) {
+    const auto verbs = verbs_options_from_environment();  // the port the transport uses
+    line_rate = verbs_line_rate_Gbps(verbs.device, verbs.port).value_or(0.0);
+  }
   const bool show_progress =
       rank == 0 && (o.progress == RunOptions::Progress::on ||
                     (o.progress == RunOptions::Progress::automatic && isatty(STDERR_FILENO)));
