@@ -38,6 +38,13 @@ expect_bad run -w -3
 expect_bad run --timeout never
 expect_bad run --iters
 expect_bad run --unknown-option
+# Without an RDMA device, asking for verbs is refused at start with the reason.
+if [ ! -d /sys/class/infiniband ] || [ -z "$(ls -A /sys/class/infiniband 2>/dev/null)" ]; then
+  expect_bad run --transport verbs
+  expect_bad p2p --transport verbs
+else
+  echo "skip: an RDMA device is present, so --transport verbs is valid here"
+fi
 expect_bad p2p --test pingpong
 expect_bad p2p --window 0
 expect_bad p2p --line-rate fast
