@@ -1,6 +1,7 @@
 // fabricbench entry point: parse (before MPI starts), set up, run the sweep, report.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "harness/plan.hpp"
 #include "harness/provenance.hpp"
 #include "harness/runner.hpp"
+#include "harness/signals.hpp"
 #include "harness/sinks.hpp"
 #include "harness/watchdog.hpp"
 #include "transports/error.hpp"
@@ -49,6 +51,33 @@ std::unique_ptr<fb::Hdf5Sink> open_results(fb::Bootstrap& bootstrap, const fb::R
   bootstrap.allreduce_sum(failed);
   if (failed[0] != 0) throw std::runtime_error("");
   return sink;
+}
+
+// Every rank must have been started with the same options; a launch script that passes
+// different arguments to different ranks would otherwise measure nonsense or hang.
+int check_same_options(fb::Bootstrap& bootstrap, int argc, char** argv) {
+  std::string mine;
+  for (int i = 1; i < argc; ++i) {
+    mine += argv[i];
+    mine += '\x1f';
+  }
+  const auto all = bootstrap.allgather_strings(mine);
+  for (std::size_t r = 1; r < all.size(); ++r) {
+    if (all[r] == all[0]) continue;
+    if (bootstrap.rank() == 0) {
+      auto shown = [](std::string s) {
+        std::replace(s.begin(), s.end(), '\x1f', ' ');
+        return s;
+      };
+      std::fprintf(
+          stderr,
+          "fabricbench: error: ranks were started with different options (rank 0: '%s', rank "
+          "%zu: '%s')\n",
+          shown(all[0]).c_str(), r, shown(all[r]).c_str());
+    }
+    return fb::kExitBadInput;
+  }
+  return fb::kExitOk;
 }
 
 int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
@@ -103,6 +132,16 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
     std::printf("# results: %s\n", path.c_str());
     std::fflush(stdout);
   }
+  if (summary.stop_signal != 0) {
+    const auto why = "interrupted by " + fb::signal_name(summary.stop_signal);
+    if (rank == 0) {
+      hdf5->set_status(why);
+      std::fprintf(stderr, "fabricbench: %s; every completed point is in %s\n", why.c_str(),
+                   path.c_str());
+    }
+    return fb::kExitInterrupted;
+  }
+  if (rank == 0) hdf5->set_status("complete");
   if (summary.wrong > 0) {
     if (rank == 0) std::fprintf(stderr, "fabricbench: error: --check found wrong results\n");
     return fb::kExitWrongResult;
@@ -123,10 +162,13 @@ int main(int argc, char** argv) {
   int rank = launcher_rank();
   try {
     fb::MpiSession mpi(&argc, &argv);
+    fb::install_stop_handlers();
     int code = 0;
     {
       fb::MpiBootstrap bootstrap;
       rank = bootstrap.rank();
+      code = check_same_options(bootstrap, argc, argv);
+      if (code != fb::kExitOk) return code;
       code = outcome.p2p ? fb::run_p2p(*outcome.p2p, bootstrap)
                          : run_sweep(*outcome.options, bootstrap);
     }

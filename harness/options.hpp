@@ -18,6 +18,7 @@ inline constexpr int kExitFailure = 1;      // measurement failed (timeout, tran
 inline constexpr int kExitBadInput = 2;     // command line rejected
 inline constexpr int kExitWrongResult = 3;  // --check found mismatching elements
 inline constexpr int kExitLinkFlagged = 4;  // p2p matrix: a link below the threshold
+inline constexpr int kExitInterrupted = 5;  // SIGTERM/SIGINT/SIGUSR1: stopped at a point boundary
 
 // The name that asks for the size-dependent choice (collectives/auto_select.hpp).
 inline constexpr const char* kAutoAlgorithm = "auto";

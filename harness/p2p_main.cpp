@@ -13,6 +13,7 @@
 #include "harness/output_path.hpp"
 #include "harness/p2p.hpp"
 #include "harness/provenance.hpp"
+#include "harness/signals.hpp"
 #include "harness/size_parse.hpp"
 #include "harness/statistics.hpp"
 #include "results/results.hpp"
@@ -216,8 +217,10 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap) {
       std::max({o.max_bytes, o.matrix_latency_bytes, o.matrix_bandwidth_bytes});
 
   std::int64_t wrong_total = 0;
+  int stop_signal = 0;
   bool flagged = false;
   for (const auto& transport_name : transports) {
+    if (stop_signal != 0) break;
     auto transport = find_transport(transport_name)->create(bootstrap);
     P2PBench bench(*transport, bootstrap, config, max_bytes);
     std::vector<std::pair<int, int>> pairs_half;  // (i, i + n/2): multipair, msgrate
@@ -225,6 +228,7 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap) {
     for (int i = 0; i < n / 2; ++i)
       pairs_half.emplace_back(i, i + n / 2);
     for (const auto test : o.tests) {
+      if (stop_signal != 0) break;
       const std::string test_name(to_string(test));
       if (test == P2PTest::matrix) {
         const auto m =
@@ -262,6 +266,7 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap) {
       series_name += transport_name;
       if (rank == 0) report.begin(series_name, si);
       for (const auto size : sizes) {
+        if ((stop_signal = agreed_stop_signal(bootstrap)) != 0) break;
         if (show_progress) {
           std::fprintf(stderr, "\r\033[K[p2p %s %s] measuring %s", test_name.c_str(),
                        transport_name.c_str(), format_size(size).c_str());
@@ -294,6 +299,13 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap) {
   if (rank == 0) {
     std::printf("#\n# results: %s\n", path.c_str());
     std::fflush(stdout);
+    writer->set_status(stop_signal != 0 ? "interrupted by " + signal_name(stop_signal)
+                                        : "complete");
+  }
+  if (stop_signal != 0) {
+    if (rank == 0)
+      std::fprintf(stderr, "fabricbench: interrupted by %s\n", signal_name(stop_signal).c_str());
+    return kExitInterrupted;
   }
   if (wrong_total > 0) {
     if (rank == 0)

@@ -3,7 +3,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <sched.h>
+
+#include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <ctime>
 
 #include "transports/mpi_bootstrap.hpp"
@@ -16,6 +20,8 @@
 #define FB_GIT_REVISION "unknown"
 #endif
 
+extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, not in a header
+
 namespace fb {
 
 std::string utc_timestamp_iso8601() {
@@ -25,6 +31,47 @@ std::string utc_timestamp_iso8601() {
   std::array<char, 32> text{};
   std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return text.data();
+}
+
+std::string cpu_binding() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return "unknown";
+  std::string out;
+  for (int cpu = 0; cpu < CPU_SETSIZE;) {
+    if (!CPU_ISSET(cpu, &set)) {
+      ++cpu;
+      continue;
+    }
+    int last = cpu;
+    while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &set))
+      ++last;
+    if (!out.empty()) out += ',';
+    out += std::to_string(cpu);
+    if (last > cpu) {
+      out += '-';
+      out += std::to_string(last);
+    }
+    cpu = last + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> launch_environment() {
+  static constexpr std::array<const char*, 5> kPrefixes = {"UCX_", "NCCL_", "OMPI_", "FI_",
+                                                           "SLURM_"};
+  std::vector<std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry(*e);
+    for (const char* prefix : kPrefixes) {
+      if (entry.rfind(prefix, 0) == 0) {
+        out.push_back(entry);
+        break;
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::uint64_t peak_rss_bytes() {
@@ -46,6 +93,21 @@ results::RunInfo collect_run_info(Bootstrap& bootstrap, const std::string& comma
   info.mpi_version = mpi_library_version();
   info.ucx_version = ucx_library_version();
   info.hdf5_version = results::hdf5_library_version();
+  info.environment = launch_environment();
+  auto env = [](const char* name) {
+    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read at start-up
+    return std::string(value != nullptr ? value : "");
+  };
+  info.slurm_job_id = env("SLURM_JOB_ID");
+  info.slurm_nodelist = env("SLURM_JOB_NODELIST");
+  info.slurm_partition = env("SLURM_JOB_PARTITION");
+  // A rank's local rank: how many lower ranks share its host.
+  for (std::size_t r = 0; r < info.hostnames.size(); ++r) {
+    info.local_ranks.push_back(static_cast<std::int64_t>(
+        std::count(info.hostnames.begin(), info.hostnames.begin() + static_cast<std::ptrdiff_t>(r),
+                   info.hostnames[r])));
+  }
+  info.cpu_bindings = bootstrap.allgather_strings(cpu_binding());
   return info;
 }
 

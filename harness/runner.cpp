@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "harness/call_setup.hpp"
+#include "harness/signals.hpp"
 #include "harness/statistics.hpp"
 #include "harness/validation.hpp"
 #include "transports/registry.hpp"
@@ -90,6 +91,8 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
       const std::size_t count = point_count(series, size);
       // Skip sizes below one element per block, and sizes that round to the same call.
       if (count == 0 || count == previous_count) continue;
+      // A stop signal on any rank ends the run here, at a point boundary, on every rank.
+      if ((summary.stop_signal = agreed_stop_signal(bootstrap_)) != 0) break;
       previous_count = count;
       const auto layout =
           layout_call(series.collective(), series.in_place, count, series.dtype, series.op,
@@ -106,6 +109,7 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
     for (auto* sink : sinks)
       sink->end_series();
     ++summary.series;
+    if (summary.stop_signal != 0) break;
   }
   return summary;
 }

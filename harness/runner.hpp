@@ -29,6 +29,7 @@ struct RunSummary {
   std::size_t series = 0;
   std::size_t points = 0;
   std::int64_t wrong = 0;  // mismatching elements over all checked points
+  int stop_signal = 0;     // non-zero: the run stopped early on this signal
 };
 
 class Runner {

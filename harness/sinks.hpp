@@ -50,6 +50,7 @@ class Hdf5Sink final : public Sink {
   Hdf5Sink(const std::string& path, const results::RunInfo& run);
   void begin_series(const SeriesHeader& header) override;
   void point(const PointResult& point) override;
+  void set_status(const std::string& status) { writer_.set_status(status); }
 
  private:
   results::Hdf5Writer writer_;

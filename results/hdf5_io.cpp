@@ -127,6 +127,31 @@ void write_int64_attribute(hid_t location, const std::string& object, const char
   write_numeric_attribute(location, object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, ctx);
 }
 
+void write_int64_list_attribute(hid_t location, const std::string& object, const char* name,
+                                const std::vector<std::int64_t>& values, const Context& ctx) {
+  const std::string where = object + "@" + name;
+  const hsize_t dims[1] = {static_cast<hsize_t>(values.size())};
+  Hid space = ctx.own(H5Screate_simple(1, dims, nullptr), H5Sclose, "H5Screate_simple", where);
+  Hid attr =
+      ctx.own(H5Acreate2(location, name, H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+              H5Aclose, "H5Acreate2", where);
+  if (!values.empty()) {
+    ctx.check(H5Awrite(attr.get(), H5T_NATIVE_INT64, values.data()), "H5Awrite", where);
+  }
+}
+
+std::vector<std::int64_t> read_int64_list(hid_t location, const std::string& object,
+                                          const std::string& name, const Context& ctx) {
+  const std::string where = object + "@" + name;
+  Hid attr = ctx.own(H5Aopen(location, name.c_str(), H5P_DEFAULT), H5Aclose, "H5Aopen", where);
+  Hid space = ctx.own(H5Aget_space(attr.get()), H5Sclose, "H5Aget_space", where);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n < 0) ctx.fail(where + ": H5Sget_simple_extent_npoints failed");
+  std::vector<std::int64_t> values(static_cast<std::size_t>(n));
+  if (n > 0) ctx.check(H5Aread(attr.get(), H5T_NATIVE_INT64, values.data()), "H5Aread", where);
+  return values;
+}
+
 void write_uint64_attribute(hid_t location, const std::string& object, const char* name,
                             std::uint64_t value, const Context& ctx) {
   write_numeric_attribute(location, object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value, ctx);

@@ -24,6 +24,10 @@ void write_string_list_attribute(hid_t location, const std::string& object, cons
                                  const std::vector<std::string>& values, const Context& ctx);
 void write_int64_attribute(hid_t location, const std::string& object, const char* name,
                            std::int64_t value, const Context& ctx);
+void write_int64_list_attribute(hid_t location, const std::string& object, const char* name,
+                                const std::vector<std::int64_t>& values, const Context& ctx);
+std::vector<std::int64_t> read_int64_list(hid_t location, const std::string& object,
+                                          const std::string& name, const Context& ctx);
 void write_uint64_attribute(hid_t location, const std::string& object, const char* name,
                             std::uint64_t value, const Context& ctx);
 void write_double_attribute(hid_t location, const std::string& object, const char* name,

@@ -147,6 +147,16 @@ FileData read_file(const std::filesystem::path& path) {
   run.mpi_version = read_string(root, "/", "mpi_version", ctx);
   run.ucx_version = read_string(root, "/", "ucx_version", ctx);
   run.hdf5_version = read_string(root, "/", "hdf5_version", ctx);
+  // Provenance added within schema version 2; absent in older files.
+  if (has_attribute(root, "/", "environment", ctx)) {
+    run.environment = read_string_list(root, "/", "environment", ctx);
+    run.slurm_job_id = read_string(root, "/", "slurm_job_id", ctx);
+    run.slurm_nodelist = read_string(root, "/", "slurm_nodelist", ctx);
+    run.slurm_partition = read_string(root, "/", "slurm_partition", ctx);
+    run.local_ranks = read_int64_list(root, "/", "local_ranks", ctx);
+    run.cpu_bindings = read_string_list(root, "/", "cpu_bindings", ctx);
+  }
+  run.status = has_attribute(root, "/", "status", ctx) ? read_string(root, "/", "status", ctx) : "";
 
   if (detail::has_link(root, "series", "/series", ctx)) {
     Hid series_root = detail::open_group(root, "series", "/series", ctx);

@@ -97,6 +97,17 @@ struct Hdf5Writer::Impl {
   std::vector<detail::P2PSeriesHandle> p2p;
 };
 
+void Hdf5Writer::set_status(const std::string& status) {
+  detail::ErrorSilencer quiet;
+  Impl& s = *impl_;
+  const hid_t root = s.file.get();
+  if (has_attribute(root, "/", "status", s.ctx)) {
+    s.ctx.check(H5Adelete(root, "status"), "H5Adelete", "/@status");
+  }
+  write_string_attribute(root, "/", "status", status, s.ctx);
+  s.flush();
+}
+
 Hdf5Writer::Hdf5Writer(const std::filesystem::path& path, const RunInfo& run) {
   if (run.world_size < 0 || run.hostnames.size() != static_cast<std::size_t>(run.world_size)) {
     throw std::invalid_argument("results file " + path.string() + ": " +
@@ -123,6 +134,13 @@ Hdf5Writer::Hdf5Writer(const std::filesystem::path& path, const RunInfo& run) {
   write_string_attribute(root, "/", "mpi_version", run.mpi_version, ctx);
   write_string_attribute(root, "/", "ucx_version", run.ucx_version, ctx);
   write_string_attribute(root, "/", "hdf5_version", run.hdf5_version, ctx);
+  write_string_list_attribute(root, "/", "environment", run.environment, ctx);
+  write_string_attribute(root, "/", "slurm_job_id", run.slurm_job_id, ctx);
+  write_string_attribute(root, "/", "slurm_nodelist", run.slurm_nodelist, ctx);
+  write_string_attribute(root, "/", "slurm_partition", run.slurm_partition, ctx);
+  write_int64_list_attribute(root, "/", "local_ranks", run.local_ranks, ctx);
+  write_string_list_attribute(root, "/", "cpu_bindings", run.cpu_bindings, ctx);
+  write_string_attribute(root, "/", "status", run.status, ctx);
 
   s.series_root = ctx.own(H5Gcreate2(root, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                           H5Gclose, "H5Gcreate2", "/series");

@@ -27,6 +27,18 @@ struct RunInfo {
   std::string mpi_version;
   std::string ucx_version;
   std::string hdf5_version;
+  // Batch and launch provenance: the UCX_*, NCCL_*, OMPI_*, FI_* and SLURM_* environment
+  // of rank 0 as KEY=VALUE, the Slurm job (empty outside Slurm), and per rank its local
+  // rank on its host and the CPUs it may run on (e.g. "0-3,8").
+  std::vector<std::string> environment;
+  std::string slurm_job_id;
+  std::string slurm_nodelist;
+  std::string slurm_partition;
+  std::vector<std::int64_t> local_ranks;
+  std::vector<std::string> cpu_bindings;
+  // "running" while measuring; "complete", or "interrupted by SIGTERM" (for example) at the
+  // end. A file whose status is still "running" comes from a run that was killed.
+  std::string status = "running";
 };
 
 // Attributes of one series group under /series/.
@@ -147,6 +159,9 @@ class Hdf5Writer {
                         const std::vector<double>& samples_us);
   // Writes /matrix/<name> in one go and flushes.
   void write_matrix(const std::string& name, const LinkMatrix& matrix);
+
+  // Rewrites the root attribute `status` and flushes.
+  void set_status(const std::string& status);
 
   const std::filesystem::path& path() const;
 

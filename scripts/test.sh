@@ -29,6 +29,10 @@ echo "== unit tests under ASan + UBSan"
 (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest -L unit -j "$(nproc)" --output-on-failure)
 
-echo "== all tests"
+echo "== all tests but the emulated fabric"
 cd "$root/build"
-ctest -j "$(nproc)" --output-on-failure
+ctest -j "$(nproc)" -LE fabric --output-on-failure
+
+# Alone, so that no other test competes for the cores while links are measured.
+echo "== emulated multi-host fabric (network namespaces; skipped without root)"
+ctest -L fabric --output-on-failure

@@ -46,3 +46,17 @@ add_test(NAME mpi.p2p_slow_link_flagged
                  ${MPIEXEC_EXECUTABLE})
 set_tests_properties(mpi.p2p_slow_link_flagged PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
                      TIMEOUT 300 PROCESSORS 2)
+
+# Ranks launched with different options are refused before anything is measured.
+add_test(NAME mpi.mismatched_launch_refused
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/mismatch_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE})
+set_tests_properties(mpi.mismatched_launch_refused PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
+                     TIMEOUT 120 PROCESSORS 2)
+
+# SIGUSR1 stops the sweep at a point boundary, records it, exits 5.
+add_test(NAME mpi.signal_stops_at_point_boundary
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/signal_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
+set_tests_properties(mpi.signal_stops_at_point_boundary PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
+                     LABELS mpi TIMEOUT 120 PROCESSORS 2)

@@ -1,0 +1,49 @@
+#include "harness/signals.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <vector>
+
+namespace fb {
+
+namespace {
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void on_stop_signal(int signal) {
+  g_stop_signal = signal;
+}
+}  // namespace
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;  // let MPI and UCX calls carry on; we stop at a boundary
+  for (const int signal : {SIGTERM, SIGINT, SIGUSR1})
+    sigaction(signal, &action, nullptr);
+}
+
+int received_stop_signal() {
+  return g_stop_signal;
+}
+
+int agreed_stop_signal(Bootstrap& bootstrap) {
+  std::vector<double> signal{static_cast<double>(g_stop_signal)};
+  bootstrap.allreduce_max(signal);
+  return static_cast<int>(signal[0]);
+}
+
+std::string signal_name(int signal) {
+  switch (signal) {
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGINT:
+      return "SIGINT";
+    case SIGUSR1:
+      return "SIGUSR1";
+    default:
+      return "signal " + std::to_string(signal);
+  }
+}
+
+}  // namespace fb

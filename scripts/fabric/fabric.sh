@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# Emulated multi-host fabric built from Linux network namespaces, veth links, bridges and
+# tc tbf rate shaping. See docs/FABRIC.md.
+#
+# Usage:
+#   fabric.sh up [--hosts N] [--leaves L] [--host-rate RATE] [--spine-rate RATE]
+#   fabric.sh down
+#   fabric.sh status
+#   fabric.sh hosts [--list]
+#
+# Topology (everything lives in namespaces this script creates; the root namespace gets
+# no device, route or firewall rule, only tagged lines in /etc/hosts):
+#   - host i: namespace fbf-hI, UTS name fbf-hI when started through rsh-agent.sh or
+#     mpirun.sh, one interface "fbf0" with address 10.77.<leaf>.<i+1>/16, plus lo;
+#   - switches: namespace fbf-sw holds one bridge per leaf (fbf-leafK) and, when there
+#     is more than one leaf, a spine bridge (fbf-spine);
+#   - host link: veth fbf0 (in fbf-hI) <-> fbf-hI-p (in fbf-sw, port of fbf-leafK);
+#   - leaf uplink: veth fbf-lK-up (port of fbf-leafK) <-> fbf-lK-dn (port of fbf-spine);
+#   - every veth end has a root tbf qdisc, so each link is shaped in both directions.
+# Hosts are spread over leaves in contiguous blocks: host i sits on leaf i*L/N.
+#
+# Exit codes: 0 success, 1 failure, 2 usage error, 3 (status/hosts) fabric is down,
+# 4 refused: not root or network namespaces unavailable.
+set -euo pipefail
+
+readonly PREFIX=fbf
+readonly SW_NS=${PREFIX}-sw
+readonly HOST_IF=fbf0
+readonly SUBNET=10.77.0.0/16
+readonly HOSTS_TAG="# fbf-fabric"
+readonly HOSTS_FILE=${FBF_HOSTS_FILE:-/etc/hosts}
+readonly STATE_DIR=/run/fbf-fabric
+readonly STATE_FILE=$STATE_DIR/state
+readonly LOCK_FILE=/run/fbf-fabric.lock
+readonly MAX_HOSTS=64
+readonly MAX_LEAVES=16
+BUILDING=0
+TBF_LATENCY=${FBF_TBF_LATENCY:-5ms}
+
+die() { echo "fabric.sh: $*" >&2; exit 1; }
+refuse() { echo "fabric.sh: refused: $*" >&2; exit 4; }
+usage() {
+  sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+# Refuses (one line, exit 4) unless we are root and `ip netns` works. With "probe", also
+# creates and removes a scratch namespace to prove namespaces can really be made.
+require_netns() {
+  [ "$(id -u)" -eq 0 ] || refuse "must run as root (uid $(id -u))"
+  command -v ip >/dev/null 2>&1 || refuse "the ip command (iproute2) is not installed"
+  ip netns list >/dev/null 2>&1 || refuse "'ip netns' does not work here"
+  if [ "${1:-}" = probe ]; then
+    command -v tc >/dev/null 2>&1 || refuse "the tc command (iproute2) is not installed"
+    local probe=${PREFIX}-probe
+    ip netns del "$probe" >/dev/null 2>&1 || true
+    if ! ip netns add "$probe" >/dev/null 2>&1; then
+      refuse "cannot create a network namespace ('ip netns add' failed)"
+    fi
+    if ! ip netns exec "$probe" ip link set lo up >/dev/null 2>&1; then
+      ip netns del "$probe" >/dev/null 2>&1 || true
+      refuse "cannot run inside a network namespace ('ip netns exec' failed)"
+    fi
+    ip netns del "$probe" >/dev/null 2>&1 || true
+  fi
+}
+
+# RATE (tc syntax: 400mbit, 1gbit, 500kbit, 1000000bit) -> bits per second.
+rate_bps() {
+  local r=${1,,} num unit
+  if [[ $r =~ ^([0-9]+)(bit|kbit|mbit|gbit)$ ]]; then
+    num=${BASH_REMATCH[1]}; unit=${BASH_REMATCH[2]}
+  else
+    return 1
+  fi
+  case $unit in
+    bit) echo "$num" ;;
+    kbit) echo $((num * 1000)) ;;
+    mbit) echo $((num * 1000000)) ;;
+    gbit) echo $((num * 1000000000)) ;;
+  esac
+}
+
+# Shapes the egress of DEV in namespace NS to RATE with a token bucket: bucket of 2 ms of
+# line rate (at least 16 KiB), queue bounded at 20 ms.
+shape() {
+  local ns=$1 dev=$2 rate=$3 bps burst
+  bps=$(rate_bps "$rate")
+  burst=$((bps / 8 / 500))
+  [ "$burst" -ge 16384 ] || burst=16384
+  ip netns exec "$ns" tc qdisc replace dev "$dev" root tbf rate "$rate" burst "$burst" latency "$TBF_LATENCY"
+}
+
+leaf_of() { echo $(( $1 * $2 / $3 )); }   # host, leaves, hosts
+addr_of() { echo "10.77.$2.$(( $1 + 1 ))"; } # host, leaf
+
+remove_hosts_lines() {
+  [ -f "$HOSTS_FILE" ] || return 0
+  grep -qF "$HOSTS_TAG" "$HOSTS_FILE" || return 0
+  local tmp
+  tmp=$(mktemp)
+  grep -vF "$HOSTS_TAG" "$HOSTS_FILE" >"$tmp" || true
+  # Rewrite in place (keeps the inode: /etc/hosts is often a bind mount).
+  cat "$tmp" >"$HOSTS_FILE"
+  rm -f "$tmp"
+}
+
+our_namespaces() {
+  ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${PREFIX}-(h[0-9]+|sw|probe)$" || true
+}
+
+# Stops what still runs inside our namespaces (by process id), then deletes them.
+do_down() {
+  local ns pids
+  for ns in $(our_namespaces); do
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    if [ -n "$pids" ]; then
+      # shellcheck disable=SC2086
+      kill -TERM $pids 2>/dev/null || true
+    fi
+  done
+  for ns in $(our_namespaces); do
+    local tries=0
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    while [ -n "$pids" ] && [ $tries -lt 20 ]; do
+      sleep 0.1; tries=$((tries + 1))
+      pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    done
+    if [ -n "$pids" ]; then
+      # shellcheck disable=SC2086
+      kill -KILL $pids 2>/dev/null || true
+    fi
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  remove_hosts_lines
+  rm -f "$STATE_FILE"
+  rmdir "$STATE_DIR" 2>/dev/null || true
+}
+
+do_up() {
+  local n=$1 l=$2 hrate=$3 srate=$4
+  local want="hosts=$n leaves=$l host_rate=$hrate spine_rate=$srate"
+  if [ -f "$STATE_FILE" ] && [ "$(head -n1 "$STATE_FILE")" = "$want" ] && verify "$n" "$l"; then
+    echo "fabric already up: $want"
+    return 0
+  fi
+  do_down
+  BUILDING=1
+  trap 'if [ "$BUILDING" = 1 ]; then echo "fabric.sh: up failed; removing the partial fabric" >&2; do_down; fi' EXIT
+
+  ip netns add "$SW_NS"
+  ip -n "$SW_NS" link set lo up
+  ip netns exec "$SW_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  local k i leaf
+  for ((k = 0; k < l; k++)); do
+    ip -n "$SW_NS" link add "${PREFIX}-leaf$k" type bridge stp_state 0 forward_delay 0
+    ip -n "$SW_NS" link set "${PREFIX}-leaf$k" up
+  done
+  if [ "$l" -gt 1 ]; then
+    ip -n "$SW_NS" link add "${PREFIX}-spine" type bridge stp_state 0 forward_delay 0
+    ip -n "$SW_NS" link set "${PREFIX}-spine" up
+    for ((k = 0; k < l; k++)); do
+      ip -n "$SW_NS" link add "${PREFIX}-l$k-up" type veth peer name "${PREFIX}-l$k-dn"
+      ip -n "$SW_NS" link set "${PREFIX}-l$k-up" master "${PREFIX}-leaf$k" up
+      ip -n "$SW_NS" link set "${PREFIX}-l$k-dn" master "${PREFIX}-spine" up
+      shape "$SW_NS" "${PREFIX}-l$k-up" "$srate"
+      shape "$SW_NS" "${PREFIX}-l$k-dn" "$srate"
+    done
+  fi
+  local lines=""
+  for ((i = 0; i < n; i++)); do
+    local ns=${PREFIX}-h$i port=${PREFIX}-h$i-p addr
+    leaf=$(leaf_of "$i" "$l" "$n")
+    addr=$(addr_of "$i" "$leaf")
+    ip netns add "$ns"
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip -n "$ns" link set lo up
+    ip -n "$SW_NS" link add "$port" type veth peer name "$HOST_IF" netns "$ns"
+    ip -n "$SW_NS" link set "$port" master "${PREFIX}-leaf$leaf" up
+    ip -n "$ns" addr add "$addr/16" dev "$HOST_IF"
+    ip -n "$ns" link set "$HOST_IF" up
+    shape "$ns" "$HOST_IF" "$hrate"
+    shape "$SW_NS" "$port" "$hrate"
+    lines+="$addr	$ns	$HOSTS_TAG"$'\n'
+  done
+  remove_hosts_lines
+  printf '%s' "$lines" >>"$HOSTS_FILE"
+  mkdir -p "$STATE_DIR"
+  echo "$want" >"$STATE_FILE"
+  BUILDING=0
+  verify "$n" "$l" || die "the fabric was built but does not check out; run 'fabric.sh status'"
+  echo "fabric up: $want"
+}
+
+# Quick structural check: every namespace, device and tbf qdisc present and up.
+verify() {
+  local n=$1 l=$2 i k ns leaf
+  ip netns exec "$SW_NS" true 2>/dev/null || return 1
+  for ((i = 0; i < n; i++)); do
+    ns=${PREFIX}-h$i
+    ip -n "$ns" -o link show "$HOST_IF" 2>/dev/null | grep -q 'state UP' || return 1
+    ip netns exec "$ns" tc qdisc show dev "$HOST_IF" 2>/dev/null | grep -q '^qdisc tbf' || return 1
+    ip netns exec "$SW_NS" tc qdisc show dev "${PREFIX}-h$i-p" 2>/dev/null | grep -q '^qdisc tbf' || return 1
+    leaf=$(leaf_of "$i" "$l" "$n")
+    grep -qE "^$(addr_of "$i" "$leaf")[[:space:]]+${ns}[[:space:]]" "$HOSTS_FILE" || return 1
+  done
+  # No stray host namespace beyond N.
+  [ -z "$(our_namespaces | grep -E "^${PREFIX}-h([0-9]+)$" | sed "s/^${PREFIX}-h//" | awk -v n="$n" '$1 >= n')" ] || return 1
+  if [ "$l" -gt 1 ]; then
+    for ((k = 0; k < l; k++)); do
+      ip netns exec "$SW_NS" tc qdisc show dev "${PREFIX}-l$k-up" 2>/dev/null | grep -q '^qdisc tbf' || return 1
+      ip netns exec "$SW_NS" tc qdisc show dev "${PREFIX}-l$k-dn" 2>/dev/null | grep -q '^qdisc tbf' || return 1
+    done
+  fi
+  return 0
+}
+
+read_state() {
+  [ -f "$STATE_FILE" ] || return 1
+  local line
+  line=$(head -n1 "$STATE_FILE")
+  ST_HOSTS=$(sed -n 's/.*hosts=\([0-9]*\).*/\1/p' <<<"$line")
+  ST_LEAVES=$(sed -n 's/.*leaves=\([0-9]*\).*/\1/p' <<<"$line")
+  ST_HRATE=$(sed -n 's/.*host_rate=\([^ ]*\).*/\1/p' <<<"$line")
+  ST_SRATE=$(sed -n 's/.*spine_rate=\([^ ]*\).*/\1/p' <<<"$line")
+}
+
+tbf_rate() { # ns dev -> the rate tc reports for the root tbf, or "none"
+  local r
+  r=$(ip netns exec "$1" tc qdisc show dev "$2" 2>/dev/null | sed -n 's/^qdisc tbf .* rate \([^ ]*\) .*/\1/p')
+  echo "${r:-none}"
+}
+
+do_status() {
+  if ! read_state; then
+    if [ -n "$(our_namespaces)" ]; then
+      echo "fabric: partial leftovers ($(our_namespaces | tr '\n' ' ')); run 'fabric.sh down'"
+    else
+      echo "fabric: down"
+    fi
+    return 3
+  fi
+  local n=$ST_HOSTS l=$ST_LEAVES i k leaf ok=up
+  verify "$n" "$l" || ok="DEGRADED (run 'fabric.sh up' again to rebuild)"
+  echo "fabric: $ok"
+  echo "  hosts $n, leaves $l, host links $ST_HRATE, leaf-spine links $ST_SRATE, subnet $SUBNET"
+  echo "  switches: bridges in namespace $SW_NS; hosts: namespaces ${PREFIX}-h0..${PREFIX}-h$((n - 1)), interface $HOST_IF"
+  echo "  rates below are the live tbf settings, egress of each end (up = towards the spine)"
+  if [ "$l" -gt 1 ]; then
+    echo "  ${PREFIX}-spine"
+  fi
+  for ((k = 0; k < l; k++)); do
+    local ind="  "
+    if [ "$l" -gt 1 ]; then
+      ind="      "
+      echo "   |-- ${PREFIX}-l$k-up <-> ${PREFIX}-l$k-dn   up $(tbf_rate "$SW_NS" "${PREFIX}-l$k-up")  down $(tbf_rate "$SW_NS" "${PREFIX}-l$k-dn")"
+    fi
+    echo "${ind}${PREFIX}-leaf$k"
+    for ((i = 0; i < n; i++)); do
+      leaf=$(leaf_of "$i" "$l" "$n")
+      [ "$leaf" -eq "$k" ] || continue
+      printf '%s   |-- %-8s %-12s %s <-> %-10s up %s  down %s\n' "$ind" "${PREFIX}-h$i" "$(addr_of "$i" "$leaf")" \
+        "$HOST_IF" "${PREFIX}-h$i-p" "$(tbf_rate "${PREFIX}-h$i" "$HOST_IF")" "$(tbf_rate "$SW_NS" "${PREFIX}-h$i-p")"
+    done
+  done
+  [ "$ok" = up ] || return 1
+}
+
+do_hosts() {
+  read_state || { echo "fabric.sh: the fabric is down" >&2; return 3; }
+  local i n=$ST_HOSTS l=$ST_LEAVES leaf
+  if [ "${1:-}" = --list ]; then
+    for ((i = 0; i < n; i++)); do
+      leaf=$(leaf_of "$i" "$l" "$n")
+      echo "${PREFIX}-h$i $(addr_of "$i" "$leaf") leaf$leaf"
+    done
+  else
+    local out=""
+    for ((i = 0; i < n; i++)); do out+="${out:+,}${PREFIX}-h$i"; done
+    echo "$out"
+  fi
+}
+
+with_lock() {
+  mkdir -p "$(dirname "$LOCK_FILE")"
+  exec 9>"$LOCK_FILE"
+  flock -w 120 9 || die "another fabric.sh holds $LOCK_FILE"
+}
+
+main() {
+  [ $# -ge 1 ] || usage
+  local cmd=$1; shift
+  case $cmd in
+    up)
+      local n=4 l=2 hrate=400mbit srate=200mbit
+      while [ $# -gt 0 ]; do
+        case $1 in
+          --hosts) n=${2:?}; shift 2 ;;
+          --leaves) l=${2:?}; shift 2 ;;
+          --host-rate) hrate=${2:?}; shift 2 ;;
+          --spine-rate) srate=${2:?}; shift 2 ;;
+          -h|--help) usage ;;
+          *) echo "fabric.sh: unknown option '$1'" >&2; exit 2 ;;
+        esac
+      done
+      if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt $MAX_HOSTS ]; then
+        echo "fabric.sh: --hosts must be 1..$MAX_HOSTS, got '$n'" >&2; exit 2
+      fi
+      if ! [[ $l =~ ^[0-9]+$ ]] || [ "$l" -lt 1 ] || [ "$l" -gt $MAX_LEAVES ] || [ "$l" -gt "$n" ]; then
+        echo "fabric.sh: --leaves must be 1..min($MAX_LEAVES, hosts), got '$l'" >&2; exit 2
+      fi
+      hrate=${hrate,,}; srate=${srate,,}
+      rate_bps "$hrate" >/dev/null || { echo "fabric.sh: bad --host-rate '$hrate' (e.g. 400mbit, 1gbit)" >&2; exit 2; }
+      rate_bps "$srate" >/dev/null || { echo "fabric.sh: bad --spine-rate '$srate' (e.g. 200mbit)" >&2; exit 2; }
+      require_netns probe
+      with_lock
+      do_up "$n" "$l" "$hrate" "$srate"
+      ;;
+    down)
+      [ $# -eq 0 ] || usage
+      require_netns
+      with_lock
+      do_down
+      echo "fabric down"
+      ;;
+    status)
+      [ $# -eq 0 ] || usage
+      require_netns
+      do_status
+      ;;
+    hosts)
+      [ $# -le 1 ] || usage
+      require_netns
+      do_hosts "${1:-}"
+      ;;
+    -h|--help|help) usage ;;
+    *) echo "fabric.sh: unknown subcommand '$cmd' (up, down, status, hosts)" >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
