@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what is missing, checks formatting,
-# builds with warnings as errors, runs clang-tidy, runs every ctest test (unit, command line, multi-rank
-# under mpirun, h5py), then builds the unit tests with AddressSanitizer +
-# UndefinedBehaviorSanitizer and runs them too.
+# builds with warnings as errors, checks the kernels are vectorised, runs clang-tidy, builds
+# the unit tests with AddressSanitizer + UndefinedBehaviorSanitizer and runs them, runs every
+# ctest test (unit, command line, multi-rank under mpirun, h5py), and last the emulated
+# multi-host fabric tests on their own.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
