@@ -4,8 +4,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
+#include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,20 +34,55 @@ int launcher_rank() {
   return 0;
 }
 
-// Rank 0 creates the results file; every rank learns whether that worked.
+using DonePoints = std::set<std::pair<std::string, std::uint64_t>>;
+
+// --resume: rank 0 reads which points the file already has; every rank gets the list, so
+// all ranks skip the same points.
+DonePoints points_done(fb::Bootstrap& bootstrap, const std::string& file) {
+  std::string text;  // "series\tsize\n" lines
+  if (bootstrap.rank() == 0) {
+    for (const auto& series : fb::results::read_file(file).series) {
+      for (const auto& point : series.points) {
+        text += series.name + '\t' + std::to_string(point.size_bytes) + '\n';
+      }
+    }
+  }
+  std::vector<std::byte> length(sizeof(std::uint64_t));
+  std::uint64_t n = text.size();
+  std::memcpy(length.data(), &n, sizeof n);
+  bootstrap.broadcast(length, 0);
+  std::memcpy(&n, length.data(), sizeof n);
+  text.resize(n);
+  bootstrap.broadcast(std::as_writable_bytes(std::span(text.data(), text.size())), 0);
+  DonePoints done;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto tab = text.find('\t', start);
+    const auto end = text.find('\n', tab);
+    done.emplace(text.substr(start, tab - start), std::stoull(text.substr(tab + 1, end - tab - 1)));
+    start = end + 1;
+  }
+  return done;
+}
+
+// Rank 0 creates (or, resuming, reopens) the results file; every rank learns whether that
+// worked.
 std::unique_ptr<fb::Hdf5Sink> open_results(fb::Bootstrap& bootstrap, const fb::RunOptions& options,
                                            const fb::results::RunInfo& info, std::string& path) {
   std::unique_ptr<fb::Hdf5Sink> sink;
   std::vector<std::int64_t> failed{0};
   if (bootstrap.rank() == 0) {
-    path = options.out.empty() ? fb::default_output_path() : options.out;
+    path = !options.resume.empty() ? options.resume
+           : options.out.empty()   ? fb::default_output_path()
+                                   : options.out;
     try {
       const auto parent = std::filesystem::path(path).parent_path();
       if (!parent.empty()) std::filesystem::create_directories(parent);
-      sink = std::make_unique<fb::Hdf5Sink>(path, info);
+      sink = options.resume.empty() ? std::make_unique<fb::Hdf5Sink>(path, info)
+                                    : std::make_unique<fb::Hdf5Sink>(path);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "fabricbench: error: cannot create results file '%s': %s\n",
-                   path.c_str(), e.what());
+      std::fprintf(stderr, "fabricbench: error: cannot %s results file '%s': %s\n",
+                   options.resume.empty() ? "create" : "reopen", path.c_str(), e.what());
       failed[0] = 1;
     }
   }
@@ -96,6 +134,8 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
   const auto info = fb::collect_run_info(bootstrap, options.command_line);
   std::string path;
   auto hdf5 = open_results(bootstrap, options, info, path);
+  const DonePoints done =
+      options.resume.empty() ? DonePoints{} : points_done(bootstrap, options.resume);
 
   std::vector<fb::Sink*> sinks;
   std::unique_ptr<fb::ProgressSink> progress;
@@ -118,7 +158,7 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
   fb::RunSummary summary;
   {
     fb::Runner runner(options, bootstrap, watchdog);
-    summary = runner.run(plan, sinks);
+    summary = runner.run(plan, sinks, done);
   }
   progress.reset();
   std::vector<double> rss{static_cast<double>(fb::peak_rss_bytes())};
@@ -126,6 +166,9 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
   if (rank == 0) {
     std::printf("#\n# %zu series, %zu points; peak resident memory per rank: %.1f MiB\n",
                 summary.series, summary.points, rss[0] / (1024.0 * 1024.0));
+    if (!options.resume.empty()) {
+      std::printf("# resumed: %zu points were already in the file\n", summary.skipped);
+    }
     if (options.check) {
       std::printf("# check: %lld wrong elements in total\n", static_cast<long long>(summary.wrong));
     }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
@@ -416,6 +417,10 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   run->add_flag("--check", check, "Validate every result (untimed extra iteration per size)");
   run->add_option("--out", out,
                   "HDF5 output file (default: a new file under fabricbench-results/)");
+  std::string resume;
+  run->add_option("--resume", resume,
+                  "Continue an interrupted run: measure only the points missing from this file, "
+                  "and add them to it");
   run->add_option("--progress", raw.progress,
                   "Progress line on stderr: auto (when stderr is a terminal), on, off")
       ->capture_default_str();
@@ -444,6 +449,13 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     RunOptions options = validate(raw);
     options.check = check;
     options.out = out;
+    options.resume = resume;
+    if (!resume.empty() && !out.empty()) {
+      throw BadInput("--resume adds to its own file; drop --out");
+    }
+    if (!resume.empty() && !std::filesystem::is_regular_file(resume)) {
+      throw BadInput("--resume: '" + resume + "' is not a file");
+    }
     options.command_line = quote_command_line(argc, argv);
     outcome.options = std::move(options);
   } catch (const CLI::CallForHelp&) {

@@ -48,7 +48,8 @@ struct RunOptions {
   // Progress line on stderr: auto = when stderr is a terminal (under mpirun it is a pipe,
   // so launch scripts pass --progress on when theirs is one).
   enum class Progress { automatic, on, off } progress = Progress::automatic;
-  std::string out;  // empty: a new file under fabricbench-results/
+  std::string out;     // empty: a new file under fabricbench-results/
+  std::string resume;  // a file of an earlier run: measure only the points it lacks
   double timeout_s = 60;
   AlgorithmOptions algorithm;
   std::string command_line;

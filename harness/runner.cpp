@@ -51,7 +51,8 @@ std::size_t Runner::point_count(const SeriesPlan& series, std::uint64_t size_byt
   return count;
 }
 
-RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Sink*>& sinks) {
+RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Sink*>& sinks,
+                       const std::set<std::pair<std::string, std::uint64_t>>& done) {
   const auto sizes = sweep_sizes(options_);
   const int n = bootstrap_.size();
   RunSummary summary;
@@ -91,6 +92,10 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
       const std::size_t count = point_count(series, size);
       // Skip sizes below one element per block, and sizes that round to the same call.
       if (count == 0 || count == previous_count) continue;
+      if (done.count({header.name, count * dtype_size(series.dtype)}) != 0) {
+        ++summary.skipped;
+        continue;  // measured by the run being resumed
+      }
       // A stop signal on any rank ends the run here, at a point boundary, on every rank.
       if ((summary.stop_signal = agreed_stop_signal(bootstrap_)) != 0) break;
       previous_count = count;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,9 @@ namespace fb {
 struct RunSummary {
   std::size_t series = 0;
   std::size_t points = 0;
-  std::int64_t wrong = 0;  // mismatching elements over all checked points
-  int stop_signal = 0;     // non-zero: the run stopped early on this signal
+  std::int64_t wrong = 0;   // mismatching elements over all checked points
+  int stop_signal = 0;      // non-zero: the run stopped early on this signal
+  std::size_t skipped = 0;  // points already in the file being resumed
 };
 
 class Runner {
@@ -40,7 +42,9 @@ class Runner {
   Runner& operator=(const Runner&) = delete;
 
   // Collective over all ranks. Sinks are used on rank 0 only (pass none elsewhere).
-  RunSummary run(const std::vector<SeriesPlan>& plan, const std::vector<Sink*>& sinks);
+  // `done`: (series name, size_bytes) points an earlier run already measured (--resume).
+  RunSummary run(const std::vector<SeriesPlan>& plan, const std::vector<Sink*>& sinks,
+                 const std::set<std::pair<std::string, std::uint64_t>>& done = {});
 
  private:
   struct TransportState {

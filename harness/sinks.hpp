@@ -48,6 +48,8 @@ class TableSink final : public Sink {
 class Hdf5Sink final : public Sink {
  public:
   Hdf5Sink(const std::string& path, const results::RunInfo& run);
+  // Adds to an existing file (--resume).
+  explicit Hdf5Sink(const std::string& path) : writer_(path, results::Hdf5Writer::Append{}) {}
   void begin_series(const SeriesHeader& header) override;
   void point(const PointResult& point) override;
   void set_status(const std::string& status) { writer_.set_status(status); }

@@ -1,6 +1,7 @@
 // Hdf5Writer: creates a results file (schema version 2) and appends points to it, flushing
 // after every point. Collective series are written here, p2p series and link matrices in
 // hdf5_p2p.cpp. Layout: results/SCHEMA.md.
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -86,6 +87,8 @@ struct Hdf5Writer::Impl {
     }
   }
 
+  bool appending = false;
+
   std::filesystem::path path;
   Context ctx;
   // Declared before the other handles so that it is closed after every object in it.
@@ -154,6 +157,43 @@ Hdf5Writer::~Hdf5Writer() {
   impl_.reset();
 }
 
+namespace {
+hsize_t row_count(hid_t dataset, const std::string& where, const Context& ctx) {
+  Hid space = ctx.own(H5Dget_space(dataset), H5Sclose, "H5Dget_space", where);
+  hsize_t dims[2] = {0, 0};
+  ctx.check(H5Sget_simple_extent_dims(space.get(), dims, nullptr), "H5Sget_simple_extent_dims",
+            where);
+  return dims[0];
+}
+}  // namespace
+
+Hdf5Writer::Hdf5Writer(const std::filesystem::path& path, Append) {
+  detail::ErrorSilencer quiet;
+  impl_ = std::make_unique<Impl>(path);
+  Impl& s = *impl_;
+  const Context& ctx = s.ctx;
+  s.appending = true;
+  Hid fapl = make_file_access(ctx);
+  s.file =
+      ctx.own(H5Fopen(s.path.string().c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose, "H5Fopen", "");
+  const hid_t root = s.file.get();
+  if (!has_attribute(root, "/", "schema", ctx) ||
+      detail::read_string(root, "/", "schema", ctx) != kSchemaName) {
+    ctx.fail("not a fabricbench results file");
+  }
+  s.series_root = ctx.own(H5Gopen2(root, "series", H5P_DEFAULT), H5Gclose, "H5Gopen2", "/series");
+  s.point_memory_type =
+      detail::make_compound_type(sizeof(detail::PointRow), detail::kPointFields, false, ctx);
+  std::int64_t resumed = 0;
+  if (has_attribute(root, "/", "resume_count", ctx)) {
+    resumed = detail::read_int64(root, "/", "resume_count", ctx);
+    ctx.check(H5Adelete(root, "resume_count"), "H5Adelete", "/@resume_count");
+  }
+  write_int64_attribute(root, "/", "resume_count", resumed + 1, ctx);
+  s.flush();
+  set_status("running");
+}
+
 std::size_t Hdf5Writer::begin_series(const std::string& name, const SeriesInfo& info) {
   validate_series(name, info);
   detail::ErrorSilencer quiet;
@@ -161,6 +201,28 @@ std::size_t Hdf5Writer::begin_series(const std::string& name, const SeriesInfo& 
   const Context& ctx = s.ctx;
   const std::string object = "/series/" + name;
 
+  if (s.appending && detail::has_link(s.series_root.get(), name, object, ctx)) {
+    // Continue an existing series after its last row present in both datasets.
+    Hid existing = ctx.own(H5Gopen2(s.series_root.get(), name.c_str(), H5P_DEFAULT), H5Gclose,
+                           "H5Gopen2", object);
+    const auto iterations = detail::read_int64(existing.get(), object, "iterations", ctx);
+    if (iterations != info.iterations) {
+      throw std::invalid_argument(ctx.path() + ": series '" + name + "' has " +
+                                  std::to_string(iterations) + " iterations per point, this run " +
+                                  std::to_string(info.iterations) + " (resume with the same -n)");
+    }
+    Impl::Series series;
+    series.name = name;
+    series.iterations = static_cast<hsize_t>(iterations);
+    series.points = ctx.own(H5Dopen2(existing.get(), "points", H5P_DEFAULT), H5Dclose, "H5Dopen2",
+                            object + "/points");
+    series.samples = ctx.own(H5Dopen2(existing.get(), "samples", H5P_DEFAULT), H5Dclose, "H5Dopen2",
+                             object + "/samples");
+    series.rows = std::min(row_count(series.points.get(), object + "/points", ctx),
+                           row_count(series.samples.get(), object + "/samples", ctx));
+    s.series.push_back(std::move(series));
+    return s.series.size() - 1;
+  }
   s.require_new_series(name);
 
   Hid group = detail::create_group(s.series_root.get(), name, object, true, ctx);

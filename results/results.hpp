@@ -139,6 +139,11 @@ class Hdf5Writer {
  public:
   // Creates (truncates) `path`, writes the root attributes and flushes.
   Hdf5Writer(const std::filesystem::path& path, const RunInfo& run);
+  // Reopens an existing fabricbench file to add to it (--resume): begin_series on a series
+  // that exists continues it after its last complete row. Sets `status` back to "running"
+  // and counts the resumption in the root attribute `resume_count`.
+  struct Append {};
+  Hdf5Writer(const std::filesystem::path& path, Append);
   ~Hdf5Writer();
   Hdf5Writer(const Hdf5Writer&) = delete;
   Hdf5Writer& operator=(const Hdf5Writer&) = delete;

@@ -45,6 +45,8 @@ if [ ! -d /sys/class/infiniband ] || [ -z "$(ls -A /sys/class/infiniband 2>/dev/
 else
   echo "skip: an RDMA device is present, so --transport verbs is valid here"
 fi
+expect_bad run --resume /nonexistent/run.h5
+expect_bad run --resume /etc/hostname --out x.h5
 expect_bad p2p --test pingpong
 expect_bad p2p --window 0
 expect_bad p2p --line-rate fast

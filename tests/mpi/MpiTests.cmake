@@ -60,3 +60,10 @@ add_test(NAME mpi.signal_stops_at_point_boundary
                  ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
 set_tests_properties(mpi.signal_stops_at_point_boundary PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
                      LABELS mpi TIMEOUT 120 PROCESSORS 2)
+
+# An interrupted sweep resumed with --resume ends with exactly the points of a full run.
+add_test(NAME mpi.resume_measures_only_missing_points
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/resume_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/python/check_results.py)
+set_tests_properties(mpi.resume_measures_only_missing_points PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
+                     LABELS mpi TIMEOUT 300 PROCESSORS 2)
