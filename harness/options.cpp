@@ -133,6 +133,28 @@ std::vector<std::string> usable_transports(const std::vector<std::string>& names
   return out;
 }
 
+// The size sweep, iteration counts and timeout, which `run` and `p2p` share.
+template <typename Raw, typename Out>
+void parse_sweep(const Raw& raw, Out& o) {
+  o.min_bytes = size_option(raw.min_bytes, "--min-bytes");
+  o.max_bytes = size_option(raw.max_bytes, "--max-bytes");
+  if (o.min_bytes > o.max_bytes) {
+    throw BadInput("--min-bytes (" + raw.min_bytes + ") is larger than --max-bytes (" +
+                   raw.max_bytes + ")");
+  }
+  o.step_factor = static_cast<std::uint64_t>(count_option(raw.step_factor, "--step-factor", 0));
+  if (o.step_factor < 2) {
+    throw BadInput("--step-factor: '" + raw.step_factor + "' must be an integer >= 2");
+  }
+  o.iters = count_option(raw.iters, "--iters", 1);
+  o.warmup = count_option(raw.warmup, "--warmup", 0);
+  const auto timeout = parse_seconds(raw.timeout);
+  if (!timeout) {
+    throw BadInput("--timeout: '" + raw.timeout + "' is not a positive number of seconds");
+  }
+  o.timeout_s = *timeout;
+}
+
 // `all` may stand alone or inside a list ("all,auto").
 bool mentions_all(const std::string& text) {
   const auto items = split(text);
@@ -203,22 +225,8 @@ RunOptions validate(const RawRunOptions& raw) {
     }
     o.debug_corrupt_rank = static_cast<int>(*rank);
   }
-  o.min_bytes = size_option(raw.min_bytes, "--min-bytes");
-  o.max_bytes = size_option(raw.max_bytes, "--max-bytes");
-  if (o.min_bytes > o.max_bytes) {
-    throw BadInput("--min-bytes (" + raw.min_bytes + ") is larger than --max-bytes (" +
-                   raw.max_bytes + ")");
-  }
-  o.step_factor = static_cast<std::uint64_t>(count_option(raw.step_factor, "--step-factor", 0));
-  if (o.step_factor < 2)
-    throw BadInput("--step-factor: '" + raw.step_factor + "' must be an integer >= 2");
-  o.iters = count_option(raw.iters, "--iters", 1);
-  o.warmup = count_option(raw.warmup, "--warmup", 0);
-  const auto timeout = parse_seconds(raw.timeout);
-  if (!timeout)
-    throw BadInput("--timeout: '" + raw.timeout + "' is not a positive number of seconds");
-  o.timeout_s = *timeout;
-  o.algorithm.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(*timeout * 1000));
+  parse_sweep(raw, o);
+  o.algorithm.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_s * 1000));
   o.algorithm.ring_segment_bytes = size_option(raw.ring_segment, "--ring-segment");
   o.algorithm.ring_slots = static_cast<int>(count_option(raw.ring_slots, "--ring-slots", 2));
   o.algorithm.tree_chunk_bytes = size_option(raw.tree_chunk, "--tree-chunk");
@@ -280,23 +288,9 @@ P2POptions validate_p2p(const RawP2POptions& raw) {
   o.all_transports = mentions_all(raw.transport);
   o.transports = usable_transports(o.all_transports ? transport_names() : split(raw.transport),
                                    o.all_transports);
-  o.min_bytes = size_option(raw.min_bytes, "--min-bytes");
-  o.max_bytes = size_option(raw.max_bytes, "--max-bytes");
-  if (o.min_bytes > o.max_bytes) {
-    throw BadInput("--min-bytes (" + raw.min_bytes + ") is larger than --max-bytes (" +
-                   raw.max_bytes + ")");
-  }
-  o.step_factor = static_cast<std::uint64_t>(count_option(raw.step_factor, "--step-factor", 0));
-  if (o.step_factor < 2)
-    throw BadInput("--step-factor: '" + raw.step_factor + "' must be an integer >= 2");
-  o.iters = count_option(raw.iters, "--iters", 1);
-  o.warmup = count_option(raw.warmup, "--warmup", 0);
+  parse_sweep(raw, o);
   o.window = static_cast<int>(count_option(raw.window, "--window", 1));
   if (o.window > 65536) throw BadInput("--window: at most 65536 messages in flight");
-  const auto timeout = parse_seconds(raw.timeout);
-  if (!timeout)
-    throw BadInput("--timeout: '" + raw.timeout + "' is not a positive number of seconds");
-  o.timeout_s = *timeout;
   if (!raw.line_rate.empty()) {
     const auto rate = parse_line_rate(raw.line_rate);
     if (!rate)
