@@ -91,7 +91,8 @@ class P2PBench {
   std::vector<double> pingpong(int peer, bool initiator, std::size_t bytes, std::int64_t iters,
                                Tag tag);
   std::vector<double> stream_local(const Role& role, std::size_t bytes, std::int64_t iters,
-                                   std::int64_t per_iteration, Tag data_tag, Tag ack_tag);
+                                   std::int64_t per_iteration, Tag data_tag, Tag ack_tag,
+                                   std::int64_t warmup);
   std::int64_t checked_window(const Role& role, std::size_t bytes, Tag data_tag, Tag ack_tag);
   Deadline deadline() const { return Clock::now() + config_.timeout; }
 
