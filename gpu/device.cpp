@@ -1,0 +1,207 @@
+// RAII CUDA resources and copies (built with CUDA; gpu/fallback.cpp otherwise).
+#include "gpu/device.hpp"
+
+#include <cuda_runtime.h>
+
+#include <string>
+#include <utility>
+
+#include "gpu/cuda_check.hpp"
+
+namespace fb::gpu {
+
+using detail::cuda_check;
+
+namespace {
+
+// "cudaMalloc(4096 bytes)".
+std::string call_text(const char* call, std::size_t bytes) {
+  return std::string(call) + "(" + std::to_string(bytes) + " bytes)";
+}
+
+}  // namespace
+
+// ---- DeviceBuffer ----
+
+DeviceBuffer::DeviceBuffer(std::size_t bytes) : bytes_(bytes) {
+  if (bytes == 0) return;
+  cuda_check(cudaMalloc(&data_, bytes), call_text("cudaMalloc", bytes));
+}
+
+DeviceBuffer::~DeviceBuffer() {
+  if (data_ != nullptr) static_cast<void>(cudaFree(data_));  // a destructor cannot report
+}
+
+DeviceBuffer::DeviceBuffer(DeviceBuffer&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), bytes_(std::exchange(other.bytes_, 0)) {}
+
+DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) static_cast<void>(cudaFree(data_));
+    data_ = std::exchange(other.data_, nullptr);
+    bytes_ = std::exchange(other.bytes_, 0);
+  }
+  return *this;
+}
+
+// ---- PinnedHostBuffer ----
+
+PinnedHostBuffer::PinnedHostBuffer(std::size_t bytes) : bytes_(bytes) {
+  if (bytes == 0) return;
+  cuda_check(cudaMallocHost(&data_, bytes), call_text("cudaMallocHost", bytes));
+}
+
+PinnedHostBuffer::~PinnedHostBuffer() {
+  if (data_ != nullptr) static_cast<void>(cudaFreeHost(data_));
+}
+
+PinnedHostBuffer::PinnedHostBuffer(PinnedHostBuffer&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), bytes_(std::exchange(other.bytes_, 0)) {}
+
+PinnedHostBuffer& PinnedHostBuffer::operator=(PinnedHostBuffer&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) static_cast<void>(cudaFreeHost(data_));
+    data_ = std::exchange(other.data_, nullptr);
+    bytes_ = std::exchange(other.bytes_, 0);
+  }
+  return *this;
+}
+
+// ---- Stream ----
+
+Stream::Stream() {
+  cuda_check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking),
+             "cudaStreamCreateWithFlags");
+}
+
+Stream::~Stream() {
+  if (stream_ != nullptr) static_cast<void>(cudaStreamDestroy(stream_));
+}
+
+Stream::Stream(Stream&& other) noexcept : stream_(std::exchange(other.stream_, nullptr)) {}
+
+Stream& Stream::operator=(Stream&& other) noexcept {
+  if (this != &other) {
+    if (stream_ != nullptr) static_cast<void>(cudaStreamDestroy(stream_));
+    stream_ = std::exchange(other.stream_, nullptr);
+  }
+  return *this;
+}
+
+void Stream::synchronize() const {
+  cuda_check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+}
+
+bool Stream::done() const {
+  const cudaError_t state = cudaStreamQuery(stream_);
+  if (state == cudaErrorNotReady) return false;
+  cuda_check(state, "cudaStreamQuery");
+  return true;
+}
+
+// ---- Event ----
+
+Event::Event(bool timing) {
+  cuda_check(cudaEventCreateWithFlags(&event_, timing ? cudaEventDefault : cudaEventDisableTiming),
+             "cudaEventCreateWithFlags");
+}
+
+Event::~Event() {
+  if (event_ != nullptr) static_cast<void>(cudaEventDestroy(event_));
+}
+
+Event::Event(Event&& other) noexcept : event_(std::exchange(other.event_, nullptr)) {}
+
+Event& Event::operator=(Event&& other) noexcept {
+  if (this != &other) {
+    if (event_ != nullptr) static_cast<void>(cudaEventDestroy(event_));
+    event_ = std::exchange(other.event_, nullptr);
+  }
+  return *this;
+}
+
+void Event::record(StreamHandle stream) {
+  cuda_check(cudaEventRecord(event_, stream), "cudaEventRecord");
+}
+
+void Event::synchronize() const {
+  cuda_check(cudaEventSynchronize(event_), "cudaEventSynchronize");
+}
+
+bool Event::done() const {
+  const cudaError_t state = cudaEventQuery(event_);
+  if (state == cudaErrorNotReady) return false;
+  cuda_check(state, "cudaEventQuery");
+  return true;
+}
+
+double elapsed_ms(const Event& start, const Event& stop) {
+  float ms = 0;
+  cuda_check(cudaEventElapsedTime(&ms, start.handle(), stop.handle()), "cudaEventElapsedTime");
+  return ms;
+}
+
+// ---- Copies ----
+
+namespace {
+
+// "cudaMemcpy(HostToDevice, 4096 bytes)".
+std::string copy_text(const char* call, const char* direction, std::size_t bytes) {
+  return std::string(call) + "(" + direction + ", " + std::to_string(bytes) + " bytes)";
+}
+
+// cudaMemcpy may return before a copy from pageable memory or between device buffers has
+// landed; the default stream's synchronisation makes "synchronous" mean done.
+void copy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind,
+          const char* direction) {
+  if (bytes == 0) return;
+  cuda_check(cudaMemcpy(dst, src, bytes, kind), copy_text("cudaMemcpy", direction, bytes));
+  cuda_check(cudaStreamSynchronize(nullptr), "cudaStreamSynchronize after cudaMemcpy");
+}
+
+void copy_async(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind,
+                StreamHandle stream, const char* direction) {
+  if (bytes == 0) return;
+  cuda_check(cudaMemcpyAsync(dst, src, bytes, kind, stream),
+             copy_text("cudaMemcpyAsync", direction, bytes));
+}
+
+}  // namespace
+
+void memcpy_h2d(void* dst, const void* src, std::size_t bytes) {
+  copy(dst, src, bytes, cudaMemcpyHostToDevice, "HostToDevice");
+}
+
+void memcpy_d2h(void* dst, const void* src, std::size_t bytes) {
+  copy(dst, src, bytes, cudaMemcpyDeviceToHost, "DeviceToHost");
+}
+
+void memcpy_d2d(void* dst, const void* src, std::size_t bytes) {
+  copy(dst, src, bytes, cudaMemcpyDeviceToDevice, "DeviceToDevice");
+}
+
+void memcpy_h2d_async(void* dst, const void* src, std::size_t bytes, StreamHandle stream) {
+  copy_async(dst, src, bytes, cudaMemcpyHostToDevice, stream, "HostToDevice");
+}
+
+void memcpy_d2h_async(void* dst, const void* src, std::size_t bytes, StreamHandle stream) {
+  copy_async(dst, src, bytes, cudaMemcpyDeviceToHost, stream, "DeviceToHost");
+}
+
+void memcpy_d2d_async(void* dst, const void* src, std::size_t bytes, StreamHandle stream) {
+  copy_async(dst, src, bytes, cudaMemcpyDeviceToDevice, stream, "DeviceToDevice");
+}
+
+void memset_device(void* dst, unsigned char value, std::size_t bytes) {
+  if (bytes == 0) return;
+  cuda_check(cudaMemset(dst, value, bytes), call_text("cudaMemset", bytes));
+  // cudaMemset of device memory returns before it is done.
+  cuda_check(cudaStreamSynchronize(nullptr), "cudaStreamSynchronize after cudaMemset");
+}
+
+void memset_device_async(void* dst, unsigned char value, std::size_t bytes, StreamHandle stream) {
+  if (bytes == 0) return;
+  cuda_check(cudaMemsetAsync(dst, value, bytes, stream), call_text("cudaMemsetAsync", bytes));
+}
+
+}  // namespace fb::gpu
