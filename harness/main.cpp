@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/fault.hpp"
 #include "harness/options.hpp"
 #include "harness/output_path.hpp"
 #include "harness/p2p_main.hpp"
@@ -118,7 +119,8 @@ int check_same_options(fb::Bootstrap& bootstrap, int argc, char** argv) {
   return fb::kExitOk;
 }
 
-int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
+int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
+              fb::FaultReporter& faults) {
   const int rank = bootstrap.rank();
   std::vector<fb::SeriesPlan> plan;
   try {
@@ -129,7 +131,10 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
     return fb::kExitBadInput;
   }
   const auto sizes = fb::sweep_sizes(options);
-  fb::Watchdog watchdog(rank, options.algorithm.timeout + std::chrono::seconds(10));
+  // Transport waits give up after --timeout; the watchdog catches what they cannot see
+  // (a barrier or a blocking MPI call with a dead peer) a little later. Either way the rank
+  // probes its peers for two seconds and exits, within --timeout + 10 s of the fault.
+  fb::Watchdog watchdog(rank, options.algorithm.timeout + std::chrono::seconds(5), &faults);
 
   const auto info = fb::collect_run_info(bootstrap, options.command_line);
   std::string path;
@@ -156,10 +161,19 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap) {
   }
 
   fb::RunSummary summary;
-  {
+  faults.set_linger_limit(options.algorithm.timeout + std::chrono::seconds(7));
+  if (rank == 0) {
+    faults.set_on_fatal([&hdf5](const std::string& why) { hdf5->set_status(why); });
+  }
+  try {
     fb::Runner runner(options, bootstrap, watchdog);
     summary = runner.run(plan, sinks, done);
+  } catch (const fb::TransportError& e) {
+    // A peer failed or went silent. The transports were torn down without collectives
+    // (they see the exception in flight); now name the lost peers and exit.
+    faults.fatal(e.what());
   }
+  faults.set_on_fatal({});
   progress.reset();
   std::vector<double> rss{static_cast<double>(fb::peak_rss_bytes())};
   bootstrap.allreduce_max(rss);
@@ -212,8 +226,9 @@ int main(int argc, char** argv) {
       rank = bootstrap.rank();
       code = check_same_options(bootstrap, argc, argv);
       if (code != fb::kExitOk) return code;
-      code = outcome.p2p ? fb::run_p2p(*outcome.p2p, bootstrap)
-                         : run_sweep(*outcome.options, bootstrap);
+      fb::FaultReporter faults(bootstrap);
+      code = outcome.p2p ? fb::run_p2p(*outcome.p2p, bootstrap, &faults)
+                         : run_sweep(*outcome.options, bootstrap, faults);
     }
     return code;
   } catch (const std::exception& e) {

@@ -19,6 +19,7 @@ inline constexpr int kExitBadInput = 2;     // command line rejected
 inline constexpr int kExitWrongResult = 3;  // --check found mismatching elements
 inline constexpr int kExitLinkFlagged = 4;  // p2p matrix: a link below the threshold
 inline constexpr int kExitInterrupted = 5;  // SIGTERM/SIGINT/SIGUSR1: stopped at a point boundary
+inline constexpr int kExitPeerLost = 6;     // a peer rank or host was lost mid-run (probed)
 
 // The name that asks for the size-dependent choice (collectives/auto_select.hpp).
 inline constexpr const char* kAutoAlgorithm = "auto";

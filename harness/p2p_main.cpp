@@ -17,6 +17,7 @@
 #include "harness/size_parse.hpp"
 #include "harness/statistics.hpp"
 #include "results/results.hpp"
+#include "transports/error.hpp"
 #include "transports/registry.hpp"
 #include "transports/verbs/verbs_line_rate.hpp"
 #include "transports/verbs/verbs_options.hpp"
@@ -155,7 +156,7 @@ void flag_links(results::LinkMatrix& m) {
 
 }  // namespace
 
-int run_p2p(const P2POptions& o, Bootstrap& bootstrap) {
+int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   const int n = bootstrap.size();
   const int rank = bootstrap.rank();
   auto fail = [&](const std::string& message) {
@@ -219,83 +220,95 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap) {
   std::int64_t wrong_total = 0;
   int stop_signal = 0;
   bool flagged = false;
-  for (const auto& transport_name : transports) {
-    if (stop_signal != 0) break;
-    auto transport = find_transport(transport_name)->create(bootstrap);
-    P2PBench bench(*transport, bootstrap, config, max_bytes);
-    std::vector<std::pair<int, int>> pairs_half;  // (i, i + n/2): multipair, msgrate
-    pairs_half.reserve(static_cast<std::size_t>(n / 2));
-    for (int i = 0; i < n / 2; ++i)
-      pairs_half.emplace_back(i, i + n / 2);
-    for (const auto test : o.tests) {
+  // A lost peer ends the run here, each survivor naming it (harness/fault.hpp); rank 0
+  // records that in the file first.
+  if (faults != nullptr) faults->set_linger_limit(config.timeout + std::chrono::seconds(7));
+  if (faults != nullptr && rank == 0) {
+    faults->set_on_fatal([&writer](const std::string& why) { writer->set_status(why); });
+  }
+  try {
+    for (const auto& transport_name : transports) {
       if (stop_signal != 0) break;
-      const std::string test_name(to_string(test));
-      if (test == P2PTest::matrix) {
-        const auto m =
-            bench.matrix(o.matrix_latency_bytes, o.matrix_bandwidth_bytes, o.iters, o.iters);
-        wrong_total += m.wrong;
-        results::LinkMatrix lm;
-        lm.transport = transport_name;
-        lm.n_ranks = n;
-        lm.hostnames = info.hostnames;
-        lm.latency_bytes = o.matrix_latency_bytes;
-        lm.bandwidth_bytes = o.matrix_bandwidth_bytes;
-        lm.latency_us = m.latency_us;
-        lm.bandwidth_GBps = m.bandwidth_GBps;
-        lm.threshold_fraction = o.matrix_threshold;
-        lm.line_rate_Gbps = line_rate;
-        flag_links(lm);
-        flagged = flagged || !lm.flagged.empty();
-        if (rank == 0) report.matrix("links." + transport_name, lm);
-        continue;
-      }
-      const std::vector<std::pair<int, int>> pairs =
-          test == P2PTest::multipair ? pairs_half : std::vector<std::pair<int, int>>{{0, 1}};
-      results::P2PSeriesInfo si;
-      si.test = test_name;
-      si.transport = transport_name;
-      si.n_ranks = n;
-      si.iterations = o.iters;
-      si.warmup = o.warmup;
-      si.window = test == P2PTest::latency ? 1 : o.window;
-      for (const auto& [a, b] : pairs)
-        si.pairs.push_back(std::to_string(a) + "-" + std::to_string(b));
-      si.line_rate_Gbps = line_rate;
-      std::string series_name = test_name;
-      series_name += ".";
-      series_name += transport_name;
-      if (rank == 0) report.begin(series_name, si);
-      for (const auto size : sizes) {
-        if ((stop_signal = agreed_stop_signal(bootstrap)) != 0) break;
-        if (show_progress) {
-          std::fprintf(stderr, "\r\033[K[p2p %s %s] measuring %s", test_name.c_str(),
-                       transport_name.c_str(), format_size(size).c_str());
-          std::fflush(stderr);
+      auto transport = find_transport(transport_name)->create(bootstrap);
+      P2PBench bench(*transport, bootstrap, config, max_bytes);
+      std::vector<std::pair<int, int>> pairs_half;  // (i, i + n/2): multipair, msgrate
+      pairs_half.reserve(static_cast<std::size_t>(n / 2));
+      for (int i = 0; i < n / 2; ++i)
+        pairs_half.emplace_back(i, i + n / 2);
+      for (const auto test : o.tests) {
+        if (stop_signal != 0) break;
+        const std::string test_name(to_string(test));
+        if (test == P2PTest::matrix) {
+          const auto m =
+              bench.matrix(o.matrix_latency_bytes, o.matrix_bandwidth_bytes, o.iters, o.iters);
+          wrong_total += m.wrong;
+          results::LinkMatrix lm;
+          lm.transport = transport_name;
+          lm.n_ranks = n;
+          lm.hostnames = info.hostnames;
+          lm.latency_bytes = o.matrix_latency_bytes;
+          lm.bandwidth_bytes = o.matrix_bandwidth_bytes;
+          lm.latency_us = m.latency_us;
+          lm.bandwidth_GBps = m.bandwidth_GBps;
+          lm.threshold_fraction = o.matrix_threshold;
+          lm.line_rate_Gbps = line_rate;
+          flag_links(lm);
+          flagged = flagged || !lm.flagged.empty();
+          if (rank == 0) report.matrix("links." + transport_name, lm);
+          continue;
         }
-        results::P2PPointRecord r;
-        std::vector<double> samples;
-        std::int64_t wrong = 0;
-        if (test == P2PTest::latency) {
-          samples = bench.latency(0, 1, size, wrong);
-          r = latency_record(size, samples);
-        } else {
-          const auto s = test == P2PTest::msgrate
-                             ? bench.message_rate(pairs, size)
-                             : bench.stream(pairs, test == P2PTest::bibw, size);
-          samples = s.samples_us;
-          wrong = s.wrong;
-          r.size_bytes = size;
-          r.iterations = samples.size();
-          r.bw_GBps = s.bw_GBps;
-          r.msg_rate_Mps = s.msg_rate_Mps;
-          if (test == P2PTest::multipair) r.per_pair_GBps = s.per_pair_GBps;
+        const std::vector<std::pair<int, int>> pairs =
+            test == P2PTest::multipair ? pairs_half : std::vector<std::pair<int, int>>{{0, 1}};
+        results::P2PSeriesInfo si;
+        si.test = test_name;
+        si.transport = transport_name;
+        si.n_ranks = n;
+        si.iterations = o.iters;
+        si.warmup = o.warmup;
+        si.window = test == P2PTest::latency ? 1 : o.window;
+        for (const auto& [a, b] : pairs)
+          si.pairs.push_back(std::to_string(a) + "-" + std::to_string(b));
+        si.line_rate_Gbps = line_rate;
+        std::string series_name = test_name;
+        series_name += ".";
+        series_name += transport_name;
+        if (rank == 0) report.begin(series_name, si);
+        for (const auto size : sizes) {
+          if ((stop_signal = agreed_stop_signal(bootstrap)) != 0) break;
+          if (show_progress) {
+            std::fprintf(stderr, "\r\033[K[p2p %s %s] measuring %s", test_name.c_str(),
+                         transport_name.c_str(), format_size(size).c_str());
+            std::fflush(stderr);
+          }
+          results::P2PPointRecord r;
+          std::vector<double> samples;
+          std::int64_t wrong = 0;
+          if (test == P2PTest::latency) {
+            samples = bench.latency(0, 1, size, wrong);
+            r = latency_record(size, samples);
+          } else {
+            const auto s = test == P2PTest::msgrate
+                               ? bench.message_rate(pairs, size)
+                               : bench.stream(pairs, test == P2PTest::bibw, size);
+            samples = s.samples_us;
+            wrong = s.wrong;
+            r.size_bytes = size;
+            r.iterations = samples.size();
+            r.bw_GBps = s.bw_GBps;
+            r.msg_rate_Mps = s.msg_rate_Mps;
+            if (test == P2PTest::multipair) r.per_pair_GBps = s.per_pair_GBps;
+          }
+          wrong_total += wrong;
+          if (show_progress) std::fprintf(stderr, "\r\033[K");
+          if (rank == 0) report.point(r, samples, wrong);
         }
-        wrong_total += wrong;
-        if (show_progress) std::fprintf(stderr, "\r\033[K");
-        if (rank == 0) report.point(r, samples, wrong);
       }
     }
+  } catch (const TransportError& e) {
+    if (faults != nullptr) faults->fatal(e.what());
+    throw;
   }
+  if (faults != nullptr) faults->set_on_fatal({});
   if (rank == 0) {
     std::printf("#\n# results: %s\n", path.c_str());
     std::fflush(stdout);

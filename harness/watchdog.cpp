@@ -3,12 +3,13 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "harness/fault.hpp"
 #include "harness/options.hpp"
 
 namespace fb {
 
-Watchdog::Watchdog(int rank, std::chrono::milliseconds limit)
-    : rank_(rank), limit_(limit), thread_([this] { loop(); }) {}
+Watchdog::Watchdog(int rank, std::chrono::milliseconds limit, FaultReporter* faults)
+    : rank_(rank), limit_(limit), faults_(faults), thread_([this] { loop(); }) {}
 
 Watchdog::~Watchdog() {
   {
@@ -31,6 +32,12 @@ void Watchdog::loop() {
     if (stop_) break;
     const auto deadline = deadline_ns_.load(std::memory_order_relaxed);
     if (deadline != kNever && now_ns() > deadline) {
+      if (faults_ != nullptr) {
+        char what[64];
+        std::snprintf(what, sizeof what, "no progress for %.1f s in ",
+                      static_cast<double>(limit_.count()) / 1000.0);
+        faults_->fatal(what + activity_ + " (every completed point is in the results file)");
+      }
       std::fprintf(
           stderr,
           "fabricbench: rank %d: error: no progress for %.1f s in %s; a peer has probably "

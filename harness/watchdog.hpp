@@ -12,9 +12,13 @@
 
 namespace fb {
 
+class FaultReporter;
+
 class Watchdog {
  public:
-  Watchdog(int rank, std::chrono::milliseconds limit);
+  // With `faults`, an expired deadline ends the process through faults->fatal(), which
+  // names the lost peers; without, it prints the activity and exits kExitFailure.
+  Watchdog(int rank, std::chrono::milliseconds limit, FaultReporter* faults = nullptr);
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -39,6 +43,7 @@ class Watchdog {
 
   int rank_;
   std::chrono::milliseconds limit_;
+  FaultReporter* faults_;
   std::atomic<std::int64_t> deadline_ns_{kNever};
   std::mutex mutex_;
   std::condition_variable stop_cv_;

@@ -6,7 +6,11 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
 #include <string>
+#include <string_view>
 
 #include "transports/error.hpp"
 
@@ -57,11 +61,24 @@ ucp_request_param_t make_param(const MemoryRegion& region) {
 constexpr auto kCloseTimeout = std::chrono::seconds(10);
 
 // Are there more ranks on this host than cores this process may run on?
-bool host_is_oversubscribed(Bootstrap& bootstrap) {
+std::string this_host() {
   std::array<char, 256> host{};
   gethostname(host.data(), host.size() - 1);
-  const auto hosts = bootstrap.allgather_strings(host.data());
-  const auto local = std::count(hosts.begin(), hosts.end(), std::string(host.data()));
+  return host.data();
+}
+
+// The running kernel's boot id: ranks that share it share the CPUs, whatever their host
+// names say (containers and network namespaces on one machine have their own names).
+std::string kernel_boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id.empty() ? this_host() : id;
+}
+
+// More ranks on this machine than cores it lets us use?
+bool machine_is_oversubscribed(const std::vector<std::string>& machines, const std::string& mine) {
+  const auto local = std::count(machines.begin(), machines.end(), mine);
   cpu_set_t cpus;
   CPU_ZERO(&cpus);
   const int usable = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
@@ -69,6 +86,25 @@ bool host_is_oversubscribed(Bootstrap& bootstrap) {
   const long online = sysconf(_SC_NPROCESSORS_ONLN);
   const long cores = usable > 1 ? usable : (online > 0 ? online : 1);
   return local > cores;
+}
+
+// FB_UCX_ERROR_MODE: which endpoints use UCX's peer error handling.
+//   auto (default)  endpoints to other hosts: a lost peer fails requests with an error;
+//                   endpoints on the same host keep the shared-memory transports, which
+//                   UCX 1.13 does not offer in peer mode (they would fall back to TCP).
+//   peer            every endpoint (same-host traffic then goes over TCP: slower);
+//   none            no endpoint (UCX's default: a lost peer may abort the process).
+enum class ErrorMode { automatic, peer, none };
+ErrorMode error_mode_from_env() {
+  const char* value = std::getenv("FB_UCX_ERROR_MODE");
+  if (value == nullptr || std::string_view(value).empty() || std::string_view(value) == "auto") {
+    return ErrorMode::automatic;
+  }
+  if (std::string_view(value) == "peer") return ErrorMode::peer;
+  if (std::string_view(value) == "none") return ErrorMode::none;
+  throw TransportError(
+      "ucx", -1, "init",
+      "FB_UCX_ERROR_MODE must be auto, peer or none, not '" + std::string(value) + "'");
 }
 
 }  // namespace
@@ -102,7 +138,11 @@ UcxTransport::UcxTransport(Bootstrap& bootstrap)
             "create worker (ucp_worker_create)");
   worker_.reset(worker);
 
-  oversubscribed_ = host_is_oversubscribed(bootstrap_);
+  const auto host = this_host();
+  const auto hosts = bootstrap_.allgather_strings(host);
+  const auto machine = kernel_boot_id();
+  oversubscribed_ = machine_is_oversubscribed(bootstrap_.allgather_strings(machine), machine);
+  const auto error_mode = error_mode_from_env();
 
   ucp_address_t* address = nullptr;
   std::size_t address_len = 0;
@@ -119,9 +159,22 @@ UcxTransport::UcxTransport(Bootstrap& bootstrap)
   ucp_worker_release_address(worker_.get(), address);
 
   endpoints_.assign(static_cast<std::size_t>(size_), nullptr);
+  peer_failures_.assign(static_cast<std::size_t>(size_), UCS_OK);
+  error_args_.resize(static_cast<std::size_t>(size_));
   for (int peer = 0; peer < size_; ++peer) {
+    error_args_[static_cast<std::size_t>(peer)] = {this, peer};
     ucp_ep_params_t ep_params{};
     ep_params.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS;
+    // Peer error handling: a peer that dies or becomes unreachable fails this endpoint's
+    // requests with an error (reported through on_endpoint_error) instead of aborting the
+    // process inside UCX, so the harness can name the lost peer and exit cleanly.
+    const bool remote = hosts[static_cast<std::size_t>(peer)] != host;
+    if (error_mode == ErrorMode::peer || (error_mode == ErrorMode::automatic && remote)) {
+      ep_params.field_mask |= UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE | UCP_EP_PARAM_FIELD_ERR_HANDLER;
+      ep_params.err_mode = UCP_ERR_HANDLING_MODE_PEER;
+      ep_params.err_handler.cb = &UcxTransport::on_endpoint_error;
+      ep_params.err_handler.arg = &error_args_[static_cast<std::size_t>(peer)];
+    }
     ep_params.address =
         reinterpret_cast<const ucp_address_t*>(addresses[static_cast<std::size_t>(peer)].data());
     const auto status =
@@ -134,6 +187,14 @@ UcxTransport::UcxTransport(Bootstrap& bootstrap)
 }
 
 UcxTransport::~UcxTransport() {
+  if (std::uncaught_exceptions() > 0) {
+    // Unwinding after an error, on the way to exiting: peers may be gone and requests are
+    // still posted, so leave the endpoints, worker and context to the process exit rather
+    // than tear them down (UCX would wait on dead peers and warn about live requests).
+    static_cast<void>(worker_.release());
+    static_cast<void>(context_.release());
+    return;
+  }
   try {
     close_endpoints();
   } catch (...) {
@@ -141,13 +202,34 @@ UcxTransport::~UcxTransport() {
   }
 }
 
+void UcxTransport::on_endpoint_error(void* arg, ucp_ep_h /*ep*/, ucs_status_t status) {
+  const auto* error = static_cast<const ErrorArg*>(arg);
+  error->self->peer_failures_[static_cast<std::size_t>(error->peer)] = status;
+}
+
+void UcxTransport::throw_if_failed(int peer, const char* op) const {
+  const auto status = peer_failures_[static_cast<std::size_t>(peer)];
+  if (status != UCS_OK) {
+    throw TransportError(
+        "ucx", peer, op,
+        std::string("connection to the peer failed: ") + ucs_status_string(status));
+  }
+}
+
 void UcxTransport::close_endpoints() {
+  // Unwinding after an error: peers may be gone, so close without flushing and skip the
+  // closing barrier (it would wait forever for a dead rank).
+  const bool failing = std::uncaught_exceptions() > 0;
   std::vector<ucs_status_ptr_t> pending;
-  ucp_request_param_t param{};
-  param.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
-  param.flags = 0;  // flush: finish what is outstanding, then disconnect
-  for (auto& ep : endpoints_) {
+  for (std::size_t peer = 0; peer < endpoints_.size(); ++peer) {
+    auto& ep = endpoints_[peer];
     if (ep == nullptr) continue;
+    ucp_request_param_t param{};
+    param.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
+    // Flush (finish what is outstanding, then disconnect); a failed endpoint can only be
+    // closed by force.
+    const bool force = failing || peer_failures_[peer] != UCS_OK;
+    param.flags = force ? static_cast<std::uint32_t>(UCP_EP_CLOSE_FLAG_FORCE) : 0U;
     auto* req = ucp_ep_close_nbx(ep, &param);
     if (UCS_PTR_IS_PTR(req)) pending.push_back(req);
     ep = nullptr;
@@ -160,6 +242,7 @@ void UcxTransport::close_endpoints() {
     ucp_request_free(req);
   }
   // Peers may still need our progress to finish closing their endpoints to us.
+  if (failing) return;
   bootstrap_.barrier_progressing([this] { ucp_worker_progress(worker_.get()); });
 }
 
@@ -183,6 +266,7 @@ void UcxTransport::check_args(int peer, const MemoryRegion& region, std::size_t 
 Request UcxTransport::isend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                             std::size_t bytes) {
   check_args(peer, region, offset, bytes, "send");
+  throw_if_failed(peer, "send");
   const auto param = make_param(region);
   auto* req = ucp_tag_send_nbx(endpoints_[static_cast<std::size_t>(peer)],
                                region.bytes().data() + offset, bytes, wire_tag(rank_, tag), &param);
@@ -193,6 +277,7 @@ Request UcxTransport::isend(int peer, Tag tag, const MemoryRegion& region, std::
 Request UcxTransport::irecv(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                             std::size_t bytes) {
   check_args(peer, region, offset, bytes, "receive");
+  throw_if_failed(peer, "receive");
   auto param = make_param(region);
   // Always get a request back: UCX 1.13 does not reliably fill recv_info when a receive
   // completes inside the call, and the received length must be checked.
@@ -221,7 +306,15 @@ bool UcxTransport::test(Request& req) {
   // The request handle is the UCP request pointer, kept as an opaque integer in Request.
   auto* handle = reinterpret_cast<void*>(req.handle);  // NOLINT(performance-no-int-to-ptr)
   const auto status = ucp_request_check_status(handle);
-  if (status == UCS_INPROGRESS) return false;
+  if (status == UCS_INPROGRESS) {
+    // A receive is posted on the worker, not on the endpoint, so a failed peer does not
+    // fail it: check the peer here.
+    if (peer_failures_[static_cast<std::size_t>(req.peer)] == UCS_OK) return false;
+    if (req.kind == OpKind::recv) ucp_request_cancel(worker_.get(), handle);
+    ucp_request_free(handle);  // released by UCX once it completes
+    req.done = true;
+    throw_if_failed(req.peer, req.kind == OpKind::send ? "send" : "receive");
+  }
   std::size_t received = req.bytes;
   if (status == UCS_OK && req.kind == OpKind::recv) {
     ucp_tag_recv_info_t info{};

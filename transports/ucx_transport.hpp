@@ -47,6 +47,10 @@ class UcxTransport final : public Transport {
   void check_args(int peer, const MemoryRegion& region, std::size_t offset, std::size_t bytes,
                   const char* op) const;
   void close_endpoints();
+  // UCX calls this when the endpoint to a peer fails (peer error handling mode).
+  static void on_endpoint_error(void* arg, ucp_ep_h ep, ucs_status_t status);
+  // Throws TransportError naming the peer if its endpoint has failed.
+  void throw_if_failed(int peer, const char* op) const;
 
   struct ContextDeleter {
     void operator()(ucp_context_h c) const { ucp_cleanup(c); }
@@ -61,6 +65,12 @@ class UcxTransport final : public Transport {
   std::unique_ptr<ucp_context, ContextDeleter> context_;
   std::unique_ptr<ucp_worker, WorkerDeleter> worker_;
   std::vector<ucp_ep_h> endpoints_;  // closed together, collectively, in close_endpoints()
+  struct ErrorArg {
+    UcxTransport* self;
+    int peer;
+  };
+  std::vector<ErrorArg> error_args_;         // err_handler.arg of each endpoint
+  std::vector<ucs_status_t> peer_failures_;  // UCS_OK, or why the endpoint to a peer failed
   static constexpr unsigned kIdlePollsBeforeYield = 32;
   bool oversubscribed_ = false;  // more ranks than cores here: yield when idle
   unsigned idle_polls_ = 0;

@@ -7,6 +7,10 @@
 #   fabric.sh down
 #   fabric.sh status
 #   fabric.sh hosts [--list]
+#   fabric.sh link HOST up|down
+#
+# `link` takes a host's link down (or back up) at its leaf switch port, as a pulled cable or
+# a failed switch port would: the host keeps its address but nothing reaches it.
 #
 # Topology (everything lives in namespaces this script creates; the root namespace gets
 # no device, route or firewall rule, only tagged lines in /etc/hosts):
@@ -40,7 +44,7 @@ TBF_LATENCY=${FBF_TBF_LATENCY:-5ms}
 die() { echo "fabric.sh: $*" >&2; exit 1; }
 refuse() { echo "fabric.sh: refused: $*" >&2; exit 4; }
 usage() {
-  sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -281,6 +285,16 @@ do_hosts() {
   fi
 }
 
+do_link() { # host up|down
+  read_state || { echo "fabric.sh: the fabric is down" >&2; return 3; }
+  local host=$1 state=$2 i
+  [[ $host =~ ^${PREFIX}-h([0-9]+)$ ]] || { echo "fabric.sh: '$host' is not an emulated host (${PREFIX}-hN)" >&2; return 2; }
+  i=${BASH_REMATCH[1]}
+  [ "$i" -lt "$ST_HOSTS" ] || { echo "fabric.sh: no host $host (the fabric has $ST_HOSTS)" >&2; return 2; }
+  ip -n "$SW_NS" link set "${PREFIX}-h$i-p" "$state"
+  echo "link of $host: $state"
+}
+
 with_lock() {
   mkdir -p "$(dirname "$LOCK_FILE")"
   exec 9>"$LOCK_FILE"
@@ -333,8 +347,14 @@ main() {
       require_netns
       do_hosts "${1:-}"
       ;;
+    link)
+      [ $# -eq 2 ] || usage
+      case $2 in up|down) ;; *) usage ;; esac
+      require_netns
+      do_link "$1" "$2"
+      ;;
     -h|--help|help) usage ;;
-    *) echo "fabric.sh: unknown subcommand '$cmd' (up, down, status, hosts)" >&2; exit 2 ;;
+    *) echo "fabric.sh: unknown subcommand '$cmd' (up, down, status, hosts, link)" >&2; exit 2 ;;
   esac
 }
 

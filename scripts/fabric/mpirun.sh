@@ -7,6 +7,7 @@
 #   --hosts LIST    emulated hosts, rank i on the i-th (round robin beyond; default: all)
 #   --timeout S     stop the whole run after S seconds (default 600; exit 124)
 #   --mpi-arg ARG   one extra argument for mpirun (repeatable)
+#   --keep-going DIR  survivors outlive a dead rank; per-rank exit codes in DIR (see below)
 #   --dry-run       print the command instead of running it
 #
 # mpirun itself runs inside namespace fbf-h0 (host name fbf-h0) and starts its daemons in
@@ -17,6 +18,13 @@
 #   - UCX (fabricbench's ucx transport and Open MPI's pml ucx): UCX_TLS=tcp,self and
 #     UCX_NET_DEVICES=fbf0; without them UCX would use shared memory between namespaces.
 # FBF_UCX_TLS and FBF_UCX_NET_DEVICES override those two values (record what you used).
+#
+# --keep-going DIR: for fault tests. Open MPI is told not to end the job when one rank dies
+# or exits non-zero (orte_enable_recovery 1, orte_abort_on_non_zero_status 0), so that every
+# surviving rank names the lost peer and exits by itself (docs/FABRIC.md). mpirun's own
+# status then says nothing, so each rank runs under rank-status.sh, which writes
+# "EXIT_CODE END_TIME" to DIR/rank.R; this script exits with the first non-zero code among
+# the ranks, or 137 for a rank that left no status (killed).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,7 +34,7 @@ ucx_tls=${FBF_UCX_TLS:-tcp,self}
 ucx_dev=${FBF_UCX_NET_DEVICES:-fbf0}
 mpirun_bin=${FBF_MPIRUN:-$(command -v mpirun || true)}
 
-n="" hosts="" limit=600 dry=0
+n="" hosts="" limit=600 dry=0 status_dir=""
 extra=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -34,8 +42,9 @@ while [ $# -gt 0 ]; do
     --hosts|--host|-H) hosts=${2:?}; shift 2 ;;
     --timeout) limit=${2:?}; shift 2 ;;
     --mpi-arg) extra+=("${2:?}"); shift 2 ;;
+    --keep-going) status_dir=${2:?}; shift 2 ;;
     --dry-run) dry=1; shift ;;
-    -h|--help) sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
     -*) echo "mpirun.sh: unknown option '$1' (pass mpirun options with --mpi-arg)" >&2; exit 2 ;;
     *) break ;;
@@ -64,6 +73,14 @@ if [[ $prog == */* ]] && [ -e "$prog" ]; then
 fi
 
 btl=self,tcp
+wrap=()
+if [ -n "$status_dir" ]; then
+  mkdir -p "$status_dir"
+  status_dir=$(cd "$status_dir" && pwd)
+  rm -f "$status_dir"/rank.*
+  extra+=(--mca orte_enable_recovery 1 --mca orte_abort_on_non_zero_status 0)
+  wrap=("$here/rank-status.sh" "$status_dir")
+fi
 cmd=("$mpirun_bin" -n "$n" --host "$hosts" --oversubscribe --bind-to none
      --mca plm_rsh_agent "$here/rsh-agent.sh"
      --mca plm_rsh_no_tree_spawn 1
@@ -71,13 +88,32 @@ cmd=("$mpirun_bin" -n "$n" --host "$hosts" --oversubscribe --bind-to none
      --mca btl_tcp_if_include "$subnet"
      --mca btl "$btl"
      -x UCX_TLS="$ucx_tls" -x UCX_NET_DEVICES="$ucx_dev"
-     "${extra[@]}" "$prog" "$@")
+     "${extra[@]}" "${wrap[@]}" "$prog" "$@")
 
 if [ "$dry" -eq 1 ]; then
   printf '%q ' ip netns exec "$launch_ns" "${cmd[@]}"; echo
   exit 0
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# shellcheck disable=SC2016
-exec timeout -k 10 "$limit" ip netns exec "$launch_ns" unshare --uts sh -c \
-  'echo "$1" >/proc/sys/kernel/hostname && shift && exec "$@"' fbf-mpirun "$launch_ns" "${cmd[@]}"
+launch=(timeout -k 10 "$limit" ip netns exec "$launch_ns" unshare --uts sh -c
+        'echo "$1" >/proc/sys/kernel/hostname && shift && exec "$@"' fbf-mpirun "$launch_ns" "${cmd[@]}")
+if [ -z "$status_dir" ]; then
+  exec "${launch[@]}"
+fi
+rc=0
+"${launch[@]}" || rc=$?
+[ "$rc" -ne 124 ] || exit 124   # --timeout: the run as a whole hung
+rc=0
+for ((r = 0; r < n; r++)); do
+  if [ ! -f "$status_dir/rank.$r" ]; then
+    echo "mpirun.sh: rank $r left no exit status (killed)" >&2
+    [ "$rc" -ne 0 ] || rc=137
+    continue
+  fi
+  read -r code _ <"$status_dir/rank.$r"
+  if [ "$code" -ne 0 ]; then
+    echo "mpirun.sh: rank $r exited $code" >&2
+    [ "$rc" -ne 0 ] || rc=$code
+  fi
+done
+exit "$rc"

@@ -17,7 +17,9 @@ set(_fb_fabric_tests
     "fabric.script\;fabric_script_test.sh\;120"
     "fabric.p2p_leaf\;p2p_leaf_test.sh\;300"
     "fabric.spine_oversubscribed\;spine_test.sh\;300"
-    "fabric.ring_allreduce\;allreduce_test.sh\;300")
+    "fabric.ring_allreduce\;allreduce_test.sh\;300"
+    "fabric.fault_killed_rank\;fault_kill_test.sh\;300"
+    "fabric.fault_link_down\;fault_link_test.sh\;300")
 foreach(_t IN LISTS _fb_fabric_tests)
   list(GET _t 0 _name)
   list(GET _t 1 _script)

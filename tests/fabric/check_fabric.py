@@ -39,8 +39,12 @@ def expect(ok, what):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("check", choices=["bandwidth", "latency", "multipair", "matrix", "allreduce"])
+    ap.add_argument("check", choices=["bandwidth", "latency", "multipair", "matrix", "allreduce",
+                                      "failed-file", "same-points"])
     ap.add_argument("file")
+    ap.add_argument("other", nargs="?", help="same-points: the uninterrupted run's file")
+    ap.add_argument("--min-points", type=int, default=1)
+    ap.add_argument("--status", help="failed-file: the status must start with this")
     ap.add_argument("--size", type=int, default=1 << 20)
     ap.add_argument("--rate", help="expected rate, tc syntax (400mbit)")
     ap.add_argument("--low", type=float, default=0.9, help="lowest fraction of --rate")
@@ -116,6 +120,27 @@ def main():
                f"ring allreduce {a.size} B busbw {got / 1e6:.2f} MB/s = {got / want:.1%} of {a.rate} "
                f"(allowed {a.low:.0%}..{a.high:.0%})")
         expect(int(p["wrong"]) <= 0, "no wrong elements")
+    elif a.check == "failed-file":
+        status = f.attrs["status"]
+        status = status.decode() if isinstance(status, bytes) else status
+        expect(status.startswith(a.status), f"status '{status}' starts with '{a.status}'")
+        n = sum(len(f["series"][s]["points"]) for s in f["series"])
+        expect(n >= a.min_points, f"{n} points in the file, at least the {a.min_points} printed before the fault")
+    elif a.check == "same-points":
+        def point_set(h):
+            return {(name, int(p["size_bytes"])) for name in h["series"]
+                    for p in h["series"][name]["points"][:]}
+        def point_list(h):
+            return [(name, int(p["size_bytes"])) for name in h["series"]
+                    for p in h["series"][name]["points"][:]]
+        g = h5py.File(a.other, "r")
+        mine, ref = point_set(f), point_set(g)
+        expect(mine == ref, f"resumed file has the same {len(ref)} points as the uninterrupted run"
+               + ("" if mine == ref else f" (missing {sorted(ref - mine)}, extra {sorted(mine - ref)})"))
+        expect(len(point_list(f)) == len(mine), "no point measured twice")
+        status = f.attrs["status"]
+        status = status.decode() if isinstance(status, bytes) else status
+        expect(status == "complete", f"resumed file's status is '{status}'")
     if failures:
         sys.exit(f"{len(failures)} check(s) failed")
 

@@ -1,6 +1,7 @@
 #include "transports/verbs/verbs_transport.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <random>
 #include <stdexcept>
 
@@ -70,6 +71,8 @@ VerbsTransport::VerbsTransport(Bootstrap& bootstrap, const VerbsOptions& options
 VerbsTransport::~VerbsTransport() {
   // A peer may still need this rank's progress (a cts, a reposted receive buffer) to finish
   // its last operations; keep progressing until everyone is here, as UcxTransport does.
+  // Unwinding after an error, peers may be gone: the barrier would wait forever.
+  if (std::uncaught_exceptions() > 0) return;
   try {
     bootstrap_.barrier_progressing([this] { progress(); });
   } catch (...) {

@@ -1,0 +1,100 @@
+// PeerProbe: after a failure, find out which peers are still there.
+//
+// A failed transport operation names only the peer it talked to, and a timeout only the
+// peer it waited for, which may itself be waiting for the rank that died. So every rank
+// runs a tiny liveness responder: a TCP listener on an ephemeral port whose thread reads the
+// prober's rank from each connection, answers with its own rank and state (running, or
+// failing: it has hit the failure itself and is about to exit) and closes it. The listener's port
+// and the host's IPv4 addresses are exchanged through the bootstrap at start. After a failure a
+// rank connects to every peer at once, with one deadline, and classifies each:
+//   alive        answered with its rank, still running;
+//   failing      answered, but it is stopping because of the failure too (not lost);
+//   gone         its host refused the connection: the host is up, the process is not;
+//   silent       the connection opened but no answer came: the process is stopped or hung;
+//   unreachable  no connection within the deadline (or no route): host or link down.
+// Peers on this host (same host name) are probed over loopback, others at the addresses
+// they advertised, so probes travel only between the hosts of the job.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "transports/bootstrap.hpp"
+
+namespace fb {
+
+enum class PeerState { alive, failing, gone, silent, unreachable };
+std::string_view to_string(PeerState state);
+
+struct PeerVerdict {
+  int rank = -1;
+  std::string host;
+  PeerState state = PeerState::alive;
+  std::string detail;  // e.g. "connection refused", "no answer in 2.0 s"
+};
+
+// Where one rank's responder listens.
+struct ProbeEndpoint {
+  std::string host;
+  std::vector<std::uint32_t> ipv4;  // network byte order, non-loopback interfaces that are up
+  std::uint16_t port = 0;
+};
+
+// The probe's wire format for the exchange, exposed for tests.
+std::string encode_endpoint(const ProbeEndpoint& endpoint);
+ProbeEndpoint decode_endpoint(const std::string& text);  // throws std::invalid_argument
+
+class PeerProbe {
+ public:
+  // Collective: every rank opens its responder and learns everyone's endpoint.
+  explicit PeerProbe(Bootstrap& bootstrap);
+  // Not collective: for tests, a probe over explicit endpoints (`self` is this rank).
+  PeerProbe(int self, std::vector<ProbeEndpoint> endpoints, bool start_responder);
+  ~PeerProbe();
+  PeerProbe(const PeerProbe&) = delete;
+  PeerProbe& operator=(const PeerProbe&) = delete;
+
+  int rank() const { return rank_; }
+  const std::string& host() const { return host_; }
+  const std::string& host_of(int rank) const;
+  // This rank's responder endpoint (port 0 when not started).
+  const ProbeEndpoint& endpoint() const { return mine_; }
+
+  // Probes every other rank concurrently; returns within about `deadline`.
+  std::vector<PeerVerdict> probe(std::chrono::milliseconds deadline) const;
+
+  // From now on the responder answers "failing".
+  void set_failing() { failing_.store(true); }
+  // Waits until each of `ranks` has probed this rank at least once, or `deadline` passes;
+  // true if all did. A failing rank lingers on this so that peers probing later do not
+  // mistake its exit for the fault.
+  bool wait_probed_by(const std::vector<int>& ranks, std::chrono::milliseconds deadline);
+
+ private:
+  void start_responder();
+  void serve();
+  void answer(int fd);
+
+  int rank_ = 0;
+  std::string host_;
+  ProbeEndpoint mine_;
+  std::vector<ProbeEndpoint> endpoints_;  // by rank
+  int listen_fd_ = -1;
+  int wake_fds_[2] = {-1, -1};  // writing to [1] stops the responder thread
+  std::atomic<bool> failing_{false};
+  std::mutex probed_mutex_;
+  std::condition_variable probed_cv_;
+  std::vector<bool> probed_by_;  // by rank: has probed this rank
+  std::thread thread_;
+};
+
+// The host name of this process (gethostname).
+std::string local_host_name();
+
+}  // namespace fb
