@@ -7,9 +7,11 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness/fault.hpp"
@@ -21,6 +23,7 @@
 #include "harness/runner.hpp"
 #include "harness/signals.hpp"
 #include "harness/sinks.hpp"
+#include "harness/subsets.hpp"
 #include "harness/watchdog.hpp"
 #include "transports/error.hpp"
 #include "transports/mpi_bootstrap.hpp"
@@ -119,12 +122,40 @@ int check_same_options(fb::Bootstrap& bootstrap, int argc, char** argv) {
   return fb::kExitOk;
 }
 
+// Waits for every rank at a barrier without spinning: ranks outside the node subset being
+// measured wait here, and must not take the cores of the ranks that measure.
+void quiet_barrier(MPI_Comm comm) {
+  MPI_Request request = MPI_REQUEST_NULL;
+  fb::check_mpi(MPI_Ibarrier(comm, &request), "MPI_Ibarrier");
+  int done = 0;
+  while (true) {
+    fb::check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done != 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+// One group of ranks to measure on: the whole job, or one node subset of a topology sweep.
+struct Stage {
+  std::optional<fb::NodeSubset> subset;  // empty: the whole job
+  std::vector<fb::SeriesPlan> plan;
+};
+
 int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
               fb::FaultReporter& faults) {
   const int rank = bootstrap.rank();
-  std::vector<fb::SeriesPlan> plan;
+  const auto info = fb::collect_run_info(bootstrap, options.command_line);
+  std::vector<Stage> stages;
+  std::size_t total_series = 0;
   try {
-    plan = fb::plan_series(options, bootstrap.size());
+    const auto subsets = fb::plan_subsets(options, info.hostnames);
+    if (subsets.empty())
+      stages.push_back({std::nullopt, fb::plan_series(options, bootstrap.size())});
+    for (const auto& subset : subsets) {
+      stages.push_back({subset, fb::plan_series(options, static_cast<int>(subset.ranks.size()))});
+    }
+    for (const auto& stage : stages)
+      total_series += stage.plan.size();
   } catch (const fb::PlanError& e) {
     // Every rank reaches the same verdict; one prints it.
     if (rank == 0) std::fprintf(stderr, "fabricbench: error: %s\n", e.what());
@@ -136,7 +167,6 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
   // probes its peers for two seconds and exits, within --timeout + 10 s of the fault.
   fb::Watchdog watchdog(rank, options.algorithm.timeout + std::chrono::seconds(5), &faults);
 
-  const auto info = fb::collect_run_info(bootstrap, options.command_line);
   std::string path;
   auto hdf5 = open_results(bootstrap, options, info, path);
   const DonePoints done =
@@ -148,12 +178,20 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
   if (rank == 0) {
     std::printf("# fabricbench %s (%s)  ranks %d  sizes %zu  series %zu\n# %s\n",
                 info.tool_version.c_str(), info.git_revision.c_str(), bootstrap.size(),
-                sizes.size(), plan.size(), info.command_line.c_str());
+                sizes.size(), total_series, info.command_line.c_str());
+    for (const auto& stage : stages) {
+      if (!stage.subset) continue;
+      std::printf("# node subset %s: %zu ranks on", stage.subset->suffix().c_str() + 1,
+                  stage.subset->ranks.size());
+      for (const auto& host : stage.subset->hosts)
+        std::printf(" %s", host.c_str());
+      std::printf("\n");
+    }
     using Progress = fb::RunOptions::Progress;
     const bool show_progress = options.progress == Progress::on ||
                                (options.progress == Progress::automatic && isatty(STDERR_FILENO));
     if (show_progress) {
-      progress = std::make_unique<fb::ProgressSink>(plan.size(), sizes.size());
+      progress = std::make_unique<fb::ProgressSink>(total_series, sizes.size());
       sinks.push_back(progress.get());
     }
     sinks.push_back(&table);
@@ -166,14 +204,54 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
     faults.set_on_fatal([&hdf5](const std::string& why) { hdf5->set_status(why); });
   }
   try {
-    fb::Runner runner(options, bootstrap, watchdog);
-    summary = runner.run(plan, sinks, done);
+    for (const auto& stage : stages) {
+      if (!stage.subset) {
+        fb::Runner runner(options, bootstrap, watchdog);
+        summary = runner.run(stage.plan, sinks, done);
+        break;
+      }
+      // A node subset: its ranks measure on their own communicator, the others wait.
+      const auto& subset = *stage.subset;
+      const bool member = std::binary_search(subset.ranks.begin(), subset.ranks.end(), rank);
+      MPI_Comm comm = MPI_COMM_NULL;
+      fb::check_mpi(MPI_Comm_split(bootstrap.comm(), member ? 0 : MPI_UNDEFINED, rank, &comm),
+                    "MPI_Comm_split");
+      if (member) {
+        fb::RunSummary part;
+        {
+          fb::MpiBootstrap sub(comm);
+          MPI_Comm_free(&comm);
+          fb::Runner runner(options, sub, watchdog);
+          runner.tag_series(subset.suffix(),
+                            {{"nodes", subset.nodes}, {"ranks_per_node", subset.ranks_per_node}});
+          part = runner.run(stage.plan, sinks, done);
+        }
+        summary.series += part.series;
+        summary.points += part.points;
+        summary.wrong += part.wrong;
+        summary.skipped += part.skipped;
+        summary.stop_signal = part.stop_signal;
+      }
+      quiet_barrier(bootstrap.comm());
+      // A stop signal seen in this subset ends the whole run.
+      std::vector<double> stop{static_cast<double>(summary.stop_signal)};
+      bootstrap.allreduce_max(stop);
+      summary.stop_signal = static_cast<int>(stop[0]);
+      if (summary.stop_signal != 0) break;
+    }
   } catch (const fb::TransportError& e) {
     // A peer failed or went silent. The transports were torn down without collectives
     // (they see the exception in flight); now name the lost peers and exit.
     faults.fatal(e.what());
   }
   faults.set_on_fatal({});
+  if (stages.front().subset) {
+    // Only the members of a subset saw its results. Rank 0 is in every subset, so its
+    // count is the total: take the maximum.
+    std::vector<double> wrong{static_cast<double>(summary.wrong)};
+    bootstrap.allreduce_max(wrong);
+    summary.wrong = static_cast<std::int64_t>(wrong[0]);
+  }
   progress.reset();
   std::vector<double> rss{static_cast<double>(fb::peak_rss_bytes())};
   bootstrap.allreduce_max(rss);

@@ -109,6 +109,9 @@ struct RawRunOptions {
   std::string placement = "out-of-place";
   std::string root = "0";
   std::string debug_corrupt;
+  std::string nodes;
+  std::string ranks_per_node;
+  std::string memory = "host";
 };
 
 // Explicitly named transports must be able to run here; `all` keeps only those that can.
@@ -224,6 +227,33 @@ RunOptions validate(const RawRunOptions& raw) {
       throw BadInput("--debug-corrupt: '" + raw.debug_corrupt + "' is not a rank number");
     }
     o.debug_corrupt_rank = static_cast<int>(*rank);
+  }
+  if (!raw.nodes.empty()) {
+    if (raw.nodes == "sweep") {
+      o.node_sweep = true;
+    } else {
+      for (const auto& item : split(raw.nodes)) {
+        const auto count = parse_count(item);
+        if (!count || *count < 1 || *count > 1'000'000) {
+          throw BadInput("--nodes: '" + item + "' is not a node count >= 1 (or use 'sweep')");
+        }
+        if (std::find(o.nodes.begin(), o.nodes.end(), static_cast<int>(*count)) == o.nodes.end())
+          o.nodes.push_back(static_cast<int>(*count));
+      }
+      std::sort(o.nodes.begin(), o.nodes.end());
+    }
+  }
+  if (!raw.ranks_per_node.empty()) {
+    o.ranks_per_node = static_cast<int>(count_option(raw.ranks_per_node, "--ranks-per-node", 1));
+  }
+  if (raw.memory == "host") {
+    o.memory = {RunOptions::Memory::host};
+  } else if (raw.memory == "cuda") {
+    o.memory = {RunOptions::Memory::cuda};
+  } else if (raw.memory == "both") {
+    o.memory = {RunOptions::Memory::host, RunOptions::Memory::cuda};
+  } else {
+    throw BadInput("--memory: '" + raw.memory + "' is not one of host, cuda, both");
   }
   parse_sweep(raw, o);
   o.algorithm.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_s * 1000));
@@ -415,6 +445,14 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   run->add_option("--resume", resume,
                   "Continue an interrupted run: measure only the points missing from this file, "
                   "and add them to it");
+  run->add_option("--nodes", raw.nodes,
+                  "Topology sweep: node counts to measure on, one series each (e.g. 1,2,4), or "
+                  "sweep (2, 4, 8, ... and every node); the first nodes of the job are used");
+  run->add_option("--ranks-per-node", raw.ranks_per_node,
+                  "Ranks to use on each node (the first ones there; default: every rank)");
+  run->add_option("--memory", raw.memory,
+                  "Buffers in host or cuda (device) memory, or both (two series)")
+      ->capture_default_str();
   run->add_option("--progress", raw.progress,
                   "Progress line on stderr: auto (when stderr is a terminal), on, off")
       ->capture_default_str();

@@ -51,6 +51,14 @@ struct RunOptions {
   enum class Progress { automatic, on, off } progress = Progress::automatic;
   std::string out;     // empty: a new file under fabricbench-results/
   std::string resume;  // a file of an earlier run: measure only the points it lacks
+  // Topology sweep (harness/subsets.hpp): node counts to measure on, one series each; empty
+  // with node_sweep false: the whole job. ranks_per_node 0: every rank of each node.
+  std::vector<int> nodes;
+  bool node_sweep = false;  // --nodes sweep: 2, 4, 8, ... and every node
+  int ranks_per_node = 0;
+  // Where the buffers live; cuda series carry a ".cuda" suffix (one series per memory).
+  enum class Memory { host, cuda };
+  std::vector<Memory> memory{Memory::host};
   double timeout_s = 60;
   AlgorithmOptions algorithm;
   std::string command_line;

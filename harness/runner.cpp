@@ -69,7 +69,7 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
     const auto algorithm = series.algorithm.create(ctx);
 
     SeriesHeader header;
-    header.name = series.name();
+    header.name = series.name() + series_suffix_;
     auto& info = header.info;
     info.collective = to_string(series.collective());
     info.algorithm = series.algorithm.name;
@@ -84,6 +84,8 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
     info.parameters = algorithm->parameters();
     info.parameters.emplace_back("in_place", series.in_place ? 1 : 0);
     if (is_rooted(series.collective())) info.parameters.emplace_back("root", series.root);
+    info.parameters.insert(info.parameters.end(), series_parameters_.begin(),
+                           series_parameters_.end());
     for (auto* sink : sinks)
       sink->begin_series(header);
 

@@ -46,6 +46,13 @@ class Runner {
   RunSummary run(const std::vector<SeriesPlan>& plan, const std::vector<Sink*>& sinks,
                  const std::set<std::pair<std::string, std::uint64_t>>& done = {});
 
+  // Appended to every series name, and parameters added to every series (the node subset
+  // of a topology sweep: ".nodes2x4", {nodes 2, ranks_per_node 4}).
+  void tag_series(std::string suffix, Parameters parameters) {
+    series_suffix_ = std::move(suffix);
+    series_parameters_ = std::move(parameters);
+  }
+
  private:
   struct TransportState {
     std::unique_ptr<Transport> transport;
@@ -63,6 +70,8 @@ class Runner {
   AlignedBuffer send_;
   AlignedBuffer recv_;
   std::map<std::string, TransportState> transports_;
+  std::string series_suffix_;
+  Parameters series_parameters_;
 };
 
 }  // namespace fb
