@@ -6,12 +6,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "collectives/types.hpp"
+#include "gpu/device.hpp"
 #include "transports/bootstrap.hpp"
 #include "transports/transport.hpp"
 
@@ -54,10 +56,17 @@ struct AlgorithmOptions {
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
 };
 
+namespace gpu {
+class NcclComm;
+}
+
 struct AlgorithmContext {
   Bootstrap& bootstrap;
   Transport* transport = nullptr;  // null for baselines that bring their own communication
   AlgorithmOptions options;
+  // Device-only algorithms (NCCL): the communicator and the stream they run on.
+  gpu::NcclComm* nccl = nullptr;
+  gpu::StreamHandle stream = nullptr;
 };
 
 using Parameters = std::vector<std::pair<std::string, std::int64_t>>;
@@ -69,6 +78,9 @@ class Algorithm {
   virtual void run(const CollArgs& args) = 0;
   // The pipelining parameters in effect, for the results file.
   virtual Parameters parameters() const { return {}; }
+  // Device-timed algorithms: the last run()'s time between CUDA events on its stream, in
+  // microseconds; the harness uses it instead of the host clock. Empty: host-timed.
+  virtual std::optional<double> device_time_us() const { return std::nullopt; }
 };
 
 }  // namespace fb

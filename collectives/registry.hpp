@@ -22,6 +22,8 @@ struct AlgorithmEntry {
   std::function<std::unique_ptr<Algorithm>(const AlgorithmContext&)> create;
   // Which (dtype, op) pairs it handles; empty means all. Movement collectives ignore op.
   std::function<bool(DType, ReduceOp)> supports = {};
+  // Runs on device buffers only (NCCL): planned for --memory cuda, never staged.
+  bool device_only = false;
 
   bool handles(DType dtype, ReduceOp op) const { return !supports || supports(dtype, op); }
 };

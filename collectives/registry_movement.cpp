@@ -3,6 +3,7 @@
 #include "collectives/broadcast.hpp"
 #include "collectives/mpi_baseline_movement.hpp"
 #include "collectives/mpi_types.hpp"
+#include "collectives/nccl_baseline.hpp"
 #include "collectives/reduce.hpp"
 #include "collectives/registry.hpp"
 #include "collectives/sendrecv.hpp"
@@ -31,6 +32,10 @@ std::vector<AlgorithmEntry> movement_family_algorithms() {
        make_ring_sendrecv},
       {Collective::sendrecv, "mpi", false, false, "MPI_Sendrecv ring shift (baseline)",
        make_mpi_sendrecv},
+      nccl_entry(Collective::broadcast, true, "ncclBroadcast"),
+      nccl_entry(Collective::reduce, true, "ncclReduce"),
+      nccl_entry(Collective::alltoall, false, "ncclSend/ncclRecv to every rank"),
+      nccl_entry(Collective::sendrecv, false, "ncclSend/ncclRecv ring shift"),
   };
 }
 

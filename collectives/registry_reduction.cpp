@@ -2,6 +2,7 @@
 #include "collectives/halving_doubling.hpp"
 #include "collectives/mpi_baseline.hpp"
 #include "collectives/mpi_types.hpp"
+#include "collectives/nccl_baseline.hpp"
 #include "collectives/registry.hpp"
 #include "collectives/ring.hpp"
 #include "collectives/tree_allreduce.hpp"
@@ -26,6 +27,9 @@ std::vector<AlgorithmEntry> reduction_family_algorithms() {
       {Collective::allgather, "ring", true, true, "ring all-gather, pipelined segments",
        make_ring_allgather},
       {Collective::allgather, "mpi", false, true, "MPI_Allgather (baseline)", make_mpi_allgather},
+      nccl_entry(Collective::allreduce, true, "ncclAllReduce"),
+      nccl_entry(Collective::reducescatter, true, "ncclReduceScatter"),
+      nccl_entry(Collective::allgather, true, "ncclAllGather"),
   };
 }
 

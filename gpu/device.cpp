@@ -44,6 +44,19 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& other) noexcept {
   return *this;
 }
 
+// ---- HostRegistration ----
+
+HostRegistration::HostRegistration(void* data, std::size_t bytes) {
+  if (data == nullptr || bytes == 0) return;
+  cuda_check(cudaHostRegister(data, bytes, cudaHostRegisterDefault),
+             call_text("cudaHostRegister", bytes));
+  data_ = data;
+}
+
+HostRegistration::~HostRegistration() {
+  if (data_ != nullptr) static_cast<void>(cudaHostUnregister(data_));
+}
+
 // ---- PinnedHostBuffer ----
 
 PinnedHostBuffer::PinnedHostBuffer(std::size_t bytes) : bytes_(bytes) {

@@ -42,6 +42,21 @@ class DeviceBuffer {
   std::size_t bytes_ = 0;
 };
 
+// Pins existing host memory (cudaHostRegister) for the object's lifetime, so copies between
+// it and device memory are true DMA: how the harness turns its transport-registered host
+// buffers into staging buffers for device memory. Zero bytes registers nothing.
+class HostRegistration {
+ public:
+  HostRegistration() = default;
+  HostRegistration(void* data, std::size_t bytes);
+  ~HostRegistration();
+  HostRegistration(const HostRegistration&) = delete;
+  HostRegistration& operator=(const HostRegistration&) = delete;
+
+ private:
+  void* data_ = nullptr;
+};
+
 // Page-locked host memory (cudaMallocHost), so copies to and from it are true DMA and can run
 // asynchronously on a stream.
 class PinnedHostBuffer {

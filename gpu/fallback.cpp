@@ -78,6 +78,10 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& other) noexcept {
   return *this;
 }
 
+HostRegistration::HostRegistration(void* /*data*/, std::size_t /*bytes*/) {
+  no_cuda();
+}
+HostRegistration::~HostRegistration() {}
 PinnedHostBuffer::PinnedHostBuffer(std::size_t /*bytes*/) {
   no_cuda();
 }

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "gpu/error.hpp"
 #include "harness/fault.hpp"
 #include "harness/options.hpp"
 #include "harness/output_path.hpp"
@@ -230,6 +231,7 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
         summary.points += part.points;
         summary.wrong += part.wrong;
         summary.skipped += part.skipped;
+        summary.skipped_series += part.skipped_series;
         summary.stop_signal = part.stop_signal;
       }
       quiet_barrier(bootstrap.comm());
@@ -243,6 +245,9 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
     // A peer failed or went silent. The transports were torn down without collectives
     // (they see the exception in flight); now name the lost peers and exit.
     faults.fatal(e.what());
+  } catch (const fb::gpu::NcclError& e) {
+    // NCCL reported an asynchronous error or timed out (and was aborted).
+    faults.fatal(std::string("nccl: ") + e.what());
   }
   faults.set_on_fatal({});
   if (stages.front().subset) {
@@ -258,6 +263,10 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
   if (rank == 0) {
     std::printf("#\n# %zu series, %zu points; peak resident memory per rank: %.1f MiB\n",
                 summary.series, summary.points, rss[0] / (1024.0 * 1024.0));
+    if (summary.skipped_series > 0) {
+      std::printf("# %zu series skipped (see their 'skipped' attribute in the file)\n",
+                  summary.skipped_series);
+    }
     if (!options.resume.empty()) {
       std::printf("# resumed: %zu points were already in the file\n", summary.skipped);
     }

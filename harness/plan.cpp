@@ -10,6 +10,7 @@ std::string SeriesPlan::name() const {
                   (is_reduction(collective()) ? std::string(to_string(op)) : std::string("none"));
   if (in_place) n += ".inplace";
   if (is_rooted(collective())) n += ".root" + std::to_string(root);
+  if (on_device()) n += ".cuda";
   return n;
 }
 
@@ -64,8 +65,16 @@ std::vector<SeriesPlan> plan_series(const RunOptions& o, int n_ranks) {
               }
               const std::vector<int> series_roots =
                   is_rooted(collective) ? roots : std::vector<int>{0};
-              for (const int root : series_roots) {
-                plan.push_back({entry, transport, dtype, op, in_place, root});
+              for (const auto memory : o.memory) {
+                if (entry.device_only && memory == RunOptions::Memory::host) {
+                  const bool cuda_asked = o.memory.size() > 1;
+                  if (cuda_asked || o.all_algorithms || o.all_collectives) continue;
+                  throw PlanError("algorithm '" + name +
+                                  "' runs on device buffers only: add --memory cuda (or both)");
+                }
+                for (const int root : series_roots) {
+                  plan.push_back({entry, transport, dtype, op, in_place, root, memory});
+                }
               }
             }
           }

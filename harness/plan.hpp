@@ -29,8 +29,11 @@ struct SeriesPlan {
   ReduceOp op;  // ignored by collectives that do not reduce
   bool in_place = false;
   int root = 0;  // rooted collectives only
+  RunOptions::Memory memory = RunOptions::Memory::host;
   Collective collective() const { return algorithm.collective; }
-  // collective.algorithm.transport.dtype.op[.inplace][.rootN]; op is "none" when unused.
+  bool on_device() const { return memory == RunOptions::Memory::cuda; }
+  // collective.algorithm.transport.dtype.op[.inplace][.rootN][.cuda]; op is "none" when
+  // unused.
   std::string name() const;
 };
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "gpu/cuda_env.hpp"
 #include "transports/mpi_bootstrap.hpp"
 #include "transports/ucx_transport.hpp"
 
@@ -108,6 +109,26 @@ results::RunInfo collect_run_info(Bootstrap& bootstrap, const std::string& comma
                    info.hostnames[r])));
   }
   info.cpu_bindings = bootstrap.allgather_strings(cpu_binding());
+  // GPU provenance; never fatal (a machine without a GPU measures the rest).
+  std::string device;
+  if (gpu::kBuiltWithCuda) {
+    try {
+      info.cuda_runtime_version = gpu::cuda_runtime_version();
+      info.nccl_version = gpu::nccl_version();
+    } catch (const std::exception&) {
+      // versions stay empty
+    }
+    if (gpu::cuda_availability().available) {
+      try {
+        const auto rank = static_cast<std::size_t>(bootstrap.rank());
+        device = gpu::device_description(
+            gpu::device_for_local_rank(static_cast<int>(info.local_ranks[rank])));
+      } catch (const std::exception&) {
+        device.clear();
+      }
+    }
+  }
+  info.cuda_devices = bootstrap.allgather_strings(device);
   return info;
 }
 

@@ -1,8 +1,13 @@
 #include "harness/runner.hpp"
 
+#include <cstdio>
 #include <stdexcept>
 
+#include "gpu/cuda_env.hpp"
+#include "gpu/device.hpp"
+#include "gpu/nccl_comm.hpp"
 #include "harness/call_setup.hpp"
+#include "harness/peer_probe.hpp"
 #include "harness/signals.hpp"
 #include "harness/statistics.hpp"
 #include "harness/validation.hpp"
@@ -17,7 +22,79 @@ Runner::Runner(const RunOptions& options, Bootstrap& bootstrap, Watchdog& watchd
       send_(options.max_bytes),
       recv_(options.max_bytes) {}
 
-Runner::~Runner() = default;
+struct Runner::DeviceState {
+  int device = 0;
+  gpu::DeviceBuffer send;
+  gpu::DeviceBuffer recv;
+  std::optional<gpu::HostRegistration> pin_send;
+  std::optional<gpu::HostRegistration> pin_recv;
+  std::optional<gpu::Stream> stream;
+  std::unique_ptr<gpu::NcclComm> nccl;
+};
+
+Runner::~Runner() {
+  // NCCL first (it may still use the stream), then the rest in reverse order.
+  if (device_) device_->nccl.reset();
+}
+
+std::string Runner::cuda_unavailable_reason() {
+  if (cuda_verdict_) return *cuda_verdict_;
+  const auto here = gpu::cuda_availability();
+  std::vector<std::int64_t> missing{here.available ? 0 : 1};
+  bootstrap_.allreduce_sum(missing);
+  std::string reason;
+  if (missing[0] > 0) {
+    reason = !here.available
+                 ? here.reason
+                 : std::to_string(missing[0]) + " of " + std::to_string(bootstrap_.size()) +
+                       " ranks have no usable CUDA device";
+    // Rank 0's own reason if it has one; every rank agrees the series are skipped.
+    std::vector<std::int64_t> zero_has_gpu{bootstrap_.rank() == 0 && here.available ? 1 : 0};
+    bootstrap_.allreduce_sum(zero_has_gpu);
+    if (zero_has_gpu[0] != 0) {
+      reason = std::to_string(missing[0]) + " of " + std::to_string(bootstrap_.size()) +
+               " ranks have no usable CUDA device";
+    }
+  }
+  cuda_verdict_ = reason;
+  return reason;
+}
+
+Runner::DeviceState& Runner::device_state() {
+  if (device_) return *device_;
+  watchdog_.set_activity("setting up CUDA device buffers");
+  watchdog_.kick();
+  // Ranks on one host take the devices in turn: local rank modulo the device count.
+  const auto hosts = bootstrap_.allgather_strings(local_host_name());
+  int local_rank = 0;
+  for (int r = 0; r < bootstrap_.rank(); ++r) {
+    if (hosts[static_cast<std::size_t>(r)] == hosts[static_cast<std::size_t>(bootstrap_.rank())])
+      ++local_rank;
+  }
+  auto state = std::make_unique<DeviceState>();
+  state->device = gpu::device_for_local_rank(local_rank);
+  gpu::set_device(state->device);
+  state->send = gpu::DeviceBuffer(send_.span().size());
+  state->recv = gpu::DeviceBuffer(recv_.span().size());
+  // The host stores double as the staging buffers: pin them so the copies are DMA.
+  state->pin_send.emplace(send_.span().data(), send_.span().size());
+  state->pin_recv.emplace(recv_.span().data(), recv_.span().size());
+  state->stream.emplace();
+  watchdog_.pause();
+  device_ = std::move(state);
+  return *device_;
+}
+
+gpu::NcclComm& Runner::nccl() {
+  auto& dev = device_state();
+  if (!dev.nccl) {
+    watchdog_.set_activity("creating the NCCL communicator");
+    watchdog_.kick();
+    dev.nccl = std::make_unique<gpu::NcclComm>(bootstrap_, dev.device, options_.algorithm.timeout);
+    watchdog_.pause();
+  }
+  return *dev.nccl;
+}
 
 Runner::TransportState& Runner::transport_state(const std::string& name) {
   auto it = transports_.find(name);
@@ -56,10 +133,55 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
   const auto sizes = sweep_sizes(options_);
   const int n = bootstrap_.size();
   RunSummary summary;
+  bool any_device = false;
+  for (const auto& series : plan)
+    any_device = any_device || series.on_device();
+  const std::string no_cuda = any_device ? cuda_unavailable_reason() : std::string();
+  if (!no_cuda.empty() && bootstrap_.rank() == 0) {
+    std::fprintf(stderr,
+                 "fabricbench: cuda memory and nccl series skipped (recorded as skipped in the "
+                 "file): %s\n",
+                 no_cuda.c_str());
+  }
   for (const auto& series : plan) {
+    if (series.on_device() && !no_cuda.empty()) {
+      SeriesHeader header;
+      header.name = series.name() + series_suffix_;
+      header.info.collective = to_string(series.collective());
+      header.info.algorithm = series.algorithm.name;
+      header.info.transport = series.transport;
+      header.info.dtype = to_string(series.dtype);
+      header.info.op =
+          is_reduction(series.collective()) ? std::string(to_string(series.op)) : "none";
+      header.info.n_ranks = n;
+      header.info.iterations = options_.iters;
+      header.info.warmup = options_.warmup;
+      header.info.busbw_factor = busbw_factor(series.collective(), n);
+      header.info.description = series.algorithm.description;
+      header.info.memory = "cuda";
+      header.info.skipped = no_cuda;
+      header.info.parameters = series_parameters_;
+      for (auto* sink : sinks) {
+        sink->begin_series(header);
+        sink->end_series();
+      }
+      ++summary.skipped_series;
+      continue;
+    }
     AlgorithmContext ctx{bootstrap_, nullptr, options_.algorithm};
     Buffer send_store{send_.span(), nullptr};
     Buffer recv_store{recv_.span(), nullptr};
+    Buffer device_send{{}, nullptr};
+    Buffer device_recv{{}, nullptr};
+    if (series.on_device()) {
+      auto& dev = device_state();
+      device_send.bytes = {static_cast<std::byte*>(dev.send.data()), dev.send.size()};
+      device_recv.bytes = {static_cast<std::byte*>(dev.recv.data()), dev.recv.size()};
+      if (series.algorithm.device_only) {
+        ctx.nccl = &nccl();
+        ctx.stream = dev.stream->handle();
+      }
+    }
     if (series.algorithm.uses_transport) {
       auto& state = transport_state(series.transport);
       ctx.transport = state.transport.get();
@@ -81,6 +203,13 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
     info.warmup = options_.warmup;
     info.busbw_factor = busbw_factor(series.collective(), n);
     info.description = series.algorithm.description;
+    if (series.on_device()) {
+      info.memory = "cuda";
+      info.staging = series.algorithm.device_only
+                         ? "none: device buffers passed to the library"
+                         : "pinned host: device-to-host copy, host algorithm, host-to-device "
+                           "copy, all inside the timed call (the algorithm reduces on the CPU)";
+    }
     info.parameters = algorithm->parameters();
     info.parameters.emplace_back("in_place", series.in_place ? 1 : 0);
     if (is_rooted(series.collective())) info.parameters.emplace_back("root", series.root);
@@ -104,10 +233,17 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
       const auto layout =
           layout_call(series.collective(), series.in_place, count, series.dtype, series.op,
                       series.root, bootstrap_.rank(), n, send_store, recv_store);
+      std::optional<CallLayout> device_layout;
+      if (series.on_device()) {
+        device_layout =
+            layout_call(series.collective(), series.in_place, count, series.dtype, series.op,
+                        series.root, bootstrap_.rank(), n, device_send, device_recv);
+      }
       const std::uint64_t size_bytes = count * dtype_size(series.dtype);
       for (auto* sink : sinks)
         sink->before_point(size_bytes);
-      auto point = measure(*algorithm, series, layout, size_bytes);
+      auto point = measure(*algorithm, series, layout, device_layout ? &*device_layout : nullptr,
+                           size_bytes);
       summary.wrong += point.record.wrong > 0 ? point.record.wrong : 0;
       ++summary.points;
       for (auto* sink : sinks)
@@ -122,24 +258,53 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
 }
 
 PointResult Runner::measure(Algorithm& algorithm, const SeriesPlan& series,
-                            const CallLayout& layout, std::uint64_t size_bytes) {
+                            const CallLayout& layout, const CallLayout* device,
+                            std::uint64_t size_bytes) {
   const int n = bootstrap_.size();
   const CheckSpec spec{series.collective(), series.dtype,     series.op, bootstrap_.rank(), n,
                        series.root,         layout.args.count};
-  watchdog_.set_activity(series.name() + " at " + std::to_string(size_bytes) + " bytes");
-  fill_send(spec, layout.input);
+  watchdog_.set_activity(series.name() + series_suffix_ + " at " + std::to_string(size_bytes) +
+                         " bytes");
+  // One call. Device series: NCCL takes the device layout; our algorithms run on the host
+  // stores between a device-to-host copy of the input and a host-to-device copy of the
+  // result (the staging is part of the call and of its time).
+  auto call = [&] {
+    if (device == nullptr) {
+      algorithm.run(layout.args);
+    } else if (series.algorithm.device_only) {
+      algorithm.run(device->args);
+    } else {
+      gpu::memcpy_d2h(layout.args.send.bytes.data(), device->args.send.bytes.data(),
+                      layout.args.send.bytes.size());
+      algorithm.run(layout.args);
+      gpu::memcpy_h2d(device->args.recv.bytes.data(), layout.args.recv.bytes.data(),
+                      layout.args.recv.bytes.size());
+    }
+  };
+  // Input made on the host and, for device series, copied to the device.
+  auto prepare = [&](bool poison_output) {
+    fill_send(spec, layout.input);
+    if (poison_output) poison(layout.output, layout.output_count, series.dtype);
+    if (device == nullptr) return;
+    if (poison_output) {
+      gpu::memcpy_h2d(device->output.data(), layout.output.data(), layout.output.size());
+    }
+    gpu::memcpy_h2d(device->input.data(), layout.input.data(), layout.input.size());
+  };
+  prepare(false);
   for (std::int64_t i = 0; i < options_.warmup; ++i) {
     watchdog_.kick();
-    algorithm.run(layout.args);
+    call();
   }
   std::vector<double> samples(static_cast<std::size_t>(options_.iters));
   for (auto& sample : samples) {
     watchdog_.kick();
     bootstrap_.barrier();
     const auto t0 = Clock::now();
-    algorithm.run(layout.args);
+    call();
     const auto t1 = Clock::now();
-    sample = std::chrono::duration<double, std::micro>(t1 - t0).count();
+    sample = algorithm.device_time_us().value_or(
+        std::chrono::duration<double, std::micro>(t1 - t0).count());
   }
   watchdog_.kick();
   bootstrap_.allreduce_max(samples);
@@ -162,11 +327,13 @@ PointResult Runner::measure(Algorithm& algorithm, const SeriesPlan& series,
 
   if (options_.check) {
     // One more call on fresh input and poisoned output, outside the timed loop.
-    fill_send(spec, layout.input);
-    if (!series.in_place) poison(layout.output, layout.output_count, series.dtype);
+    prepare(!series.in_place);
     bootstrap_.barrier();
     watchdog_.kick();
-    algorithm.run(layout.args);
+    call();
+    if (device != nullptr) {
+      gpu::memcpy_d2h(layout.output.data(), device->output.data(), layout.output.size());
+    }
     if (bootstrap_.rank() == options_.debug_corrupt_rank && layout.output_count > 0) {
       layout.output[0] ^= std::byte{0x01};  // --debug-corrupt: prove the check catches it
     }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,9 +30,10 @@ namespace fb {
 struct RunSummary {
   std::size_t series = 0;
   std::size_t points = 0;
-  std::int64_t wrong = 0;   // mismatching elements over all checked points
-  int stop_signal = 0;      // non-zero: the run stopped early on this signal
-  std::size_t skipped = 0;  // points already in the file being resumed
+  std::int64_t wrong = 0;          // mismatching elements over all checked points
+  int stop_signal = 0;             // non-zero: the run stopped early on this signal
+  std::size_t skipped = 0;         // points already in the file being resumed
+  std::size_t skipped_series = 0;  // not measured (cuda memory without a usable GPU)
 };
 
 class Runner {
@@ -59,10 +61,18 @@ class Runner {
     std::unique_ptr<MemoryRegion> send_region;
     std::unique_ptr<MemoryRegion> recv_region;
   };
+  // Device memory for --memory cuda: this rank's GPU (local rank modulo the devices), the
+  // two device stores, the host stores pinned for staging, a stream, and NCCL when needed.
+  struct DeviceState;
   TransportState& transport_state(const std::string& name);
+  // Collective: "" when every rank has a usable CUDA device, else why not (one line).
+  std::string cuda_unavailable_reason();
+  DeviceState& device_state();
+  gpu::NcclComm& nccl();
   std::size_t point_count(const SeriesPlan& series, std::uint64_t size_bytes) const;
+  // `device`: the same call laid out in the device stores (cuda series), else null.
   PointResult measure(Algorithm& algorithm, const SeriesPlan& series, const CallLayout& layout,
-                      std::uint64_t size_bytes);
+                      const CallLayout* device, std::uint64_t size_bytes);
 
   const RunOptions& options_;
   Bootstrap& bootstrap_;
@@ -70,6 +80,8 @@ class Runner {
   AlignedBuffer send_;
   AlignedBuffer recv_;
   std::map<std::string, TransportState> transports_;
+  std::unique_ptr<DeviceState> device_;
+  std::optional<std::string> cuda_verdict_;
   std::string series_suffix_;
   Parameters series_parameters_;
 };

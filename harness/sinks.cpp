@@ -13,6 +13,13 @@ void TableSink::begin_series(const SeriesHeader& h) {
                i.op.c_str(), i.n_ranks);
   for (const auto& [name, value] : i.parameters)
     std::fprintf(out_, "  %s %" PRId64, name.c_str(), value);
+  if (i.memory != "host") std::fprintf(out_, "  memory %s", i.memory.c_str());
+  if (!i.skipped.empty()) {
+    std::fprintf(out_, "\n#  skipped: %s\n", i.skipped.c_str());
+    std::fflush(out_);
+    return;
+  }
+  if (!i.staging.empty()) std::fprintf(out_, "\n#  staging: %s", i.staging.c_str());
   std::fprintf(out_, "\n#  iterations %" PRId64 "  warmup %" PRId64 "  busbw factor %.4f\n",
                i.iterations, i.warmup, i.busbw_factor);
   std::fprintf(out_, "# %12s %12s %8s %12s %12s %12s %12s %8s\n", "size(B)", "count", "type",

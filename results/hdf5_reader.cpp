@@ -49,6 +49,13 @@ SeriesData read_series(hid_t g, const std::string& name, const Context& ctx) {
   if (detail::has_attribute(g, object, "description", ctx)) {
     info.description = read_string(g, object, "description", ctx);
   }
+  for (auto [attribute, field] :
+       {std::pair{"memory", &info.memory}, std::pair{"staging", &info.staging},
+        std::pair{"skipped", &info.skipped}}) {
+    if (detail::has_attribute(g, object, attribute, ctx)) {
+      *field = read_string(g, object, attribute, ctx);
+    }
+  }
   if (info.iterations < 1) {
     ctx.fail(object + "@iterations is " + std::to_string(info.iterations));
   }
@@ -155,6 +162,11 @@ FileData read_file(const std::filesystem::path& path) {
     run.slurm_partition = read_string(root, "/", "slurm_partition", ctx);
     run.local_ranks = read_int64_list(root, "/", "local_ranks", ctx);
     run.cpu_bindings = read_string_list(root, "/", "cpu_bindings", ctx);
+  }
+  if (has_attribute(root, "/", "nccl_version", ctx)) {
+    run.cuda_runtime_version = read_string(root, "/", "cuda_runtime_version", ctx);
+    run.nccl_version = read_string(root, "/", "nccl_version", ctx);
+    run.cuda_devices = read_string_list(root, "/", "cuda_devices", ctx);
   }
   run.status = has_attribute(root, "/", "status", ctx) ? read_string(root, "/", "status", ctx) : "";
 

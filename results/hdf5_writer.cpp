@@ -143,6 +143,9 @@ Hdf5Writer::Hdf5Writer(const std::filesystem::path& path, const RunInfo& run) {
   write_string_attribute(root, "/", "slurm_partition", run.slurm_partition, ctx);
   write_int64_list_attribute(root, "/", "local_ranks", run.local_ranks, ctx);
   write_string_list_attribute(root, "/", "cpu_bindings", run.cpu_bindings, ctx);
+  write_string_attribute(root, "/", "cuda_runtime_version", run.cuda_runtime_version, ctx);
+  write_string_attribute(root, "/", "nccl_version", run.nccl_version, ctx);
+  write_string_list_attribute(root, "/", "cuda_devices", run.cuda_devices, ctx);
   write_string_attribute(root, "/", "status", run.status, ctx);
 
   s.series_root = ctx.own(H5Gcreate2(root, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
@@ -238,6 +241,9 @@ std::size_t Hdf5Writer::begin_series(const std::string& name, const SeriesInfo& 
   write_int64_attribute(g, object, "warmup", info.warmup, ctx);
   write_double_attribute(g, object, "busbw_factor", info.busbw_factor, ctx);
   write_string_attribute(g, object, "description", info.description, ctx);
+  write_string_attribute(g, object, "memory", info.memory, ctx);
+  if (!info.staging.empty()) write_string_attribute(g, object, "staging", info.staging, ctx);
+  if (!info.skipped.empty()) write_string_attribute(g, object, "skipped", info.skipped, ctx);
   for (const auto& [parameter, value] : info.parameters) {
     write_int64_attribute(g, object, parameter.c_str(), value, ctx);
   }

@@ -36,6 +36,11 @@ struct RunInfo {
   std::string slurm_partition;
   std::vector<std::int64_t> local_ranks;
   std::vector<std::string> cpu_bindings;
+  // GPU provenance: CUDA runtime and NCCL versions ("" when built without CUDA), and per
+  // rank the CUDA device it would use ("" when it has none).
+  std::string cuda_runtime_version;
+  std::string nccl_version;
+  std::vector<std::string> cuda_devices;
   // "running" while measuring; "complete", or "interrupted by SIGTERM" (for example) at the
   // end. A file whose status is still "running" comes from a run that was killed.
   std::string status = "running";
@@ -56,6 +61,11 @@ struct SeriesInfo {
   std::string description;
   // Algorithm parameters (segment size, slots in flight, ...) recorded next to the numbers.
   std::vector<std::pair<std::string, std::int64_t>> parameters;
+  // Where the buffers live ("host" or "cuda"); for cuda series that run on the host, how
+  // the data is staged; non-empty `skipped`: the series was not measured, and why.
+  std::string memory = "host";
+  std::string staging;
+  std::string skipped;
 };
 
 // One row of the compound dataset `points`.

@@ -28,6 +28,10 @@ expect_bad run --collective nope
 expect_bad run --algorithm ring,nope
 expect_bad run --transport carrier-pigeon
 expect_bad run --dtype float16x
+expect_bad run --memory gpu
+expect_bad run --nodes 0
+expect_bad run --nodes 2,x
+expect_bad run --ranks-per-node 0
 expect_bad run -b 64M -e 1M
 expect_bad run -b 0
 expect_bad run -e -1

@@ -67,3 +67,10 @@ add_test(NAME mpi.resume_measures_only_missing_points
                  ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/python/check_results.py)
 set_tests_properties(mpi.resume_measures_only_missing_points PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
                      LABELS mpi TIMEOUT 300 PROCESSORS 2)
+
+# --memory both: cuda series measured and validated on a GPU, recorded as skipped without one.
+add_test(NAME mpi.cuda_series_measured_or_skipped
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/gpu_series_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
+set_tests_properties(mpi.cuda_series_measured_or_skipped PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
+                     LABELS "mpi;gpu" TIMEOUT 120 PROCESSORS 2)

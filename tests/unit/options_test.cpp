@@ -273,3 +273,49 @@ TEST(Options, HelpExitsZeroWithText) {
 
 }  // namespace
 }  // namespace fb
+
+namespace fb {
+namespace {
+
+std::vector<std::string> plan_names(std::initializer_list<const char*> args, int ranks = 2) {
+  std::vector<const char*> argv{"fabricbench"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto out = parse_command_line(static_cast<int>(argv.size()), argv.data());
+  EXPECT_TRUE(out.options) << out.message;
+  std::vector<std::string> names;
+  if (!out.options) return names;
+  for (const auto& s : plan_series(*out.options, ranks))
+    names.push_back(s.name());
+  return names;
+}
+
+TEST(PlanMemory, BothMakesHostAndCudaSeriesAndNcclOnlyOnDevice) {
+  const auto n =
+      plan_names({"run", "--algorithm", "ring,nccl", "--transport", "ucx", "--memory", "both"});
+  EXPECT_EQ(n, (std::vector<std::string>{"allreduce.ring.ucx.float32.sum",
+                                         "allreduce.ring.ucx.float32.sum.cuda",
+                                         "allreduce.nccl.none.float32.sum.cuda"}));
+}
+
+TEST(PlanMemory, NcclOnHostMemoryIsRefusedWhenNamedAndSkippedFromAll) {
+  const char* argv[] = {"fabricbench", "run", "--algorithm", "nccl"};
+  const auto out = parse_command_line(4, argv);
+  ASSERT_TRUE(out.options);
+  try {
+    plan_series(*out.options, 2);
+    FAIL() << "nccl on host memory was planned";
+  } catch (const PlanError& e) {
+    EXPECT_NE(std::string(e.what()).find("--memory cuda"), std::string::npos) << e.what();
+  }
+  for (const auto& name : plan_names({"run", "--algorithm", "all", "--transport", "ucx"})) {
+    EXPECT_EQ(name.find("nccl"), std::string::npos) << name;
+  }
+  // Floating-point avg is not offered by the NCCL baseline (see collectives/nccl_baseline.hpp).
+  const auto avg = plan_names(
+      {"run", "--algorithm", "all", "--transport", "ucx", "--op", "avg", "--memory", "cuda"});
+  EXPECT_EQ(std::count(avg.begin(), avg.end(), "allreduce.nccl.none.float32.avg.cuda"), 0);
+  EXPECT_EQ(std::count(avg.begin(), avg.end(), "allreduce.ring.ucx.float32.avg.cuda"), 1);
+}
+
+}  // namespace
+}  // namespace fb
