@@ -410,7 +410,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       ->capture_default_str();
   run->add_option("--algorithm", raw.algorithm,
                   "Algorithms, or all: ring, tree, halving-doubling, binomial, chain, pairwise, "
-                  "bruck, mpi (the MPI library's own), auto (chosen per size)")
+                  "bruck, mpi (the MPI library's own), nccl (NCCL, with --memory cuda), auto "
+                  "(chosen per size)")
       ->capture_default_str();
   run->add_option("--transport", raw.transport, "Transports for our algorithms, or all: ucx, mpi")
       ->capture_default_str();
