@@ -205,10 +205,18 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
     info.description = series.algorithm.description;
     if (series.on_device()) {
       info.memory = "cuda";
-      info.staging = series.algorithm.device_only
-                         ? "none: device buffers passed to the library"
-                         : "pinned host: device-to-host copy, host algorithm, host-to-device "
-                           "copy, all inside the timed call (the algorithm reduces on the CPU)";
+      if (series.algorithm.device_only) {
+        info.staging = "none: device buffers passed to the library";
+      } else {
+        info.staging =
+            "pinned host: device-to-host copy, host algorithm, host-to-device copy, all inside "
+            "the timed call (our algorithms compute on the CPU)";
+        if (ctx.transport != nullptr) {
+          info.staging += ctx.transport->capabilities().device_memory
+                              ? "; the transport accepts device memory, unused here"
+                              : "; the transport does not accept device memory";
+        }
+      }
     }
     info.parameters = algorithm->parameters();
     info.parameters.emplace_back("in_place", series.in_place ? 1 : 0);

@@ -129,6 +129,11 @@ UcxTransport::UcxTransport(Bootstrap& bootstrap)
   ucp_config_release(config);
   check_ucs(init_status, -1, "init (ucp_init)");
   context_.reset(context);
+  ucp_context_attr_t attr{};
+  attr.field_mask = UCP_ATTR_FIELD_MEMORY_TYPES;
+  if (ucp_context_query(context_.get(), &attr) == UCS_OK) {
+    cuda_memory_ = (attr.memory_types & UCS_BIT(UCS_MEMORY_TYPE_CUDA)) != 0;
+  }
 
   ucp_worker_params_t worker_params{};
   worker_params.field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE;

@@ -24,7 +24,9 @@ class UcxTransport final : public Transport {
   UcxTransport& operator=(const UcxTransport&) = delete;
 
   std::string_view name() const override { return "ucx"; }
-  TransportCapabilities capabilities() const override { return {}; }
+  // device_memory: UCX was built with CUDA support (its context lists the CUDA memory type,
+  // what `ucx_info -d` shows as cuda transports).
+  TransportCapabilities capabilities() const override { return {cuda_memory_, false}; }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   std::unique_ptr<MemoryRegion> register_memory(std::span<std::byte> bytes) override;
@@ -73,6 +75,7 @@ class UcxTransport final : public Transport {
   std::vector<ucs_status_t> peer_failures_;  // UCS_OK, or why the endpoint to a peer failed
   static constexpr unsigned kIdlePollsBeforeYield = 32;
   bool oversubscribed_ = false;  // more ranks than cores here: yield when idle
+  bool cuda_memory_ = false;     // the context accepts CUDA device memory
   unsigned idle_polls_ = 0;
 };
 
