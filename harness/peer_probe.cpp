@@ -75,11 +75,16 @@ void finish(Attempt& a, Attempt::Phase phase, std::string detail) {
   a.fd = -1;
 }
 
-// Connected: introduce ourselves (4 bytes, fits any socket buffer), then await the answer.
-void on_connected(Attempt& a, int self) {
+// Connected: introduce ourselves (rank in network order, then 1 if this rank is failing: 5
+// bytes, which fit any socket buffer), then await the answer.
+void on_connected(Attempt& a, int self, bool failing) {
   a.phase = Attempt::Phase::connected;
+  std::array<unsigned char, 5> hello{};
   const std::uint32_t me = htonl(static_cast<std::uint32_t>(self));
-  if (send(a.fd, &me, sizeof me, MSG_NOSIGNAL | MSG_DONTWAIT) != static_cast<ssize_t>(sizeof me)) {
+  std::memcpy(hello.data(), &me, sizeof me);
+  hello[4] = failing ? 1 : 0;
+  if (send(a.fd, hello.data(), hello.size(), MSG_NOSIGNAL | MSG_DONTWAIT) !=
+      static_cast<ssize_t>(hello.size())) {
     finish(a,
            errno == ECONNREFUSED || errno == ECONNRESET || errno == EPIPE ? Attempt::Phase::refused
                                                                           : Attempt::Phase::failed,
@@ -87,7 +92,7 @@ void on_connected(Attempt& a, int self) {
   }
 }
 
-void start_attempt(Attempt& a, std::uint16_t port, int self) {
+void start_attempt(Attempt& a, std::uint16_t port, int self, bool failing) {
   a.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (a.fd < 0) {
     finish(a, Attempt::Phase::failed, std::string("socket: ") + std::strerror(errno));
@@ -98,7 +103,7 @@ void start_attempt(Attempt& a, std::uint16_t port, int self) {
   to.sin_port = htons(port);
   to.sin_addr.s_addr = a.address;
   if (connect(a.fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0) {
-    on_connected(a, self);
+    on_connected(a, self, failing);
   } else if (errno == EINPROGRESS) {
     a.phase = Attempt::Phase::connecting;
   } else if (errno == ECONNREFUSED) {
@@ -108,13 +113,13 @@ void start_attempt(Attempt& a, std::uint16_t port, int self) {
   }
 }
 
-void on_ready(Attempt& a, short revents, int self) {
+void on_ready(Attempt& a, short revents, int self, bool failing) {
   if (a.phase == Attempt::Phase::connecting) {
     int error = 0;
     socklen_t length = sizeof error;
     getsockopt(a.fd, SOL_SOCKET, SO_ERROR, &error, &length);
     if (error == 0 && (revents & POLLOUT) != 0) {
-      on_connected(a, self);
+      on_connected(a, self, failing);
     } else if (error == ECONNREFUSED) {
       finish(a, Attempt::Phase::refused, "connection refused");
     } else if (error != 0) {
@@ -264,7 +269,7 @@ void PeerProbe::answer(int fd) {
   // client hold the responder for long.
   timeval limit{0, 500000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-  std::array<unsigned char, 4> peer{};
+  std::array<unsigned char, 5> peer{};
   std::size_t got = 0;
   while (got < peer.size()) {
     const auto n = recv(fd, peer.data() + got, peer.size() - got, 0);
@@ -274,6 +279,10 @@ void PeerProbe::answer(int fd) {
   std::uint32_t value = 0;
   std::memcpy(&value, peer.data(), sizeof value);
   const auto from = static_cast<std::size_t>(ntohl(value));
+  if (peer[4] != 0 && from < probed_by_.size()) {
+    int none = -1;
+    failure_from_.compare_exchange_strong(none, static_cast<int>(from));
+  }
   std::array<unsigned char, 5> reply{};
   const std::uint32_t me = htonl(static_cast<std::uint32_t>(rank_));
   std::memcpy(reply.data(), &me, sizeof me);
@@ -312,7 +321,7 @@ std::vector<PeerVerdict> PeerProbe::probe(std::chrono::milliseconds deadline) co
       Attempt a;
       a.peer = peer;
       a.address = address;
-      start_attempt(a, endpoint.port, rank_);
+      start_attempt(a, endpoint.port, rank_, failing_.load());
       attempts.push_back(std::move(a));
     }
   }
@@ -333,7 +342,7 @@ std::vector<PeerVerdict> PeerProbe::probe(std::chrono::milliseconds deadline) co
     const int ready = poll(fds.data(), fds.size(), static_cast<int>(left.count()));
     if (ready < 0 && errno != EINTR) break;
     for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].revents != 0) on_ready(*owners[i], fds[i].revents, rank_);
+      if (fds[i].revents != 0) on_ready(*owners[i], fds[i].revents, rank_, failing_.load());
     }
   }
   const auto seconds = std::to_string(static_cast<double>(deadline.count()) / 1000.0);

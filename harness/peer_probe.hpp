@@ -3,10 +3,12 @@
 // A failed transport operation names only the peer it talked to, and a timeout only the
 // peer it waited for, which may itself be waiting for the rank that died. So every rank
 // runs a tiny liveness responder: a TCP listener on an ephemeral port whose thread reads the
-// prober's rank from each connection, answers with its own rank and state (running, or
-// failing: it has hit the failure itself and is about to exit) and closes it. The listener's port
-// and the host's IPv4 addresses are exchanged through the bootstrap at start. After a failure a
-// rank connects to every peer at once, with one deadline, and classifies each:
+// prober's rank and state from each connection, answers with its own rank and state
+// (running, or failing: it has hit the failure itself and is about to exit) and closes it.
+// A probe from a failing rank is also news: the responder remembers it
+// (failure_reported_by), so a rank that is waiting quietly learns that the run is over. The
+// listener's port and the host's IPv4 addresses are exchanged through the bootstrap at start. After
+// a failure a rank connects to every peer at once, with one deadline, and classifies each:
 //   alive        answered with its rank, still running;
 //   failing      answered, but it is stopping because of the failure too (not lost);
 //   gone         its host refused the connection: the host is up, the process is not;
@@ -69,8 +71,10 @@ class PeerProbe {
   // Probes every other rank concurrently; returns within about `deadline`.
   std::vector<PeerVerdict> probe(std::chrono::milliseconds deadline) const;
 
-  // From now on the responder answers "failing".
+  // From now on the responder answers "failing" and probes say so.
   void set_failing() { failing_.store(true); }
+  // The first rank that probed this one while failing, or -1.
+  int failure_reported_by() const { return failure_from_.load(); }
   // Waits until each of `ranks` has probed this rank at least once, or `deadline` passes;
   // true if all did. A failing rank lingers on this so that peers probing later do not
   // mistake its exit for the fault.
@@ -88,6 +92,7 @@ class PeerProbe {
   int listen_fd_ = -1;
   int wake_fds_[2] = {-1, -1};  // writing to [1] stops the responder thread
   std::atomic<bool> failing_{false};
+  std::atomic<int> failure_from_{-1};
   std::mutex probed_mutex_;
   std::condition_variable probed_cv_;
   std::vector<bool> probed_by_;  // by rank: has probed this rank

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "harness/fault.hpp"
 #include "harness/options.hpp"
@@ -30,7 +31,17 @@ void Watchdog::loop() {
   while (!stop_) {
     stop_cv_.wait_for(lock, std::chrono::milliseconds(200));
     if (stop_) break;
+    // A peer that hit a failure probed this rank: the run cannot go on, whatever this
+    // rank is doing (even waiting outside any deadline, as ranks outside a node subset do).
     const auto deadline = deadline_ns_.load(std::memory_order_relaxed);
+    if (faults_ != nullptr) {
+      const int from = faults_->probe().failure_reported_by();
+      if (from >= 0) {
+        faults_->fatal("rank " + std::to_string(from) + " (" + faults_->probe().host_of(from) +
+                       ") stopped after a failure while this rank was " +
+                       (deadline == kNever ? "waiting between measurements" : "in " + activity_));
+      }
+    }
     if (deadline != kNever && now_ns() > deadline) {
       if (faults_ != nullptr) {
         char what[64];

@@ -94,6 +94,13 @@ TEST(PeerProbe, ClassifiesAliveGoneAndSilentPeers) {
   r1->set_failing();
   EXPECT_EQ(r0.probe(500ms)[0].state, PeerState::failing);
 
+  // Probes say whether the prober is failing: a rank that is not learns who is.
+  EXPECT_EQ(r1->failure_reported_by(), -1);
+  r0.set_failing();
+  r0.probe(500ms);
+  EXPECT_TRUE(r1->wait_probed_by({0}, 1s));
+  EXPECT_EQ(r1->failure_reported_by(), 0);
+
   // Once its process is gone, the same rank is reported gone.
   r1.reset();
   EXPECT_EQ(r0.probe(500ms)[0].state, PeerState::gone);
