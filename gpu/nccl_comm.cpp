@@ -18,7 +18,6 @@
 #include <thread>
 
 #include "gpu/cuda_check.hpp"
-#include "gpu/names.hpp"
 #include "transports/bootstrap.hpp"
 
 namespace fb::gpu {
@@ -70,33 +69,14 @@ ncclRedOp_t nccl_op(ReduceOp op) {
   throw std::invalid_argument("invalid reduction op");
 }
 
-std::size_t element_bytes(DType t) {
-  switch (t) {
-    case DType::int8:
-    case DType::uint8:
-      return 1;
-    case DType::float16:
-    case DType::bfloat16:
-      return 2;
-    case DType::int32:
-    case DType::uint32:
-    case DType::float32:
-      return 4;
-    case DType::int64:
-    case DType::uint64:
-    case DType::float64:
-      return 8;
-  }
-  throw std::invalid_argument("invalid datatype");
-}
-
 // "allreduce of 1024 float32 (sum)", "broadcast of 1024 float32 from rank 0".
 std::string describe(const char* collective, std::size_t count, DType dtype) {
-  return std::string(collective) + " of " + std::to_string(count) + " " + detail::dtype_name(dtype);
+  return std::string(collective) + " of " + std::to_string(count) + " " +
+         std::string(to_string(dtype));
 }
 
 std::string describe(const char* collective, std::size_t count, DType dtype, ReduceOp op) {
-  return describe(collective, count, dtype) + " (" + detail::op_name(op) + ")";
+  return describe(collective, count, dtype) + " (" + std::string(to_string(op)) + ")";
 }
 
 // Errors that leave the communicator usable: the call was rejected before anything started.
@@ -274,7 +254,7 @@ void NcclComm::alltoall(const void* send, void* recv, std::size_t block_count, D
   require_usable();
   last_operation_ = describe("alltoall", block_count, dtype) + " per rank";
   const ncclDataType_t type = nccl_type(dtype);
-  const std::size_t block_bytes = block_count * element_bytes(dtype);
+  const std::size_t block_bytes = block_count * dtype_size(dtype);
   const auto* in = static_cast<const std::byte*>(send);
   auto* out = static_cast<std::byte*>(recv);
   launched(ncclGroupStart(), "ncclGroupStart");

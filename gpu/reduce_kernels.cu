@@ -20,7 +20,6 @@
 #include <utility>
 
 #include "gpu/cuda_check.hpp"
-#include "gpu/names.hpp"
 #include "gpu/reduce.hpp"
 #include "gpu/reduce_element.hpp"
 
@@ -131,13 +130,13 @@ template <typename S>
 void check_pointer(const void* p, std::size_t count, const char* what, DType dtype) {
   if (p == nullptr) {
     throw std::invalid_argument(std::string("gpu ") + what + ": null pointer with " +
-                                std::to_string(count) + " " + detail::dtype_name(dtype) +
+                                std::to_string(count) + " " + std::string(to_string(dtype)) +
                                 " elements");
   }
   if (reinterpret_cast<std::uintptr_t>(p) % sizeof(S) != 0) {
     throw std::invalid_argument(std::string("gpu ") + what + ": pointer not aligned to its " +
-                                std::to_string(sizeof(S)) + "-byte " + detail::dtype_name(dtype) +
-                                " elements");
+                                std::to_string(sizeof(S)) + "-byte " +
+                                std::string(to_string(dtype)) + " elements");
   }
 }
 
@@ -170,8 +169,8 @@ void launch(const Fn& fn, S* dst, std::initializer_list<const S*> inputs, std::s
   kernel<<<blocks, kThreadsPerBlock, 0, stream>>>(fn, s);
   const cudaError_t error = cudaGetLastError();
   if (error != cudaSuccess) {
-    throw CudaError(std::string("gpu ") + what + " kernel launch (" + detail::dtype_name(D) + " " +
-                    op + ", " + std::to_string(count) +
+    throw CudaError(std::string("gpu ") + what + " kernel launch (" + std::string(to_string(D)) +
+                    " " + op + ", " + std::to_string(count) +
                     " elements): " + detail::cuda_error_text(error));
   }
 }
@@ -183,7 +182,7 @@ void combine2_entry(void* dst, const void* a, const void* b, std::size_t count,
   using S = typename E::Storage;
   launch<D>(element::Combine2<E, typename OpOf<O>::type>{}, static_cast<S*>(dst),
             {static_cast<const S*>(a), static_cast<const S*>(b)}, count, stream, "combine",
-            detail::op_name(O));
+            to_string(O).data());
 }
 
 template <DType D, ReduceOp O>
@@ -193,7 +192,7 @@ void combine3_entry(void* dst, const void* a, const void* b, const void* c, std:
   using S = typename E::Storage;
   launch<D>(element::Combine3<E, typename OpOf<O>::type>{}, static_cast<S*>(dst),
             {static_cast<const S*>(a), static_cast<const S*>(b), static_cast<const S*>(c)}, count,
-            stream, "combine3", detail::op_name(O));
+            stream, "combine3", to_string(O).data());
 }
 
 void check_rank_count(int n_ranks) {
