@@ -1,8 +1,7 @@
-// The GPU building blocks (gpu/), in three layers:
-//   - everywhere: the CUDA probe never fails, a build without CUDA refuses every entry point
-//     with its reason, and the kernels' element code (gpu/reduce_element.hpp, plain C++ as
-//     well as CUDA) runs on the host against the CPU kernels and collectives/half.hpp, with
-//     the kernels' own buffer walk (head, 16-byte packs, tail) on an emulated grid;
+// The GPU building blocks (gpu/), in three layers (the kernels' element code on the host is
+// in gpu_element_test.cpp):
+//   - everywhere: the CUDA probe never fails, and a build without CUDA refuses every entry
+//     point with its reason;
 //   - with CUDA built: argument checks that need no device, the versions, and errors (not
 //     aborts) when there is no device;
 //   - with a GPU: every kernel on the device against the CPU kernels, bit for bit, device
@@ -35,388 +34,13 @@
 #include "gpu/nccl_comm.hpp"
 #include "gpu/reduce.hpp"
 #include "gpu/reduce_element.hpp"
-#include "transports/bootstrap.hpp"
+#include "tests/unit/gpu_test_support.hpp"
+#include "tests/unit/solo_bootstrap.hpp"
 
 namespace fb::gpu {
 namespace {
 
-namespace el = element;
-
-constexpr DType kDTypes[] = {DType::int8,    DType::uint8,  DType::int32,   DType::uint32,
-                             DType::int64,   DType::uint64, DType::float16, DType::bfloat16,
-                             DType::float32, DType::float64};
-constexpr ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::prod, ReduceOp::min, ReduceOp::max,
-                             ReduceOp::avg};
-constexpr int kRankCounts[] = {1, 2, 3, 7, 1000};
-
-// ---- Test data: random elements with the values that matter mixed in. ----
-
-std::uint64_t bits_at(DType t, const std::byte* p) {
-  std::uint64_t v = 0;
-  std::memcpy(&v, p, dtype_size(t));  // little endian: the low bytes
-  return v;
-}
-
-bool is_nan_bits(DType t, std::uint64_t v) {
-  switch (t) {
-    case DType::float16:
-      return (v & 0x7FFFU) > 0x7C00U;
-    case DType::bfloat16:
-      return (v & 0x7FFFU) > 0x7F80U;
-    case DType::float32:
-      return (v & 0x7FFFFFFFU) > 0x7F800000U;
-    case DType::float64:
-      return (v & 0x7FFFFFFFFFFFFFFFULL) > 0x7FF0000000000000ULL;
-    default:
-      return false;
-  }
-}
-
-// Special bit patterns per floating type: +-0, +-inf, NaNs (quiet, signalling, negative),
-// the smallest subnormal, the largest finite, 1 and values whose sums and products round.
-std::vector<std::uint64_t> special_bits(DType t) {
-  switch (t) {
-    case DType::float16:
-      return {0x0000, 0x8000, 0x7C00, 0xFC00, 0x7E00, 0x7C01, 0xFE01, 0x0001,
-              0x8001, 0x03FF, 0x0400, 0x7BFF, 0xFBFF, 0x3C00, 0x3C01, 0x5BFF};
-    case DType::bfloat16:
-      return {0x0000, 0x8000, 0x7F80, 0xFF80, 0x7FC0, 0x7F81, 0xFFC1, 0x0001,
-              0x8001, 0x007F, 0x0080, 0x7F7F, 0xFF7F, 0x3F80, 0x3F81, 0x437F};
-    case DType::float32:
-      return {0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000,
-              0x7F800001, 0xFFC00123, 0x00000001, 0x80000001, 0x007FFFFF,
-              0x7F7FFFFF, 0xFF7FFFFF, 0x3F800000, 0x3F800001, 0x4B7FFFFF};
-    case DType::float64:
-      return {0x0ULL,
-              0x8000000000000000ULL,
-              0x7FF0000000000000ULL,
-              0xFFF0000000000000ULL,
-              0x7FF8000000000000ULL,
-              0x7FF0000000000001ULL,
-              0xFFF8000000000123ULL,
-              0x1ULL,
-              0x7FEFFFFFFFFFFFFFULL,
-              0x3FF0000000000000ULL,
-              0x3FF0000000000001ULL};
-    default:
-      return {};
-  }
-}
-
-// Integers: full-range values (sums and products overflow), the extremes, and small values
-// so that products do not all wrap to zero. Floats: the specials, any bit pattern, and
-// ordinary values in [-100, 100].
-std::vector<std::byte> random_elements(DType t, std::size_t n, std::mt19937_64& rng) {
-  const std::size_t size = dtype_size(t);
-  std::vector<std::byte> out(n * size);
-  const auto specials = special_bits(t);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t r = rng();
-    std::uint64_t v = 0;
-    if (is_integer(t)) {
-      const std::uint64_t extremes[] = {0, 1, ~0ULL, 1ULL << (8 * size - 1),
-                                        (1ULL << (8 * size - 1)) - 1};
-      switch (r % 8) {
-        case 0:
-          v = extremes[(r >> 8) % 5];
-          break;
-        case 1:
-        case 2:
-          v = static_cast<std::uint64_t>(static_cast<std::int64_t>(r >> 8) % 16);
-          break;
-        default:
-          v = rng();
-      }
-    } else if (r % 8 == 0) {
-      v = specials[(r >> 8) % specials.size()];
-    } else if (r % 8 == 1) {
-      v = rng();
-    } else {
-      const double x = std::uniform_real_distribution<double>(-100.0, 100.0)(rng);
-      switch (t) {
-        case DType::float16:
-          v = float_to_half(static_cast<float>(x)).bits;
-          break;
-        case DType::bfloat16:
-          v = float_to_bf16(static_cast<float>(x)).bits;
-          break;
-        case DType::float32:
-          v = std::bit_cast<std::uint32_t>(static_cast<float>(x));
-          break;
-        default:
-          v = std::bit_cast<std::uint64_t>(x);
-      }
-    }
-    std::memcpy(out.data() + i * size, &v, size);
-  }
-  return out;
-}
-
-// Equal bits, or both NaN: a NaN made by GPU arithmetic is the canonical NaN where the CPU
-// keeps an input's payload, and the CPU's own float16 paths differ in NaN payloads.
-::testing::AssertionResult same_elements(DType t, const std::byte* want, const std::byte* got,
-                                         std::size_t n) {
-  const std::size_t size = dtype_size(t);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t w = bits_at(t, want + i * size);
-    const std::uint64_t g = bits_at(t, got + i * size);
-    if (w == g || (is_nan_bits(t, w) && is_nan_bits(t, g))) continue;
-    return ::testing::AssertionFailure() << to_string(t) << " element " << i << " of " << n
-                                         << ": expected 0x" << std::hex << w << ", got 0x" << g;
-  }
-  return ::testing::AssertionSuccess();
-}
-
-// ---- The element code on the host. ----
-
-// Calls f.template operator()<E>() with the element type of a dtype.
-template <typename F>
-void with_element(DType t, F&& f) {
-  switch (t) {
-    case DType::int8:
-      return f.template operator()<el::Native<std::int8_t>>();
-    case DType::uint8:
-      return f.template operator()<el::Native<std::uint8_t>>();
-    case DType::int32:
-      return f.template operator()<el::Native<std::int32_t>>();
-    case DType::uint32:
-      return f.template operator()<el::Native<std::uint32_t>>();
-    case DType::int64:
-      return f.template operator()<el::Native<std::int64_t>>();
-    case DType::uint64:
-      return f.template operator()<el::Native<std::uint64_t>>();
-    case DType::float16:
-      return f.template operator()<el::Float16>();
-    case DType::bfloat16:
-      return f.template operator()<el::BFloat16>();
-    case DType::float32:
-      return f.template operator()<el::Native<float>>();
-    case DType::float64:
-      return f.template operator()<el::Native<double>>();
-  }
-}
-
-template <typename F>
-void with_op(ReduceOp op, F&& f) {
-  switch (op) {
-    case ReduceOp::sum:
-    case ReduceOp::avg:
-      return f.template operator()<el::Sum>();
-    case ReduceOp::prod:
-      return f.template operator()<el::Prod>();
-    case ReduceOp::min:
-      return f.template operator()<el::Min>();
-    case ReduceOp::max:
-      return f.template operator()<el::Max>();
-  }
-}
-
-// Runs fn over the streams as the kernel does, on a grid of kThreads emulated threads.
-constexpr std::size_t kThreads = 5;
-
-template <typename Fn, typename S>
-void run_on_host(const Fn& fn, S* dst, std::initializer_list<const S*> inputs, std::size_t n) {
-  el::Streams<S> s;
-  s.dst = dst;
-  s.count = n;
-  std::uintptr_t addresses[4] = {reinterpret_cast<std::uintptr_t>(dst)};
-  int k = 1;
-  for (const S* p : inputs) {
-    s.in[k - 1] = p;
-    addresses[k++] = reinterpret_cast<std::uintptr_t>(p);
-  }
-  s.split = el::split_for_vectors(addresses, k, n, sizeof(S));
-  for (std::size_t t = 0; t < kThreads; ++t)
-    el::elementwise(fn, s, t, kThreads);
-}
-
-// The kernels of one (dtype, op), as the device runs them but on the host.
-struct HostKernels {
-  std::function<void(void*, const void*, const void*, std::size_t)> combine;
-  std::function<void(void*, const void*, const void*, const void*, std::size_t)> combine3;
-  std::function<void(void*, std::size_t, int)> finalize;
-};
-
-HostKernels host_kernels(DType t, ReduceOp op) {
-  HostKernels k;
-  with_element(t, [&]<typename E>() {
-    using S = typename E::Storage;
-    with_op(op, [&]<typename Op>() {
-      k.combine = [](void* d, const void* a, const void* b, std::size_t n) {
-        run_on_host(el::Combine2<E, Op>{}, static_cast<S*>(d),
-                    {static_cast<const S*>(a), static_cast<const S*>(b)}, n);
-      };
-      k.combine3 = [](void* d, const void* a, const void* b, const void* c, std::size_t n) {
-        run_on_host(el::Combine3<E, Op>{}, static_cast<S*>(d),
-                    {static_cast<const S*>(a), static_cast<const S*>(b), static_cast<const S*>(c)},
-                    n);
-      };
-    });
-    k.finalize = [](void* d, std::size_t n, int ranks) {
-      run_on_host(el::Average<E>{ranks}, static_cast<S*>(d), {static_cast<const S*>(d)}, n);
-    };
-  });
-  return k;
-}
-
-TEST(GpuElement, SplitForVectors) {
-  const std::uintptr_t aligned[] = {0x1000, 0x2000, 0x3000};
-  EXPECT_EQ(el::split_for_vectors(aligned, 3, 10, 4).head, 0U);
-  EXPECT_EQ(el::split_for_vectors(aligned, 3, 10, 4).vectors, 2U);  // 8 in packs, 2 in the tail
-  const std::uintptr_t shifted[] = {0x1004, 0x2004, 0x3004};
-  EXPECT_EQ(el::split_for_vectors(shifted, 3, 10, 4).head, 3U);
-  EXPECT_EQ(el::split_for_vectors(shifted, 3, 10, 4).vectors, 1U);
-  EXPECT_EQ(el::split_for_vectors(shifted, 3, 2, 4).head, 2U);  // all head
-  EXPECT_EQ(el::split_for_vectors(shifted, 3, 2, 4).vectors, 0U);
-  const std::uintptr_t mixed[] = {0x1000, 0x2004, 0x3000};
-  EXPECT_EQ(el::split_for_vectors(mixed, 3, 100, 4).head, 100U);
-  EXPECT_EQ(el::split_for_vectors(mixed, 3, 100, 4).vectors, 0U);
-  const std::uintptr_t bytes[] = {0x100F, 0x200F};
-  EXPECT_EQ(el::split_for_vectors(bytes, 2, 100, 1).head, 1U);
-  EXPECT_EQ(el::split_for_vectors(bytes, 2, 100, 1).vectors, 6U);
-}
-
-TEST(GpuElement, Float16WidensLikeHalfHpp) {
-  for (std::uint32_t h = 0; h <= 0xFFFF; ++h) {
-    const auto bits = static_cast<std::uint16_t>(h);
-    ASSERT_EQ(std::bit_cast<std::uint32_t>(el::Float16::load(bits)),
-              std::bit_cast<std::uint32_t>(half_to_float({bits})))
-        << std::hex << h;
-  }
-}
-
-// Every float32 whose low 12 bits are one of the patterns around the rounding points (the
-// high 20 bits take every value), then random floats.
-template <typename Check>
-void for_rounding_cases(Check check) {
-  constexpr std::uint32_t kLow[] = {0x000, 0x001, 0x7FF, 0x800, 0x801, 0xFFF};
-  for (std::uint32_t high = 0; high < (1U << 20); ++high) {
-    for (const std::uint32_t low : kLow)
-      check((high << 12) | low);
-  }
-  std::mt19937 rng(7);
-  for (int i = 0; i < 1000000; ++i)
-    check(static_cast<std::uint32_t>(rng()));
-}
-
-TEST(GpuElement, Float16NarrowsLikeHalfHpp) {
-  std::uint32_t bad = 0;
-  std::size_t failures = 0;
-  for_rounding_cases([&](std::uint32_t u) {
-    const float f = std::bit_cast<float>(u);
-    if (el::Float16::store(f) != float_to_half(f).bits && failures++ == 0) bad = u;
-  });
-  EXPECT_EQ(failures, 0U) << "first failing float32 0x" << std::hex << bad;
-}
-
-TEST(GpuElement, BFloat16LikeHalfHpp) {
-  for (std::uint32_t h = 0; h <= 0xFFFF; ++h) {
-    const auto bits = static_cast<std::uint16_t>(h);
-    ASSERT_EQ(std::bit_cast<std::uint32_t>(el::BFloat16::load(bits)),
-              std::bit_cast<std::uint32_t>(bf16_to_float({bits})));
-  }
-  std::uint32_t bad = 0;
-  std::size_t failures = 0;
-  for_rounding_cases([&](std::uint32_t u) {
-    const float f = std::bit_cast<float>(u);
-    if (el::BFloat16::store(f) != float_to_bf16(f).bits && failures++ == 0) bad = u;
-  });
-  EXPECT_EQ(failures, 0U) << "first failing float32 0x" << std::hex << bad;
-}
-
-// Runs combine, combine3 (out of place and in place) and finalize through `run` (a function
-// taking the kernels' arguments as bytes) and compares with the CPU kernels. Each stream is
-// placed `offsets[i]` elements into its allocation.
-struct KernelSet {
-  std::function<void(std::byte* dst, const std::byte* a, const std::byte* b, std::size_t n)>
-      combine;
-  std::function<void(std::byte* dst, const std::byte* a, const std::byte* b, const std::byte* c,
-                     std::size_t n)>
-      combine3;
-  std::function<void(std::byte* data, std::size_t n, int ranks)> finalize;
-};
-
-// Host buffers, each placed `offset` elements into its allocation. The allocations are
-// 16-byte aligned (operator new for std::byte arrays of this size on x86-64 Linux).
-struct Placed {
-  std::vector<std::byte> storage;
-  std::size_t offset_bytes;
-  std::byte* data() { return storage.data() + offset_bytes; }
-};
-
-Placed place(const std::vector<std::byte>& values, std::size_t offset_elements, DType t) {
-  Placed p{std::vector<std::byte>(values.size() + 16 * dtype_size(t)),
-           offset_elements * dtype_size(t)};
-  std::copy(values.begin(), values.end(), p.data());
-  return p;
-}
-
-void check_against_cpu(DType t, ReduceOp op, const KernelSet& run, std::size_t n,
-                       const std::size_t (&offsets)[4], std::mt19937_64& rng) {
-  SCOPED_TRACE(std::string(to_string(t)) + " " + std::string(to_string(op)) + ", " +
-               std::to_string(n) + " elements, offsets " + std::to_string(offsets[0]) + "," +
-               std::to_string(offsets[1]) + "," + std::to_string(offsets[2]) + "," +
-               std::to_string(offsets[3]));
-  const ReduceKernels cpu = reduce_kernels(t, op);
-  const auto a = random_elements(t, n, rng);
-  const auto b = random_elements(t, n, rng);
-  const auto c = random_elements(t, n, rng);
-  std::vector<std::byte> want(a.size());
-
-  Placed pa = place(a, offsets[1], t);
-  Placed pb = place(b, offsets[2], t);
-  Placed pc = place(c, offsets[3], t);
-  Placed out = place(std::vector<std::byte>(a.size()), offsets[0], t);
-
-  cpu.combine(want.data(), a.data(), b.data(), n);
-  run.combine(out.data(), pa.data(), pb.data(), n);
-  ASSERT_TRUE(same_elements(t, want.data(), out.data(), n)) << "combine";
-  cpu.combine3(want.data(), a.data(), b.data(), c.data(), n);
-  run.combine3(out.data(), pa.data(), pb.data(), pc.data(), n);
-  ASSERT_TRUE(same_elements(t, want.data(), out.data(), n)) << "combine3";
-
-  // In place: dst is a (the streams then share a's offset).
-  cpu.combine(want.data(), a.data(), b.data(), n);
-  run.combine(pa.data(), pa.data(), pb.data(), n);
-  ASSERT_TRUE(same_elements(t, want.data(), pa.data(), n)) << "combine, dst == a";
-  pa = place(a, offsets[1], t);
-  cpu.combine3(want.data(), a.data(), b.data(), c.data(), n);
-  run.combine3(pa.data(), pa.data(), pb.data(), pc.data(), n);
-  ASSERT_TRUE(same_elements(t, want.data(), pa.data(), n)) << "combine3, dst == a";
-
-  if (op != ReduceOp::avg) return;
-  for (const int ranks : kRankCounts) {
-    want = a;
-    cpu.finalize(want.data(), n, ranks);
-    Placed data = place(a, offsets[0], t);
-    run.finalize(data.data(), n, ranks);
-    ASSERT_TRUE(same_elements(t, want.data(), data.data(), n)) << "finalize, " << ranks << " ranks";
-  }
-}
-
-constexpr std::size_t kAligned[4] = {0, 0, 0, 0};
-constexpr std::size_t kShifted[4] = {1, 1, 1, 1};  // equally misaligned: head, packs, tail
-constexpr std::size_t kMixed[4] = {0, 1, 2, 3};    // no common alignment: element by element
-
-class EveryKernel : public ::testing::TestWithParam<std::tuple<DType, ReduceOp>> {};
-
-TEST_P(EveryKernel, HostRunMatchesCpuKernels) {
-  const auto [t, op] = GetParam();
-  const HostKernels host = host_kernels(t, op);
-  const KernelSet run{[&](std::byte* d, const std::byte* a, const std::byte* b, std::size_t n) {
-                        host.combine(d, a, b, n);
-                      },
-                      [&](std::byte* d, const std::byte* a, const std::byte* b, const std::byte* c,
-                          std::size_t n) { host.combine3(d, a, b, c, n); },
-                      [&](std::byte* d, std::size_t n, int ranks) { host.finalize(d, n, ranks); }};
-  std::mt19937_64 rng(12345);
-  for (const std::size_t n : {0UL, 1UL, 7UL, 64UL, 1000UL, 4099UL}) {
-    for (const auto* offsets : {&kAligned, &kShifted, &kMixed}) {
-      check_against_cpu(t, op, run, n, *offsets, rng);
-      if (HasFatalFailure()) return;
-    }
-  }
-}
+using namespace test;  // NOLINT(google-build-using-namespace): the shared test helpers
 
 // ---- Without a device, or without CUDA. ----
 
@@ -449,21 +73,6 @@ void expect_cuda_error(F&& f, const std::string& what, const std::string& messag
     ADD_FAILURE() << what << " threw something other than CudaError: " << e.what();
   }
 }
-
-// A single-process bootstrap: rank 0 of 1.
-class SoloBootstrap final : public Bootstrap {
- public:
-  int rank() const override { return 0; }
-  int size() const override { return 1; }
-  void allgather(std::span<const std::byte> mine, std::span<std::byte> all) override {
-    std::copy(mine.begin(), mine.end(), all.begin());
-  }
-  void broadcast(std::span<std::byte> /*data*/, int /*root*/) override {}
-  void barrier() override {}
-  void barrier_progressing(const std::function<void()>& progress) override { progress(); }
-  void allreduce_max(std::span<double> /*values*/) override {}
-  void allreduce_sum(std::span<std::int64_t> /*values*/) override {}
-};
 
 TEST(GpuFallback, EveryEntryPointRefuses) {
   if (kBuiltWithCuda) GTEST_SKIP() << "built with CUDA support";
@@ -560,6 +169,8 @@ TEST(GpuKernels, ArgumentsCheckedBeforeTheDevice) {
 
 // ---- With a device. ----
 
+class EveryKernel : public ::testing::TestWithParam<std::tuple<DType, ReduceOp>> {};
+
 #define SKIP_WITHOUT_GPU()                                            \
   do {                                                                \
     const CudaAvailability availability = cuda_availability();        \
@@ -618,10 +229,7 @@ TEST_P(EveryKernel, DeviceMatchesCpuKernels) {
 INSTANTIATE_TEST_SUITE_P(Gpu, EveryKernel,
                          ::testing::Combine(::testing::ValuesIn(kDTypes),
                                             ::testing::ValuesIn(kOps)),
-                         [](const auto& test) {
-                           return std::string(to_string(std::get<0>(test.param))) + "_" +
-                                  std::string(to_string(std::get<1>(test.param)));
-                         });
+                         kernel_param_name);
 
 TEST(GpuDevice, MemoryStreamsAndEvents) {
   SKIP_WITHOUT_GPU();

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <vector>
 
+#include "tests/unit/solo_bootstrap.hpp"
 #include "transports/error.hpp"
 #include "transports/registry.hpp"
 #include "transports/verbs/verbs_resources.hpp"
@@ -13,21 +14,6 @@
 
 namespace fb {
 namespace {
-
-// A single-rank bootstrap: the transport's collective setup steps are no-ops.
-class SoloBootstrap final : public Bootstrap {
- public:
-  int rank() const override { return 0; }
-  int size() const override { return 1; }
-  void allgather(std::span<const std::byte> mine, std::span<std::byte> all) override {
-    std::copy(mine.begin(), mine.end(), all.begin());
-  }
-  void broadcast(std::span<std::byte> /*data*/, int /*root*/) override {}
-  void barrier() override {}
-  void barrier_progressing(const std::function<void()>& progress) override { progress(); }
-  void allreduce_max(std::span<double> /*values*/) override {}
-  void allreduce_sum(std::span<std::int64_t> /*values*/) override {}
-};
 
 TEST(VerbsTransport, RegisteredWithAvailabilityCheck) {
   const auto* entry = find_transport("verbs");

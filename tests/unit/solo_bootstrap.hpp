@@ -1,0 +1,29 @@
+// A single-process bootstrap, rank 0 of 1, for tests of code that needs a Bootstrap: the
+// collective steps are no-ops (allgather copies this rank's part).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+
+#include "transports/bootstrap.hpp"
+
+namespace fb {
+
+class SoloBootstrap final : public Bootstrap {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  void allgather(std::span<const std::byte> mine, std::span<std::byte> all) override {
+    std::copy(mine.begin(), mine.end(), all.begin());
+  }
+  void broadcast(std::span<std::byte> /*data*/, int /*root*/) override {}
+  void barrier() override {}
+  void barrier_progressing(const std::function<void()>& progress) override { progress(); }
+  void allreduce_max(std::span<double> /*values*/) override {}
+  void allreduce_sum(std::span<std::int64_t> /*values*/) override {}
+};
+
+}  // namespace fb
