@@ -65,35 +65,38 @@ RootedTree rooted_tree(TreeShape shape, int rank, int root, int n) {
   return tree;
 }
 
+TreePipeline::TreePipeline(const AlgorithmOptions& options, const char* collective)
+    : chunk_bytes(options.tree_chunk_bytes),
+      slots(static_cast<std::size_t>(std::max(options.tree_slots, 0))),
+      timeout(options.timeout) {
+  if (options.tree_slots < 1) {
+    throw std::invalid_argument(std::string(collective) + ": at least 1 chunk must be in flight");
+  }
+  if (chunk_bytes < 64) {
+    throw std::invalid_argument(std::string(collective) + ": chunk size must be >= 64 bytes");
+  }
+}
+
+Parameters TreePipeline::parameters() const {
+  return {{"chunk_bytes", static_cast<std::int64_t>(chunk_bytes)},
+          {"slots", static_cast<std::int64_t>(slots)}};
+}
+
 namespace {
 
 class PipelinedBroadcast final : public Algorithm {
  public:
   PipelinedBroadcast(const AlgorithmContext& ctx, TreeShape shape)
-      : transport_(*ctx.transport),
-        shape_(shape),
-        chunk_bytes_(ctx.options.tree_chunk_bytes),
-        slots_(static_cast<std::size_t>(std::max(ctx.options.tree_slots, 0))),
-        timeout_(ctx.options.timeout) {
-    if (ctx.options.tree_slots < 1) {
-      throw std::invalid_argument("broadcast: at least 1 chunk must be in flight");
-    }
-    if (chunk_bytes_ < 64) throw std::invalid_argument("broadcast: chunk size must be >= 64 bytes");
-  }
+      : transport_(*ctx.transport), shape_(shape), pipe_(ctx.options, "broadcast") {}
 
-  Parameters parameters() const override {
-    return {{"chunk_bytes", static_cast<std::int64_t>(chunk_bytes_)},
-            {"slots", static_cast<std::int64_t>(slots_)}};
-  }
+  Parameters parameters() const override { return pipe_.parameters(); }
 
   void run(const CollArgs& args) override;
 
  private:
   Transport& transport_;
   TreeShape shape_;
-  std::size_t chunk_bytes_;
-  std::size_t slots_;
-  std::chrono::milliseconds timeout_;
+  TreePipeline pipe_;
   std::vector<Request> recv_reqs_;  // [slot]: chunks from the parent
   std::vector<Request> send_reqs_;  // [child * slots + slot]: chunks to the children
   std::uint64_t call_seq_ = 0;
@@ -115,7 +118,7 @@ void PipelinedBroadcast::run(const CollArgs& args) {
   const Tag tag = make_tag(++call_seq_, 0);
 
   // Chunks of at most chunk_bytes, evened out so the last one is not a sliver.
-  const std::size_t cap = std::max<std::size_t>(1, chunk_bytes_ / esize);
+  const std::size_t cap = std::max<std::size_t>(1, pipe_.chunk_bytes / esize);
   const std::size_t chunks = (args.count + cap - 1) / cap;
   const std::size_t chunk_elems = (args.count + chunks - 1) / chunks;
   auto offset = [&](std::size_t c) { return c * chunk_elems * esize; };
@@ -123,7 +126,7 @@ void PipelinedBroadcast::run(const CollArgs& args) {
     return std::min(chunk_elems, args.count - c * chunk_elems) * esize;
   };
 
-  const std::size_t k = slots_;
+  const std::size_t k = pipe_.slots;
   recv_reqs_.assign(k, Request{});
   send_reqs_.assign(n_children * k, Request{});
   // The root forwards from its input; everyone else from where the chunk arrived.
@@ -133,7 +136,7 @@ void PipelinedBroadcast::run(const CollArgs& args) {
   std::size_t sent = 0, sent_done = 0;           // chunks posted to / finished at all children
   const std::size_t send_total = n_children == 0 ? 0 : chunks;
 
-  const Deadline deadline = Clock::now() + timeout_;
+  const Deadline deadline = Clock::now() + pipe_.timeout;
   unsigned polls = 0;
   while (recv_done < chunks || sent_done < send_total) {
     while (recv_posted < chunks && recv_posted - recv_done < k && !is_root) {

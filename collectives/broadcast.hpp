@@ -3,6 +3,7 @@
 // which run the same edges in the opposite direction.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -43,6 +44,18 @@ struct RootedTree {
 };
 
 RootedTree rooted_tree(TreeShape shape, int rank, int root, int n);
+
+// The pipelining of a tree collective (broadcast, reduce), checked once from the options:
+// chunks of tree_chunk_bytes (>= 64), tree_slots (>= 1) of them in flight per link, and the
+// deadline of every wait. Throws std::invalid_argument naming `collective`.
+struct TreePipeline {
+  TreePipeline(const AlgorithmOptions& options, const char* collective);
+  std::size_t chunk_bytes;
+  std::size_t slots;
+  std::chrono::milliseconds timeout;
+  // chunk_bytes and slots, for the results file.
+  Parameters parameters() const;
+};
 
 // Pipelined broadcast: the buffer travels in chunks of tree_chunk_bytes, tree_slots chunks
 // in flight per link, and every rank forwards a chunk as soon as it has it.

@@ -37,21 +37,9 @@ namespace {
 class PipelinedReduce final : public Algorithm {
  public:
   PipelinedReduce(const AlgorithmContext& ctx, TreeShape shape)
-      : transport_(*ctx.transport),
-        shape_(shape),
-        chunk_bytes_(ctx.options.tree_chunk_bytes),
-        slots_(static_cast<std::size_t>(std::max(ctx.options.tree_slots, 0))),
-        timeout_(ctx.options.timeout) {
-    if (ctx.options.tree_slots < 1) {
-      throw std::invalid_argument("reduce: at least 1 chunk must be in flight");
-    }
-    if (chunk_bytes_ < 64) throw std::invalid_argument("reduce: chunk size must be >= 64 bytes");
-  }
+      : transport_(*ctx.transport), shape_(shape), pipe_(ctx.options, "reduce") {}
 
-  Parameters parameters() const override {
-    return {{"chunk_bytes", static_cast<std::int64_t>(chunk_bytes_)},
-            {"slots", static_cast<std::int64_t>(slots_)}};
-  }
+  Parameters parameters() const override { return pipe_.parameters(); }
 
   void run(const CollArgs& args) override;
 
@@ -62,9 +50,7 @@ class PipelinedReduce final : public Algorithm {
 
   Transport& transport_;
   TreeShape shape_;
-  std::size_t chunk_bytes_;
-  std::size_t slots_;
-  std::chrono::milliseconds timeout_;
+  TreePipeline pipe_;
   AlignedBuffer scratch_;
   std::unique_ptr<MemoryRegion> scratch_region_;
   std::vector<Request> recv_reqs_;  // [child * slots + slot]: partial results from children
@@ -112,11 +98,11 @@ void PipelinedReduce::run(const CollArgs& args) {
   const bool is_root = tree.parent < 0;
   const Tag tag = make_tag(++call_seq_, 0);
 
-  const std::size_t cap = std::max<std::size_t>(1, chunk_bytes_ / esize);
+  const std::size_t cap = std::max<std::size_t>(1, pipe_.chunk_bytes / esize);
   const std::size_t chunks = (args.count + cap - 1) / cap;
   const std::size_t chunk_elems = (args.count + chunks - 1) / chunks;
   const std::size_t slot_bytes = chunk_elems * esize;
-  const std::size_t k = slots_;
+  const std::size_t k = pipe_.slots;
   auto offset = [&](std::size_t c) { return c * chunk_elems * esize; };
   auto elems = [&](std::size_t c) { return std::min(chunk_elems, args.count - c * chunk_elems); };
 
@@ -137,7 +123,7 @@ void PipelinedReduce::run(const CollArgs& args) {
   // A leaf sends straight from its input, an inner rank from its accumulators.
   const MemoryRegion* up_region = n_children == 0 ? args.send.region : scratch_region_.get();
 
-  const Deadline deadline = Clock::now() + timeout_;
+  const Deadline deadline = Clock::now() + pipe_.timeout;
   unsigned polls = 0;
   while (folded < chunks || send_done < send_total) {
     // An incoming slot is free once the chunk that used it has been folded.
@@ -188,7 +174,7 @@ void PipelinedReduce::run(const CollArgs& args) {
 
 void PipelinedReduce::timeout(std::size_t folded, std::size_t chunks, std::size_t send_done,
                               std::size_t n_children) {
-  const std::size_t k = slots_;
+  const std::size_t k = pipe_.slots;
   if (folded < chunks) {
     for (std::size_t ch = 0; ch < n_children; ++ch) {
       const Request& req = recv_reqs_[ch * k + folded % k];

@@ -29,35 +29,20 @@ struct Runner::DeviceState {
   std::optional<gpu::HostRegistration> pin_send;
   std::optional<gpu::HostRegistration> pin_recv;
   std::optional<gpu::Stream> stream;
-  std::unique_ptr<gpu::NcclComm> nccl;
+  std::unique_ptr<gpu::NcclComm> nccl;  // last, so destroyed first: it may use the stream
 };
 
-Runner::~Runner() {
-  // NCCL first (it may still use the stream), then the rest in reverse order.
-  if (device_) device_->nccl.reset();
-}
+Runner::~Runner() = default;
 
 std::string Runner::cuda_unavailable_reason() {
-  if (cuda_verdict_) return *cuda_verdict_;
   const auto here = gpu::cuda_availability();
   std::vector<std::int64_t> missing{here.available ? 0 : 1};
   bootstrap_.allreduce_sum(missing);
-  std::string reason;
-  if (missing[0] > 0) {
-    reason = !here.available
-                 ? here.reason
-                 : std::to_string(missing[0]) + " of " + std::to_string(bootstrap_.size()) +
-                       " ranks have no usable CUDA device";
-    // Rank 0's own reason if it has one; every rank agrees the series are skipped.
-    std::vector<std::int64_t> zero_has_gpu{bootstrap_.rank() == 0 && here.available ? 1 : 0};
-    bootstrap_.allreduce_sum(zero_has_gpu);
-    if (zero_has_gpu[0] != 0) {
-      reason = std::to_string(missing[0]) + " of " + std::to_string(bootstrap_.size()) +
-               " ranks have no usable CUDA device";
-    }
-  }
-  cuda_verdict_ = reason;
-  return reason;
+  if (missing[0] == 0) return "";
+  // Rank 0, which prints and records it, gives its own reason if it has one.
+  return here.available ? std::to_string(missing[0]) + " of " + std::to_string(bootstrap_.size()) +
+                              " ranks have no usable CUDA device"
+                        : here.reason;
 }
 
 Runner::DeviceState& Runner::device_state() {
@@ -111,6 +96,26 @@ Runner::TransportState& Runner::transport_state(const std::string& name) {
   return transports_.emplace(name, std::move(state)).first->second;
 }
 
+// What every series records about itself, measured or skipped.
+SeriesHeader Runner::series_header(const SeriesPlan& series) const {
+  const int n = bootstrap_.size();
+  SeriesHeader header;
+  header.name = series.name() + series_suffix_;
+  auto& info = header.info;
+  info.collective = to_string(series.collective());
+  info.algorithm = series.algorithm.name;
+  info.transport = series.transport;
+  info.dtype = to_string(series.dtype);
+  info.op = is_reduction(series.collective()) ? std::string(to_string(series.op)) : "none";
+  info.n_ranks = n;
+  info.iterations = options_.iters;
+  info.warmup = options_.warmup;
+  info.busbw_factor = busbw_factor(series.collective(), n);
+  info.description = series.algorithm.description;
+  info.memory = series.on_device() ? "cuda" : "host";
+  return header;
+}
+
 // The element count of a point: the size in whole elements, and for the block collectives
 // a whole number of blocks, so size_bytes is exactly what moves.
 std::size_t Runner::point_count(const SeriesPlan& series, std::uint64_t size_bytes) const {
@@ -145,20 +150,7 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
   }
   for (const auto& series : plan) {
     if (series.on_device() && !no_cuda.empty()) {
-      SeriesHeader header;
-      header.name = series.name() + series_suffix_;
-      header.info.collective = to_string(series.collective());
-      header.info.algorithm = series.algorithm.name;
-      header.info.transport = series.transport;
-      header.info.dtype = to_string(series.dtype);
-      header.info.op =
-          is_reduction(series.collective()) ? std::string(to_string(series.op)) : "none";
-      header.info.n_ranks = n;
-      header.info.iterations = options_.iters;
-      header.info.warmup = options_.warmup;
-      header.info.busbw_factor = busbw_factor(series.collective(), n);
-      header.info.description = series.algorithm.description;
-      header.info.memory = "cuda";
+      SeriesHeader header = series_header(series);
       header.info.skipped = no_cuda;
       header.info.parameters = series_parameters_;
       for (auto* sink : sinks) {
@@ -190,21 +182,9 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
     }
     const auto algorithm = series.algorithm.create(ctx);
 
-    SeriesHeader header;
-    header.name = series.name() + series_suffix_;
+    SeriesHeader header = series_header(series);
     auto& info = header.info;
-    info.collective = to_string(series.collective());
-    info.algorithm = series.algorithm.name;
-    info.transport = series.transport;
-    info.dtype = to_string(series.dtype);
-    info.op = is_reduction(series.collective()) ? std::string(to_string(series.op)) : "none";
-    info.n_ranks = n;
-    info.iterations = options_.iters;
-    info.warmup = options_.warmup;
-    info.busbw_factor = busbw_factor(series.collective(), n);
-    info.description = series.algorithm.description;
     if (series.on_device()) {
-      info.memory = "cuda";
       if (series.algorithm.device_only) {
         info.staging = "none: device buffers passed to the library";
       } else {

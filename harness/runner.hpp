@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -69,6 +68,7 @@ class Runner {
   std::string cuda_unavailable_reason();
   DeviceState& device_state();
   gpu::NcclComm& nccl();
+  SeriesHeader series_header(const SeriesPlan& series) const;
   std::size_t point_count(const SeriesPlan& series, std::uint64_t size_bytes) const;
   // `device`: the same call laid out in the device stores (cuda series), else null.
   PointResult measure(Algorithm& algorithm, const SeriesPlan& series, const CallLayout& layout,
@@ -81,7 +81,6 @@ class Runner {
   AlignedBuffer recv_;
   std::map<std::string, TransportState> transports_;
   std::unique_ptr<DeviceState> device_;
-  std::optional<std::string> cuda_verdict_;
   std::string series_suffix_;
   Parameters series_parameters_;
 };
