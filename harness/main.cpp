@@ -16,11 +16,13 @@
 
 #include "gpu/error.hpp"
 #include "harness/fault.hpp"
+#include "harness/memory_budget.hpp"
 #include "harness/options.hpp"
 #include "harness/output_path.hpp"
 #include "harness/p2p_main.hpp"
 #include "harness/plan.hpp"
 #include "harness/provenance.hpp"
+#include "harness/resume_check.hpp"
 #include "harness/runner.hpp"
 #include "harness/signals.hpp"
 #include "harness/sinks.hpp"
@@ -41,17 +43,8 @@ int launcher_rank() {
 
 using DonePoints = std::set<std::pair<std::string, std::uint64_t>>;
 
-// --resume: rank 0 reads which points the file already has; every rank gets the list, so
-// all ranks skip the same points.
-DonePoints points_done(fb::Bootstrap& bootstrap, const std::string& file) {
-  std::string text;  // "series\tsize\n" lines
-  if (bootstrap.rank() == 0) {
-    for (const auto& series : fb::results::read_file(file).series) {
-      for (const auto& point : series.points) {
-        text += series.name + '\t' + std::to_string(point.size_bytes) + '\n';
-      }
-    }
-  }
+// Broadcasts a string from rank 0.
+std::string broadcast_string(fb::Bootstrap& bootstrap, std::string text) {
   std::vector<std::byte> length(sizeof(std::uint64_t));
   std::uint64_t n = text.size();
   std::memcpy(length.data(), &n, sizeof n);
@@ -59,15 +52,52 @@ DonePoints points_done(fb::Bootstrap& bootstrap, const std::string& file) {
   std::memcpy(&n, length.data(), sizeof n);
   text.resize(n);
   bootstrap.broadcast(std::as_writable_bytes(std::span(text.data(), text.size())), 0);
+  return text;
+}
+
+// --resume: rank 0 reads the file, checks that this command can continue it (the prepared
+// series of every stage against the recorded ones) and lists the points it already has.
+// Every rank gets the verdict and the list before anything is written, so a refusal leaves
+// the file untouched and ends every rank at once.
+struct ResumeState {
+  std::string refusal;  // non-empty: cannot continue the file, and why
   DonePoints done;
+};
+ResumeState resume_state(fb::Bootstrap& bootstrap, const std::string& file,
+                         const std::vector<fb::SeriesHeader>& planned) {
+  std::string text;  // "!refusal" or "series\tsize\n" lines
+  if (bootstrap.rank() == 0) {
+    try {
+      const auto data = fb::results::read_file(file);
+      const auto why = fb::resume_mismatch(data, bootstrap.size(), planned);
+      if (!why.empty()) {
+        text = "!cannot resume " + file + ": " + why;
+      } else {
+        for (const auto& series : data.series) {
+          for (const auto& point : series.points) {
+            text += series.name + '\t' + std::to_string(point.size_bytes) + '\n';
+          }
+        }
+      }
+    } catch (const std::exception& e) {
+      text = std::string("!cannot resume: ") + e.what();
+    }
+  }
+  text = broadcast_string(bootstrap, std::move(text));
+  ResumeState state;
+  if (!text.empty() && text[0] == '!') {
+    state.refusal = text.substr(1);
+    return state;
+  }
   std::size_t start = 0;
   while (start < text.size()) {
     const auto tab = text.find('\t', start);
     const auto end = text.find('\n', tab);
-    done.emplace(text.substr(start, tab - start), std::stoull(text.substr(tab + 1, end - tab - 1)));
+    state.done.emplace(text.substr(start, tab - start),
+                       std::stoull(text.substr(tab + 1, end - tab - 1)));
     start = end + 1;
   }
-  return done;
+  return state;
 }
 
 // Rank 0 creates (or, resuming, reopens) the results file; every rank learns whether that
@@ -142,6 +172,13 @@ struct Stage {
   std::vector<fb::SeriesPlan> plan;
 };
 
+// A stage set up to run: its communicator (subsets) and, on its members, its runner.
+struct StageRun {
+  bool member = true;
+  std::unique_ptr<fb::MpiBootstrap> sub;  // the subset's communicator
+  std::unique_ptr<fb::Runner> runner;     // members only
+};
+
 int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
               fb::FaultReporter& faults) {
   const int rank = bootstrap.rank();
@@ -163,83 +200,147 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
     return fb::kExitBadInput;
   }
   const auto sizes = fb::sweep_sizes(options);
+  {
+    // Will it fit? Refused with the figures before anything is allocated.
+    std::vector<fb::SeriesPlan> largest;
+    for (const auto& stage : stages) {
+      if (stage.plan.size() > largest.size()) largest = stage.plan;
+    }
+    const auto shortfall = fb::check_memory(bootstrap, options.max_bytes, largest);
+    if (!shortfall.empty()) {
+      if (rank == 0) std::fprintf(stderr, "fabricbench: error: %s\n", shortfall.c_str());
+      return fb::kExitBadInput;
+    }
+  }
   // Transport waits give up after --timeout; the watchdog catches what they cannot see
   // (a barrier or a blocking MPI call with a dead peer) a little later. Either way the rank
   // probes its peers for two seconds and exits, within --timeout + 10 s of the fault.
   fb::Watchdog watchdog(rank, options.algorithm.timeout + std::chrono::seconds(5), &faults);
+  faults.set_linger_limit(options.algorithm.timeout + std::chrono::seconds(7));
 
+  fb::RunSummary summary;
   std::string path;
-  auto hdf5 = open_results(bootstrap, options, info, path);
-  const DonePoints done =
-      options.resume.empty() ? DonePoints{} : points_done(bootstrap, options.resume);
-
+  std::unique_ptr<fb::Hdf5Sink> hdf5;
   std::vector<fb::Sink*> sinks;
   std::unique_ptr<fb::ProgressSink> progress;
   fb::TableSink table(stdout);
-  if (rank == 0) {
-    std::printf("# fabricbench %s (%s)  ranks %d  sizes %zu  series %zu\n# %s\n",
-                info.tool_version.c_str(), info.git_revision.c_str(), bootstrap.size(),
-                sizes.size(), total_series, info.command_line.c_str());
-    for (const auto& stage : stages) {
-      if (!stage.subset) continue;
-      std::printf("# node subset %s: %zu ranks on", stage.subset->suffix().c_str() + 1,
-                  stage.subset->ranks.size());
-      for (const auto& host : stage.subset->hosts)
-        std::printf(" %s", host.c_str());
-      std::printf("\n");
-    }
-    using Progress = fb::RunOptions::Progress;
-    const bool show_progress = options.progress == Progress::on ||
-                               (options.progress == Progress::automatic && isatty(STDERR_FILENO));
-    if (show_progress) {
-      progress = std::make_unique<fb::ProgressSink>(total_series, sizes.size());
-      sinks.push_back(progress.get());
-    }
-    sinks.push_back(&table);
-    sinks.push_back(hdf5.get());
-  }
-
-  fb::RunSummary summary;
-  faults.set_linger_limit(options.algorithm.timeout + std::chrono::seconds(7));
-  if (rank == 0) {
-    faults.set_on_fatal([&hdf5](const std::string& why) { hdf5->set_status(why); });
-  }
   try {
+    // Set up every stage: its communicator, transports and algorithms, and what each of
+    // its series will record. Rank 0 is in every stage, so it sees every header.
+    std::vector<StageRun> runs;
+    std::vector<fb::SeriesHeader> headers;
     for (const auto& stage : stages) {
-      if (!stage.subset) {
-        fb::Runner runner(options, bootstrap, watchdog);
-        summary = runner.run(stage.plan, sinks, done);
+      StageRun run;
+      if (stage.subset) {
+        const auto& subset = *stage.subset;
+        run.member = std::binary_search(subset.ranks.begin(), subset.ranks.end(), rank);
+        MPI_Comm comm = MPI_COMM_NULL;
+        fb::check_mpi(MPI_Comm_split(bootstrap.comm(), run.member ? 0 : MPI_UNDEFINED, rank, &comm),
+                      "MPI_Comm_split");
+        if (run.member) {
+          run.sub = std::make_unique<fb::MpiBootstrap>(comm);
+          MPI_Comm_free(&comm);
+        }
+      }
+      if (run.member) {
+        run.runner =
+            std::make_unique<fb::Runner>(options, run.sub ? *run.sub : bootstrap, watchdog);
+        if (stage.subset) {
+          run.runner->tag_series(stage.subset->suffix(),
+                                 {{"nodes", stage.subset->nodes},
+                                  {"ranks_per_node", stage.subset->ranks_per_node}});
+        }
+        const auto& prepared = run.runner->prepare(stage.plan);
+        headers.insert(headers.end(), prepared.begin(), prepared.end());
+      }
+      runs.push_back(std::move(run));
+    }
+
+    DonePoints done;
+    if (!options.resume.empty()) {
+      auto state = resume_state(bootstrap, options.resume, headers);
+      if (!state.refusal.empty()) {
+        if (rank == 0) std::fprintf(stderr, "fabricbench: error: %s\n", state.refusal.c_str());
+        return fb::kExitBadInput;
+      }
+      done = std::move(state.done);
+    }
+
+    hdf5 = open_results(bootstrap, options, info, path);
+    if (rank == 0) {
+      faults.set_on_fatal([&hdf5](const std::string& why) { hdf5->set_status(why); });
+    }
+
+    // The buffers, last: a rank that cannot allocate them ends the run on every rank.
+    std::string no_memory;
+    for (auto& run : runs) {
+      if (run.runner && no_memory.empty()) no_memory = run.runner->allocate();
+    }
+    {
+      const auto all = bootstrap.allgather_strings(no_memory);
+      no_memory.clear();
+      for (const auto& why : all) {
+        if (!why.empty() && no_memory.empty()) no_memory = why;
+      }
+    }
+    if (!no_memory.empty()) {
+      if (rank == 0) {
+        hdf5->set_status("failed: " + no_memory);
+        std::fprintf(stderr, "fabricbench: error: %s\n", no_memory.c_str());
+      }
+      faults.set_on_fatal({});
+      return fb::kExitFailure;
+    }
+
+    if (rank == 0) {
+      std::printf("# fabricbench %s (%s)  ranks %d  sizes %zu  series %zu\n# %s\n",
+                  info.tool_version.c_str(), info.git_revision.c_str(), bootstrap.size(),
+                  sizes.size(), total_series, info.command_line.c_str());
+      for (const auto& stage : stages) {
+        if (!stage.subset) continue;
+        std::printf("# node subset %s: %zu ranks on", stage.subset->suffix().c_str() + 1,
+                    stage.subset->ranks.size());
+        for (const auto& host : stage.subset->hosts)
+          std::printf(" %s", host.c_str());
+        std::printf("\n");
+      }
+      using Progress = fb::RunOptions::Progress;
+      const bool show_progress =
+          options.progress == Progress::on ||
+          (options.progress == Progress::automatic && isatty(STDERR_FILENO));
+      if (show_progress) {
+        progress = std::make_unique<fb::ProgressSink>(total_series, sizes.size());
+        sinks.push_back(progress.get());
+      }
+      sinks.push_back(&table);
+      sinks.push_back(hdf5.get());
+    }
+
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      auto& run = runs[i];
+      if (!stages[i].subset) {
+        summary = run.runner->run(sinks, done);
         break;
       }
       // A node subset: its ranks measure on their own communicator, the others wait.
-      const auto& subset = *stage.subset;
-      const bool member = std::binary_search(subset.ranks.begin(), subset.ranks.end(), rank);
-      MPI_Comm comm = MPI_COMM_NULL;
-      fb::check_mpi(MPI_Comm_split(bootstrap.comm(), member ? 0 : MPI_UNDEFINED, rank, &comm),
-                    "MPI_Comm_split");
-      if (member) {
-        fb::RunSummary part;
-        {
-          fb::MpiBootstrap sub(comm);
-          MPI_Comm_free(&comm);
-          fb::Runner runner(options, sub, watchdog);
-          runner.tag_series(subset.suffix(),
-                            {{"nodes", subset.nodes}, {"ranks_per_node", subset.ranks_per_node}});
-          part = runner.run(stage.plan, sinks, done);
-        }
+      if (run.member) {
+        const auto part = run.runner->run(sinks, done);
         summary.series += part.series;
         summary.points += part.points;
         summary.wrong += part.wrong;
         summary.skipped += part.skipped;
         summary.skipped_series += part.skipped_series;
         summary.stop_signal = part.stop_signal;
+        summary.results_failed = part.results_failed;
       }
       quiet_barrier(bootstrap.comm());
-      // A stop signal seen in this subset ends the whole run.
-      std::vector<double> stop{static_cast<double>(summary.stop_signal)};
+      // A stop seen in this subset (a signal, a failed write on rank 0) ends the whole run.
+      std::vector<double> stop{static_cast<double>(summary.stop_signal),
+                               summary.results_failed ? 1.0 : 0.0};
       bootstrap.allreduce_max(stop);
       summary.stop_signal = static_cast<int>(stop[0]);
-      if (summary.stop_signal != 0) break;
+      summary.results_failed = stop[1] != 0;
+      if (summary.stop_signal != 0 || summary.results_failed) break;
     }
   } catch (const fb::TransportError& e) {
     // A peer failed or went silent. The transports were torn down without collectives
@@ -249,6 +350,7 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
     // NCCL reported an asynchronous error or timed out (and was aborted).
     faults.fatal(std::string("nccl: ") + e.what());
   }
+
   faults.set_on_fatal({});
   if (stages.front().subset) {
     // Only the members of a subset saw its results. Rank 0 is in every subset, so its
@@ -276,6 +378,17 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
     std::printf("# results: %s\n", path.c_str());
     std::fflush(stdout);
   }
+  if (summary.results_failed) {
+    // Rank 0's file could not be written (a full disk): every rank stopped at the same
+    // iteration. The file is left as the last successful flush wrote it.
+    if (rank == 0) {
+      std::fprintf(stderr,
+                   "fabricbench: error: %s; every point flushed before is in the file (finish it "
+                   "with --resume once there is room)\n",
+                   hdf5->failure().c_str());
+    }
+    return fb::kExitResultsFile;
+  }
   if (summary.stop_signal != 0) {
     const auto why = "interrupted by " + fb::signal_name(summary.stop_signal);
     if (rank == 0) {
@@ -284,6 +397,18 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
                    path.c_str());
     }
     return fb::kExitInterrupted;
+  }
+  if (summary.series == 0 && summary.skipped_series > 0) {
+    // Every series was skipped (no usable GPU, transports that cannot start): nothing in the
+    // plan can run here.
+    if (rank == 0) {
+      hdf5->set_status("failed: nothing in the plan can run here");
+      std::fprintf(stderr,
+                   "fabricbench: error: nothing in the plan can run here (every series was "
+                   "skipped; the reasons are above and in %s)\n",
+                   path.c_str());
+    }
+    return fb::kExitBadInput;
   }
   if (rank == 0) hdf5->set_status("complete");
   if (summary.wrong > 0) {

@@ -155,6 +155,12 @@ void parse_sweep(const Raw& raw, Out& o) {
   if (!timeout) {
     throw BadInput("--timeout: '" + raw.timeout + "' is not a positive number of seconds");
   }
+  if (*timeout > kMaxTimeoutSeconds) {
+    // Deadlines are kept in nanoseconds of the steady clock: far larger values overflow.
+    throw BadInput("--timeout: '" + raw.timeout + "' is too large; the largest accepted value is " +
+                   std::to_string(static_cast<long long>(kMaxTimeoutSeconds)) + " seconds (" +
+                   std::to_string(static_cast<long long>(kMaxTimeoutSeconds / 86400)) + " days)");
+  }
   o.timeout_s = *timeout;
 }
 

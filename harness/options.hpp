@@ -20,6 +20,10 @@ inline constexpr int kExitWrongResult = 3;  // --check found mismatching element
 inline constexpr int kExitLinkFlagged = 4;  // p2p matrix: a link below the threshold
 inline constexpr int kExitInterrupted = 5;  // SIGTERM/SIGINT/SIGUSR1: stopped at a point boundary
 inline constexpr int kExitPeerLost = 6;     // a peer rank or host was lost mid-run (probed)
+inline constexpr int kExitResultsFile = 7;  // the results file could not be written
+
+// The longest --timeout accepted, in seconds (a week).
+inline constexpr double kMaxTimeoutSeconds = 7 * 86400;
 
 // The name that asks for the size-dependent choice (collectives/auto_select.hpp).
 inline constexpr const char* kAutoAlgorithm = "auto";

@@ -8,19 +8,17 @@
 #include "gpu/nccl_comm.hpp"
 #include "harness/call_setup.hpp"
 #include "harness/peer_probe.hpp"
+#include "harness/size_parse.hpp"
 #include "harness/signals.hpp"
 #include "harness/statistics.hpp"
 #include "harness/validation.hpp"
+#include "transports/error.hpp"
 #include "transports/registry.hpp"
 
 namespace fb {
 
 Runner::Runner(const RunOptions& options, Bootstrap& bootstrap, Watchdog& watchdog)
-    : options_(options),
-      bootstrap_(bootstrap),
-      watchdog_(watchdog),
-      send_(options.max_bytes),
-      recv_(options.max_bytes) {}
+    : options_(options), bootstrap_(bootstrap), watchdog_(watchdog) {}
 
 struct Runner::DeviceState {
   int device = 0;
@@ -59,11 +57,8 @@ Runner::DeviceState& Runner::device_state() {
   auto state = std::make_unique<DeviceState>();
   state->device = gpu::device_for_local_rank(local_rank);
   gpu::set_device(state->device);
-  state->send = gpu::DeviceBuffer(send_.span().size());
-  state->recv = gpu::DeviceBuffer(recv_.span().size());
-  // The host stores double as the staging buffers: pin them so the copies are DMA.
-  state->pin_send.emplace(send_.span().data(), send_.span().size());
-  state->pin_recv.emplace(recv_.span().data(), recv_.span().size());
+  state->send = gpu::DeviceBuffer(options_.max_bytes);
+  state->recv = gpu::DeviceBuffer(options_.max_bytes);
   state->stream.emplace();
   watchdog_.pause();
   device_ = std::move(state);
@@ -81,19 +76,30 @@ gpu::NcclComm& Runner::nccl() {
   return *dev.nccl;
 }
 
-Runner::TransportState& Runner::transport_state(const std::string& name) {
-  auto it = transports_.find(name);
-  if (it != transports_.end()) return it->second;
+Runner::TransportState* Runner::transport_state(const std::string& name) {
+  if (auto it = transports_.find(name); it != transports_.end()) return &it->second;
+  if (unavailable_.count(name) != 0) return nullptr;
   const auto* entry = find_transport(name);
   if (entry == nullptr) throw std::invalid_argument("unknown transport '" + name + "'");
   watchdog_.set_activity("setting up the " + name + " transport");
   watchdog_.kick();
   TransportState state;
-  state.transport = entry->create(bootstrap_);
-  state.send_region = state.transport->register_memory(send_.span());
-  state.recv_region = state.transport->register_memory(recv_.span());
+  try {
+    state.transport = entry->create(bootstrap_);
+  } catch (const TransportUnavailable& e) {
+    // Every rank got here with the same verdict (the transport agrees before throwing).
+    watchdog_.pause();
+    unavailable_.emplace(name, e.what());
+    if (bootstrap_.rank() == 0) {
+      std::fprintf(stderr,
+                   "fabricbench: the %s transport cannot start here; its series are recorded as "
+                   "skipped: %s\n",
+                   name.c_str(), e.what());
+    }
+    return nullptr;
+  }
   watchdog_.pause();
-  return transports_.emplace(name, std::move(state)).first->second;
+  return &transports_.emplace(name, std::move(state)).first->second;
 }
 
 // What every series records about itself, measured or skipped.
@@ -133,11 +139,7 @@ std::size_t Runner::point_count(const SeriesPlan& series, std::uint64_t size_byt
   return count;
 }
 
-RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Sink*>& sinks,
-                       const std::set<std::pair<std::string, std::uint64_t>>& done) {
-  const auto sizes = sweep_sizes(options_);
-  const int n = bootstrap_.size();
-  RunSummary summary;
+const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& plan) {
   bool any_device = false;
   for (const auto& series : plan)
     any_device = any_device || series.on_device();
@@ -148,19 +150,107 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
                  "file): %s\n",
                  no_cuda.c_str());
   }
+  prepared_.clear();
+  headers_.clear();
   for (const auto& series : plan) {
+    Prepared p{series, series_header(series), nullptr, nullptr};
+    auto& info = p.header.info;
+    auto skip = [&](const std::string& why) {
+      info.skipped = why;
+      info.parameters = series_parameters_;
+    };
     if (series.on_device() && !no_cuda.empty()) {
-      SeriesHeader header = series_header(series);
-      header.info.skipped = no_cuda;
-      header.info.parameters = series_parameters_;
+      skip(no_cuda);
+    } else if (series.algorithm.uses_transport &&
+               (p.transport = transport_state(series.transport)) == nullptr) {
+      skip(unavailable_.at(series.transport));
+    } else {
+      AlgorithmContext ctx{bootstrap_, nullptr, options_.algorithm};
+      if (series.on_device() && series.algorithm.device_only) {
+        ctx.nccl = &nccl();
+        ctx.stream = device_state().stream->handle();
+      }
+      if (p.transport != nullptr) ctx.transport = p.transport->transport.get();
+      p.algorithm = series.algorithm.create(ctx);
+      if (series.on_device()) {
+        if (series.algorithm.device_only) {
+          info.staging = "none: device buffers passed to the library";
+        } else {
+          info.staging =
+              "pinned host: device-to-host copy, host algorithm, host-to-device copy, all inside "
+              "the timed call (our algorithms compute on the CPU)";
+          if (ctx.transport != nullptr) {
+            info.staging += ctx.transport->capabilities().device_memory
+                                ? "; the transport accepts device memory, unused here"
+                                : "; the transport does not accept device memory";
+          }
+        }
+      }
+      info.parameters = p.algorithm->parameters();
+      info.parameters.emplace_back("in_place", series.in_place ? 1 : 0);
+      if (is_rooted(series.collective())) info.parameters.emplace_back("root", series.root);
+      info.parameters.insert(info.parameters.end(), series_parameters_.begin(),
+                             series_parameters_.end());
+    }
+    headers_.push_back(p.header);
+    prepared_.push_back(std::move(p));
+  }
+  return headers_;
+}
+
+std::string Runner::allocate() {
+  std::string failure;
+  const char* what = "";
+  try {
+    what = "send buffer";
+    send_ = AlignedBuffer(options_.max_bytes);
+    what = "receive buffer";
+    recv_ = AlignedBuffer(options_.max_bytes);
+    for (auto& [name, state] : transports_) {
+      what = "transport registration";
+      state.send_region = state.transport->register_memory(send_.span());
+      state.recv_region = state.transport->register_memory(recv_.span());
+    }
+    if (device_) {
+      // The host stores double as the staging buffers: pin them so the copies are DMA.
+      what = "pinned staging buffers";
+      device_->pin_send.emplace(send_.span().data(), send_.span().size());
+      device_->pin_recv.emplace(recv_.span().data(), recv_.span().size());
+    }
+  } catch (const std::bad_alloc&) {
+    failure = std::string("cannot allocate the ") + what + " (" + format_size(options_.max_bytes) +
+              ", " + std::to_string(options_.max_bytes) + " bytes) on rank " +
+              std::to_string(bootstrap_.rank()) + " (" + local_host_name() + ")";
+  }
+  // Every rank learns whether all could; rank 0 reports the first failing rank's reason.
+  const auto all = bootstrap_.allgather_strings(failure);
+  for (const auto& why : all) {
+    if (!why.empty()) return why;
+  }
+  return {};
+}
+
+bool Runner::stop_requested() {
+  watchdog_.kick();
+  return control_->step().stop();
+}
+
+RunSummary Runner::run(const std::vector<Sink*>& sinks,
+                       const std::set<std::pair<std::string, std::uint64_t>>& done) {
+  const auto sizes = sweep_sizes(options_);
+  const int n = bootstrap_.size();
+  RunSummary summary;
+  control_ = std::make_unique<RunControl>(bootstrap_, sinks);
+  for (auto& p : prepared_) {
+    const auto& series = p.plan;
+    if (!p.algorithm) {
       for (auto* sink : sinks) {
-        sink->begin_series(header);
+        sink->begin_series(p.header);
         sink->end_series();
       }
       ++summary.skipped_series;
       continue;
     }
-    AlgorithmContext ctx{bootstrap_, nullptr, options_.algorithm};
     Buffer send_store{send_.span(), nullptr};
     Buffer recv_store{recv_.span(), nullptr};
     Buffer device_send{{}, nullptr};
@@ -169,54 +259,23 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
       auto& dev = device_state();
       device_send.bytes = {static_cast<std::byte*>(dev.send.data()), dev.send.size()};
       device_recv.bytes = {static_cast<std::byte*>(dev.recv.data()), dev.recv.size()};
-      if (series.algorithm.device_only) {
-        ctx.nccl = &nccl();
-        ctx.stream = dev.stream->handle();
-      }
     }
-    if (series.algorithm.uses_transport) {
-      auto& state = transport_state(series.transport);
-      ctx.transport = state.transport.get();
-      send_store.region = state.send_region.get();
-      recv_store.region = state.recv_region.get();
+    if (p.transport != nullptr) {
+      send_store.region = p.transport->send_region.get();
+      recv_store.region = p.transport->recv_region.get();
     }
-    const auto algorithm = series.algorithm.create(ctx);
-
-    SeriesHeader header = series_header(series);
-    auto& info = header.info;
-    if (series.on_device()) {
-      if (series.algorithm.device_only) {
-        info.staging = "none: device buffers passed to the library";
-      } else {
-        info.staging =
-            "pinned host: device-to-host copy, host algorithm, host-to-device copy, all inside "
-            "the timed call (our algorithms compute on the CPU)";
-        if (ctx.transport != nullptr) {
-          info.staging += ctx.transport->capabilities().device_memory
-                              ? "; the transport accepts device memory, unused here"
-                              : "; the transport does not accept device memory";
-        }
-      }
-    }
-    info.parameters = algorithm->parameters();
-    info.parameters.emplace_back("in_place", series.in_place ? 1 : 0);
-    if (is_rooted(series.collective())) info.parameters.emplace_back("root", series.root);
-    info.parameters.insert(info.parameters.end(), series_parameters_.begin(),
-                           series_parameters_.end());
     for (auto* sink : sinks)
-      sink->begin_series(header);
+      sink->begin_series(p.header);
 
     std::uint64_t previous_count = ~0ULL;
     for (const auto size : sizes) {
       const std::size_t count = point_count(series, size);
       // Skip sizes below one element per block, and sizes that round to the same call.
       if (count == 0 || count == previous_count) continue;
-      if (done.count({header.name, count * dtype_size(series.dtype)}) != 0) {
+      if (done.count({p.header.name, count * dtype_size(series.dtype)}) != 0) {
         ++summary.skipped;
         continue;  // measured by the run being resumed
       }
-      // A stop signal on any rank ends the run here, at a point boundary, on every rank.
-      if ((summary.stop_signal = agreed_stop_signal(bootstrap_)) != 0) break;
       previous_count = count;
       const auto layout =
           layout_call(series.collective(), series.in_place, count, series.dtype, series.op,
@@ -230,22 +289,27 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
       const std::uint64_t size_bytes = count * dtype_size(series.dtype);
       for (auto* sink : sinks)
         sink->before_point(size_bytes);
-      auto point = measure(*algorithm, series, layout, device_layout ? &*device_layout : nullptr,
-                           size_bytes);
-      summary.wrong += point.record.wrong > 0 ? point.record.wrong : 0;
+      auto point = measure(*p.algorithm, series, layout,
+                           device_layout ? &*device_layout : nullptr, size_bytes);
+      if (!point) break;  // told to stop: the unfinished point is not recorded
+      summary.wrong += point->record.wrong > 0 ? point->record.wrong : 0;
       ++summary.points;
       for (auto* sink : sinks)
-        sink->point(point);
+        sink->point(*point);
     }
     for (auto* sink : sinks)
       sink->end_series();
     ++summary.series;
-    if (summary.stop_signal != 0) break;
+    if (control_->verdict().stop()) break;
   }
+  // A last control step: a signal or a failed write after the last point still counts.
+  if (!control_->verdict().stop()) control_->step();
+  summary.stop_signal = control_->verdict().signal;
+  summary.results_failed = control_->verdict().results_failed;
   return summary;
 }
 
-PointResult Runner::measure(Algorithm& algorithm, const SeriesPlan& series,
+std::optional<PointResult> Runner::measure(Algorithm& algorithm, const SeriesPlan& series,
                             const CallLayout& layout, const CallLayout* device,
                             std::uint64_t size_bytes) {
   const int n = bootstrap_.size();
@@ -270,7 +334,7 @@ PointResult Runner::measure(Algorithm& algorithm, const SeriesPlan& series,
     }
   };
   // Input made on the host and, for device series, copied to the device.
-  auto prepare = [&](bool poison_output) {
+  auto fill_inputs = [&](bool poison_output) {
     fill_send(spec, layout.input);
     if (poison_output) poison(layout.output, layout.output_count, series.dtype);
     if (device == nullptr) return;
@@ -279,15 +343,14 @@ PointResult Runner::measure(Algorithm& algorithm, const SeriesPlan& series,
     }
     gpu::memcpy_h2d(device->input.data(), layout.input.data(), layout.input.size());
   };
-  prepare(false);
+  fill_inputs(false);
   for (std::int64_t i = 0; i < options_.warmup; ++i) {
-    watchdog_.kick();
+    if (stop_requested()) return std::nullopt;
     call();
   }
   std::vector<double> samples(static_cast<std::size_t>(options_.iters));
   for (auto& sample : samples) {
-    watchdog_.kick();
-    bootstrap_.barrier();
+    if (stop_requested()) return std::nullopt;
     const auto t0 = Clock::now();
     call();
     const auto t1 = Clock::now();
@@ -315,9 +378,8 @@ PointResult Runner::measure(Algorithm& algorithm, const SeriesPlan& series,
 
   if (options_.check) {
     // One more call on fresh input and poisoned output, outside the timed loop.
-    prepare(!series.in_place);
-    bootstrap_.barrier();
-    watchdog_.kick();
+    fill_inputs(!series.in_place);
+    if (stop_requested()) return std::nullopt;
     call();
     if (device != nullptr) {
       gpu::memcpy_d2h(layout.output.data(), device->output.data(), layout.output.size());

@@ -1,8 +1,14 @@
 // Runner: measures every series of the plan over every size and feeds the sinks.
 //
-// Timing: each timed iteration starts right after a barrier, so ranks start together; each
-// rank times its own call, and the iteration's time is the maximum over ranks (gathered
-// once per point, after the loop, so the loop itself carries no extra communication).
+// Three collective phases: prepare() sets up the transports and algorithms and says what
+// every series will record (nothing large is allocated yet, so a resumed file can be checked
+// against it first); allocate() takes the buffers, every rank learning whether all could;
+// run() measures.
+//
+// Timing: each timed iteration starts right after the control step (harness/run_control.hpp),
+// a barrier that also carries stop requests, so ranks start together; each rank times its own
+// call, and the iteration's time is the maximum over ranks (gathered once per point, after
+// the loop, so the loop itself carries no extra communication).
 // Warm-up iterations run first and are not recorded. With --check, one more untimed
 // iteration runs on fresh input and freshly poisoned output and is validated element by
 // element (harness/validation.hpp), so checking never slows the timed iterations.
@@ -10,6 +16,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -19,6 +26,7 @@
 #include "harness/call_setup.hpp"
 #include "harness/options.hpp"
 #include "harness/plan.hpp"
+#include "harness/run_control.hpp"
 #include "harness/sinks.hpp"
 #include "harness/watchdog.hpp"
 #include "transports/bootstrap.hpp"
@@ -32,7 +40,8 @@ struct RunSummary {
   std::int64_t wrong = 0;          // mismatching elements over all checked points
   int stop_signal = 0;             // non-zero: the run stopped early on this signal
   std::size_t skipped = 0;         // points already in the file being resumed
-  std::size_t skipped_series = 0;  // not measured (cuda memory without a usable GPU)
+  std::size_t skipped_series = 0;  // not measured (no usable GPU, a transport that cannot start)
+  bool results_failed = false;     // rank 0's results file could not be written: stopped
 };
 
 class Runner {
@@ -42,9 +51,18 @@ class Runner {
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
 
-  // Collective over all ranks. Sinks are used on rank 0 only (pass none elsewhere).
-  // `done`: (series name, size_bytes) points an earlier run already measured (--resume).
-  RunSummary run(const std::vector<SeriesPlan>& plan, const std::vector<Sink*>& sinks,
+  // Collective: creates the transports and algorithms the plan needs and returns what every
+  // series will record (the names carry the tag_series suffix). Series that cannot run here
+  // (cuda memory without a usable GPU, a transport that cannot start) are marked skipped with
+  // the reason, once for every rank. Call tag_series first.
+  const std::vector<SeriesHeader>& prepare(const std::vector<SeriesPlan>& plan);
+  // Collective: allocates the host buffers (and pins them for device series). Returns "" when
+  // every rank could, else a message naming the buffer and its size (the same on every rank).
+  std::string allocate();
+  // Collective: measures the prepared plan. Sinks are used on rank 0 only (pass none
+  // elsewhere). `done`: (series name, size_bytes) points an earlier run already measured
+  // (--resume). Stops within one iteration when a rank is signalled or a sink fails.
+  RunSummary run(const std::vector<Sink*>& sinks,
                  const std::set<std::pair<std::string, std::uint64_t>>& done = {});
 
   // Appended to every series name, and parameters added to every series (the node subset
@@ -63,7 +81,14 @@ class Runner {
   // Device memory for --memory cuda: this rank's GPU (local rank modulo the devices), the
   // two device stores, the host stores pinned for staging, a stream, and NCCL when needed.
   struct DeviceState;
-  TransportState& transport_state(const std::string& name);
+  struct Prepared {
+    SeriesPlan plan;
+    SeriesHeader header;
+    std::unique_ptr<Algorithm> algorithm;  // null when skipped
+    TransportState* transport = nullptr;   // null for baselines
+  };
+  // Null when the transport cannot start here (the reason is in unavailable_).
+  TransportState* transport_state(const std::string& name);
   // Collective: "" when every rank has a usable CUDA device, else why not (one line).
   std::string cuda_unavailable_reason();
   DeviceState& device_state();
@@ -71,8 +96,12 @@ class Runner {
   SeriesHeader series_header(const SeriesPlan& series) const;
   std::size_t point_count(const SeriesPlan& series, std::uint64_t size_bytes) const;
   // `device`: the same call laid out in the device stores (cuda series), else null.
-  PointResult measure(Algorithm& algorithm, const SeriesPlan& series, const CallLayout& layout,
-                      const CallLayout* device, std::uint64_t size_bytes);
+  // Empty when the run was told to stop (control_) before the point was complete.
+  std::optional<PointResult> measure(Algorithm& algorithm, const SeriesPlan& series,
+                                     const CallLayout& layout, const CallLayout* device,
+                                     std::uint64_t size_bytes);
+  // The control step that starts every iteration: true when the run must stop.
+  bool stop_requested();
 
   const RunOptions& options_;
   Bootstrap& bootstrap_;
@@ -80,6 +109,10 @@ class Runner {
   AlignedBuffer send_;
   AlignedBuffer recv_;
   std::map<std::string, TransportState> transports_;
+  std::map<std::string, std::string> unavailable_;  // transport -> why it cannot start
+  std::vector<Prepared> prepared_;
+  std::vector<SeriesHeader> headers_;
+  std::unique_ptr<RunControl> control_;
   std::unique_ptr<DeviceState> device_;
   std::string series_suffix_;
   Parameters series_parameters_;

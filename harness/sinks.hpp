@@ -29,6 +29,9 @@ class Sink {
   virtual void before_point(std::uint64_t /*size_bytes*/) {}
   virtual void point(const PointResult& point) = 0;
   virtual void end_series() {}
+  // Non-empty once the sink could not record (a results file on a full disk): why. A sink
+  // never throws from point(); the runner polls this at every iteration's control step.
+  virtual std::string failure() const { return {}; }
 };
 
 // nccl-tests-shaped table per series on a stream (stdout).

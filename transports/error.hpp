@@ -33,6 +33,15 @@ class TransportError : public std::runtime_error {
   std::string operation_;
 };
 
+// A transport that cannot start on this job (a UCX configuration naming transports that do
+// not exist, for one). Thrown collectively: every rank of the job throws it, with the same
+// meaning, so the harness can record the transport's series as skipped and measure the rest.
+class TransportUnavailable : public TransportError {
+ public:
+  TransportUnavailable(std::string transport, const std::string& reason)
+      : TransportError(std::move(transport), -1, "start", reason) {}
+};
+
 // A wait that passed its deadline. Distinct type so the harness can report it as a hang.
 class TimeoutError : public TransportError {
  public:

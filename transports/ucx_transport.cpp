@@ -113,11 +113,7 @@ std::string ucx_library_version() {
   return ucp_get_version_string();
 }
 
-UcxTransport::UcxTransport(Bootstrap& bootstrap)
-    : bootstrap_(bootstrap), rank_(bootstrap.rank()), size_(bootstrap.size()) {
-  if (size_ >= (1 << kRankBits)) {
-    throw TransportError("ucx", -1, "init", "more than 2^20 ranks are not supported");
-  }
+void UcxTransport::start_worker() {
   ucp_config_t* config = nullptr;
   check_ucs(ucp_config_read(nullptr, nullptr, &config), -1, "read UCX configuration");
   ucp_params_t params{};
@@ -142,6 +138,36 @@ UcxTransport::UcxTransport(Bootstrap& bootstrap)
   check_ucs(ucp_worker_create(context_.get(), &worker_params, &worker), -1,
             "create worker (ucp_worker_create)");
   worker_.reset(worker);
+
+}
+
+UcxTransport::UcxTransport(Bootstrap& bootstrap)
+    : bootstrap_(bootstrap), rank_(bootstrap.rank()), size_(bootstrap.size()) {
+  if (size_ >= (1 << kRankBits)) {
+    throw TransportError("ucx", -1, "init", "more than 2^20 ranks are not supported");
+  }
+  // The local part first (context and worker). Whether it worked is agreed among the ranks
+  // before any of them exchanges addresses, so a configuration UCX rejects (UCX_TLS naming
+  // transports this machine lacks) ends the transport on every rank alike, as
+  // TransportUnavailable, instead of leaving the others waiting in the exchange.
+  std::string local_failure;
+  try {
+    start_worker();
+  } catch (const std::exception& e) {
+    local_failure = e.what();
+    if (local_failure.rfind("ucx: ", 0) == 0) local_failure.erase(0, 5);
+    worker_.reset();
+    context_.reset();
+  }
+  std::vector<std::int64_t> failed{local_failure.empty() ? 0 : 1};
+  bootstrap_.allreduce_sum(failed);
+  if (failed[0] != 0) {
+    throw TransportUnavailable(
+        "ucx", !local_failure.empty()
+                   ? local_failure
+                   : "could not start on " + std::to_string(failed[0]) + " of " +
+                         std::to_string(size_) + " ranks (rank 0 started)");
+  }
 
   const auto host = this_host();
   const auto hosts = bootstrap_.allgather_strings(host);

@@ -48,6 +48,8 @@ class UcxTransport final : public Transport {
   }
   void check_args(int peer, const MemoryRegion& region, std::size_t offset, std::size_t bytes,
                   const char* op) const;
+  // This rank's UCP context and worker (no communication); throws when UCX refuses them.
+  void start_worker();
   void close_endpoints();
   // UCX calls this when the endpoint to a peer fails (peer error handling mode).
   static void on_endpoint_error(void* arg, ucp_ep_h ep, ucs_status_t status);
