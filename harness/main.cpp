@@ -246,9 +246,9 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
         run.runner =
             std::make_unique<fb::Runner>(options, run.sub ? *run.sub : bootstrap, watchdog);
         if (stage.subset) {
-          run.runner->tag_series(stage.subset->suffix(),
-                                 {{"nodes", stage.subset->nodes},
-                                  {"ranks_per_node", stage.subset->ranks_per_node}});
+          run.runner->tag_series(
+              stage.subset->suffix(),
+              {{"nodes", stage.subset->nodes}, {"ranks_per_node", stage.subset->ranks_per_node}});
         }
         const auto& prepared = run.runner->prepare(stage.plan);
         headers.insert(headers.end(), prepared.begin(), prepared.end());
@@ -305,9 +305,8 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
         std::printf("\n");
       }
       using Progress = fb::RunOptions::Progress;
-      const bool show_progress =
-          options.progress == Progress::on ||
-          (options.progress == Progress::automatic && isatty(STDERR_FILENO));
+      const bool show_progress = options.progress == Progress::on ||
+                                 (options.progress == Progress::automatic && isatty(STDERR_FILENO));
       if (show_progress) {
         progress = std::make_unique<fb::ProgressSink>(total_series, sizes.size());
         sinks.push_back(progress.get());

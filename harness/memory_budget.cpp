@@ -27,7 +27,8 @@ std::optional<std::uint64_t> read_number(const std::string& text) {
   std::uint64_t value = 0;
   const auto* begin = text.data();
   const auto* end = begin + text.size();
-  while (begin != end && (*begin == ' ' || *begin == '\t')) ++begin;
+  while (begin != end && (*begin == ' ' || *begin == '\t'))
+    ++begin;
   const auto [ptr, ec] = std::from_chars(begin, end, value);
   if (ec != std::errc{} || ptr == begin) return std::nullopt;
   return value;
@@ -35,7 +36,8 @@ std::optional<std::uint64_t> read_number(const std::string& text) {
 
 std::string boot_id() {
   auto id = read_text("/proc/sys/kernel/random/boot_id");
-  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' '))
+    id.pop_back();
   if (!id.empty()) return id;
   std::array<char, 256> host{};
   gethostname(host.data(), host.size() - 1);

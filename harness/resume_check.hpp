@@ -3,7 +3,9 @@
 // has to match what the file recorded: the kind of file, the rank count, and every series the
 // command would measure, attribute by attribute (collective, algorithm, transport, dtype, op,
 // ranks, iterations, warm-up, memory, staging, the pipeline parameters, the timing method).
-// The sizes may differ: a resumed run may extend the sweep.
+// The sizes may differ: a resumed run may extend the sweep. Planned series the file lacks
+// (those the interrupted run had not begun) are allowed; a series of the file that the
+// command would not measure means another command, and is refused.
 #pragma once
 
 #include <string>

@@ -8,8 +8,8 @@
 #include "gpu/nccl_comm.hpp"
 #include "harness/call_setup.hpp"
 #include "harness/peer_probe.hpp"
-#include "harness/size_parse.hpp"
 #include "harness/signals.hpp"
+#include "harness/size_parse.hpp"
 #include "harness/statistics.hpp"
 #include "harness/validation.hpp"
 #include "transports/error.hpp"
@@ -289,8 +289,8 @@ RunSummary Runner::run(const std::vector<Sink*>& sinks,
       const std::uint64_t size_bytes = count * dtype_size(series.dtype);
       for (auto* sink : sinks)
         sink->before_point(size_bytes);
-      auto point = measure(*p.algorithm, series, layout,
-                           device_layout ? &*device_layout : nullptr, size_bytes);
+      auto point = measure(*p.algorithm, series, layout, device_layout ? &*device_layout : nullptr,
+                           size_bytes);
       if (!point) break;  // told to stop: the unfinished point is not recorded
       summary.wrong += point->record.wrong > 0 ? point->record.wrong : 0;
       ++summary.points;
@@ -310,8 +310,8 @@ RunSummary Runner::run(const std::vector<Sink*>& sinks,
 }
 
 std::optional<PointResult> Runner::measure(Algorithm& algorithm, const SeriesPlan& series,
-                            const CallLayout& layout, const CallLayout* device,
-                            std::uint64_t size_bytes) {
+                                           const CallLayout& layout, const CallLayout* device,
+                                           std::uint64_t size_bytes) {
   const int n = bootstrap_.size();
   const CheckSpec spec{series.collective(), series.dtype,     series.op, bootstrap_.rank(), n,
                        series.root,         layout.args.count};

@@ -138,7 +138,6 @@ void UcxTransport::start_worker() {
   check_ucs(ucp_worker_create(context_.get(), &worker_params, &worker), -1,
             "create worker (ucp_worker_create)");
   worker_.reset(worker);
-
 }
 
 UcxTransport::UcxTransport(Bootstrap& bootstrap)
@@ -163,10 +162,9 @@ UcxTransport::UcxTransport(Bootstrap& bootstrap)
   bootstrap_.allreduce_sum(failed);
   if (failed[0] != 0) {
     throw TransportUnavailable(
-        "ucx", !local_failure.empty()
-                   ? local_failure
-                   : "could not start on " + std::to_string(failed[0]) + " of " +
-                         std::to_string(size_) + " ranks (rank 0 started)");
+        "ucx", !local_failure.empty() ? local_failure
+                                      : "could not start on " + std::to_string(failed[0]) + " of " +
+                                            std::to_string(size_) + " ranks (rank 0 started)");
   }
 
   const auto host = this_host();

@@ -40,6 +40,8 @@ expect_bad run -f 1
 expect_bad run -n abc
 expect_bad run -w -3
 expect_bad run --timeout never
+expect_bad run --timeout 1e10
+expect_bad p2p --timeout 604801
 expect_bad run --iters
 expect_bad run --unknown-option
 # Without an RDMA device, asking for verbs is refused at start with the reason.

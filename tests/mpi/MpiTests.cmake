@@ -74,3 +74,31 @@ add_test(NAME mpi.cuda_series_measured_or_skipped
                  ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
 set_tests_properties(mpi.cuda_series_measured_or_skipped PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
                      LABELS "mpi;gpu" TIMEOUT 120 PROCESSORS 2)
+
+# --resume with settings that change the numbers is refused at once, the file untouched.
+add_test(NAME mpi.resume_refuses_mismatch
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/resume_refused_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE})
+set_tests_properties(mpi.resume_refuses_mismatch PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
+                     LABELS mpi TIMEOUT 600 PROCESSORS 2)
+
+# SIGTERM through mpirun during long points: every rank stops within one iteration.
+add_test(NAME mpi.sigterm_through_mpirun
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/sigterm_mpirun_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
+set_tests_properties(mpi.sigterm_through_mpirun PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
+                     LABELS mpi TIMEOUT 180 PROCESSORS 2)
+
+# A transport that cannot start: its series skipped with the reason, the rest measured.
+add_test(NAME mpi.broken_transport_skipped
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/broken_transport_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
+set_tests_properties(mpi.broken_transport_skipped PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
+                     LABELS mpi TIMEOUT 300 PROCESSORS 2)
+
+# A plan larger than the machine's memory is refused up front with the figures.
+add_test(NAME mpi.impossible_size_refused
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/memory_refused_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE})
+set_tests_properties(mpi.impossible_size_refused PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
+                     LABELS mpi TIMEOUT 120 PROCESSORS 2)
