@@ -9,8 +9,10 @@ namespace fb {
 namespace {
 volatile std::sig_atomic_t g_stop_signal = 0;
 
+// The first stop signal is kept: Slurm's --signal=USR1 followed by its SIGTERM at the end of
+// the grace time is a SIGUSR1 stop.
 extern "C" void on_stop_signal(int signal) {
-  g_stop_signal = signal;
+  if (g_stop_signal == 0) g_stop_signal = signal;
 }
 }  // namespace
 
@@ -27,10 +29,18 @@ int received_stop_signal() {
   return g_stop_signal;
 }
 
+double stop_signal_priority(int signal) {
+  return signal == 0 ? 0.0 : 64.0 - signal;
+}
+
+int signal_of_priority(double priority) {
+  return priority == 0 ? 0 : 64 - static_cast<int>(priority);
+}
+
 int agreed_stop_signal(Bootstrap& bootstrap) {
-  std::vector<double> signal{static_cast<double>(g_stop_signal)};
-  bootstrap.allreduce_max(signal);
-  return static_cast<int>(signal[0]);
+  std::vector<double> priority{stop_signal_priority(g_stop_signal)};
+  bootstrap.allreduce_max(priority);
+  return signal_of_priority(priority[0]);
 }
 
 std::string signal_name(int signal) {

@@ -1,6 +1,7 @@
-// SIGTERM, SIGINT and SIGUSR1 (what Slurm sends before it kills a job) ask the run to stop
-// at the next point boundary: the point being measured finishes and is recorded, the file
-// is marked interrupted, and the program exits with kExitInterrupted.
+// SIGTERM, SIGINT and SIGUSR1 (what Slurm sends before it kills a job) ask the run to stop:
+// the ranks agree at the next iteration's control step (harness/run_control.hpp), the point in
+// progress is abandoned, every finished point is in the file, the file is marked
+// interrupted, and the program exits with kExitInterrupted.
 #pragma once
 
 #include <string>
@@ -13,7 +14,12 @@ void install_stop_handlers();
 // The signal this process received (0: none). Async-signal-safe to set, cheap to read.
 int received_stop_signal();
 // Collective: the signal any rank received (0: none), so every rank stops at the same point.
+// When ranks received different signals, the lowest-numbered one is reported (SIGINT over
+// SIGUSR1 over SIGTERM: the more specific request wins).
 int agreed_stop_signal(Bootstrap& bootstrap);
+// For agreeing through a maximum: a priority (0 for no signal) and back.
+double stop_signal_priority(int signal);
+int signal_of_priority(double priority);
 std::string signal_name(int signal);
 
 }  // namespace fb
