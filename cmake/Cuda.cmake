@@ -104,6 +104,16 @@ if(NOT _fb_cuda_mode STREQUAL "OFF")
     endif()
     # One CUDA runtime in the process: the shared one, as NCCL uses.
     set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
+    # The CUDA dialect of every target, CUDA sources or not. Without it a target's
+    # CUDA_STANDARD falls back to its CXX_STANDARD (20, CMakeLists.txt), and the Makefile
+    # generator computes CUDA flags for every target that links CUDA objects (fb_gpu links
+    # fb_gpu_kernels' objects): CMake 3.25 knows no C++20 flag for nvcc, so configuring
+    # failed with "Target fb_gpu requires the language dialect CUDA20" (Ninja only computes
+    # flags for the sources it compiles, so it never asked). The kernels need only C++17;
+    # the host code stays C++20.
+    set(CMAKE_CUDA_STANDARD 17)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    set(CMAKE_CUDA_EXTENSIONS OFF)
     enable_language(CUDA)
     find_package(CUDAToolkit REQUIRED)
     if(NOT TARGET fb::nccl)

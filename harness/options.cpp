@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "collectives/registry.hpp"
+#include "harness/rate_parse.hpp"
 #include "harness/size_parse.hpp"
 #include "transports/registry.hpp"
 
@@ -69,6 +70,28 @@ std::int64_t count_option(const std::string& text, const char* flag, std::int64_
                    "' is not an integer >= " + std::to_string(min));
   }
   return *value;
+}
+
+// --memory: host, cuda, both (= host,cuda) or a comma list of them, in the order given.
+std::vector<RunOptions::Memory> parse_memory_list(const std::string& text) {
+  using Memory = RunOptions::Memory;
+  std::vector<Memory> out;
+  const auto add = [&out](Memory m) {
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+  };
+  for (const auto& name : split(text)) {
+    if (name == "host") {
+      add(Memory::host);
+    } else if (name == "cuda") {
+      add(Memory::cuda);
+    } else if (name == "both") {
+      add(Memory::host);
+      add(Memory::cuda);
+    } else {
+      throw BadInput("--memory: unknown memory '" + name + "' (known: host, cuda, both)");
+    }
+  }
+  return out;
 }
 
 std::string quote_command_line(int argc, const char* const* argv) {
@@ -252,15 +275,7 @@ RunOptions validate(const RawRunOptions& raw) {
   if (!raw.ranks_per_node.empty()) {
     o.ranks_per_node = static_cast<int>(count_option(raw.ranks_per_node, "--ranks-per-node", 1));
   }
-  if (raw.memory == "host") {
-    o.memory = {RunOptions::Memory::host};
-  } else if (raw.memory == "cuda") {
-    o.memory = {RunOptions::Memory::cuda};
-  } else if (raw.memory == "both") {
-    o.memory = {RunOptions::Memory::host, RunOptions::Memory::cuda};
-  } else {
-    throw BadInput("--memory: '" + raw.memory + "' is not one of host, cuda, both");
-  }
+  o.memory = parse_memory_list(raw.memory);
   parse_sweep(raw, o);
   o.algorithm.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_s * 1000));
   o.algorithm.ring_segment_bytes = size_option(raw.ring_segment, "--ring-segment");
@@ -328,9 +343,9 @@ P2POptions validate_p2p(const RawP2POptions& raw) {
   o.window = static_cast<int>(count_option(raw.window, "--window", 1));
   if (o.window > 65536) throw BadInput("--window: at most 65536 messages in flight");
   if (!raw.line_rate.empty()) {
-    const auto rate = parse_line_rate(raw.line_rate);
-    if (!rate)
-      throw BadInput("--line-rate: '" + raw.line_rate + "' is not a rate like 400Gb or 50GB");
+    std::string error;
+    const auto rate = parse_rate_Gbps(raw.line_rate, &error);
+    if (!rate) throw BadInput("--line-rate: " + error);
     o.line_rate_Gbps = *rate;
   }
   o.matrix_latency_bytes = size_option(raw.matrix_latency, "--matrix-latency-size");
@@ -381,7 +396,9 @@ void add_p2p_subcommand(CLI::App& app, RawP2POptions& raw) {
   p2p->add_option("--window", raw.window, "Bandwidth tests: messages in flight per iteration")
       ->capture_default_str();
   p2p->add_option("--line-rate", raw.line_rate,
-                  "Link line rate, e.g. 400Gb (default: from the RDMA port when there is one)");
+                  "Link line rate, SI units of bits (Mb, Gbit, Gbps, Gb/s, Tb) or bytes (MB, "
+                  "GB/s), e.g. 400Gb, 2.5Gbit/s, 300Mb, 50GB (default: from the RDMA port when "
+                  "there is one)");
   p2p->add_option("--matrix-latency-size", raw.matrix_latency, "Matrix: latency message size")
       ->capture_default_str();
   p2p->add_option("--matrix-bandwidth-size", raw.matrix_bandwidth, "Matrix: bandwidth message size")
@@ -458,7 +475,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   run->add_option("--ranks-per-node", raw.ranks_per_node,
                   "Ranks to use on each node (the first ones there; default: every rank)");
   run->add_option("--memory", raw.memory,
-                  "Buffers in host or cuda (device) memory, or both (two series)")
+                  "Buffers in host or cuda (device) memory, comma separated (one series each), "
+                  "or both (= host,cuda)")
       ->capture_default_str();
   run->add_option("--progress", raw.progress,
                   "Progress line on stderr: auto (when stderr is a terminal), on, off")
@@ -524,24 +542,6 @@ std::vector<std::uint64_t> sweep_sizes(std::uint64_t min_bytes, std::uint64_t ma
     s *= step_factor;
   }
   return sizes;
-}
-
-std::optional<double> parse_line_rate(std::string_view text) {
-  double value = 0;
-  const auto* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr == text.data() || !(value > 0) ||
-      !std::isfinite(value)) {
-    return std::nullopt;
-  }
-  const std::string unit(ptr, end);
-  for (const auto* bits : {"G", "Gb", "Gbit", "Gbps", "Gb/s", "gb", "gbit", "gbps", "gb/s"}) {
-    if (unit == bits) return value;
-  }
-  for (const auto* bytes : {"GB", "GB/s", "GBps"}) {
-    if (unit == bytes) return value * 8;
-  }
-  return std::nullopt;
 }
 
 }  // namespace fb

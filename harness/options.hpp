@@ -92,9 +92,6 @@ struct P2POptions {
   std::string command_line;
 };
 
-// "400Gb", "400Gbps", "400Gbit", "50GB" (bytes: x8), "100G" (bits). Returns Gb/s.
-std::optional<double> parse_line_rate(std::string_view text);
-
 struct ParseOutcome {
   std::optional<RunOptions> options;  // set when a run should happen
   std::optional<P2POptions> p2p;      // set when a p2p run should happen

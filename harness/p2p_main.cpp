@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "harness/number_format.hpp"
 #include "harness/output_path.hpp"
 #include "harness/p2p.hpp"
 #include "harness/provenance.hpp"
@@ -52,15 +53,16 @@ class P2PReport {
   void point(const results::P2PPointRecord& r, const std::vector<double>& samples,
              std::int64_t wrong) {
     if (latency_) {
-      std::printf("  %12" PRIu64 " %10.2f %10.2f %10.2f %10.2f %10.2f %10.2f %8" PRId64 "\n",
-                  r.size_bytes, r.lat_min_us, r.lat_p50_us, r.lat_p90_us, r.lat_p99_us,
-                  r.lat_p999_us, r.lat_max_us, wrong);
+      std::printf("  %12" PRIu64 " %10s %10s %10s %10s %10s %10s %8" PRId64 "\n", r.size_bytes,
+                  format_figure(r.lat_min_us).c_str(), format_figure(r.lat_p50_us).c_str(),
+                  format_figure(r.lat_p90_us).c_str(), format_figure(r.lat_p99_us).c_str(),
+                  format_figure(r.lat_p999_us).c_str(), format_figure(r.lat_max_us).c_str(), wrong);
     } else {
-      char line_pct[32] = "-";
-      if (line_rate_Gbps_ > 0)
-        std::snprintf(line_pct, sizeof line_pct, "%.1f", r.bw_GBps * 8 / line_rate_Gbps_ * 100);
-      std::printf("  %12" PRIu64 " %12.3f %12.2f %10s %14.3f %8" PRId64 "\n", r.size_bytes,
-                  r.bw_GBps, r.bw_GBps * 8, line_pct, r.msg_rate_Mps, wrong);
+      const std::string line_pct =
+          line_rate_Gbps_ > 0 ? format_figure(r.bw_GBps * 8 / line_rate_Gbps_ * 100) : "-";
+      std::printf("  %12" PRIu64 " %12s %12s %10s %14s %8" PRId64 "\n", r.size_bytes,
+                  format_figure(r.bw_GBps).c_str(), format_figure(r.bw_GBps * 8).c_str(),
+                  line_pct.c_str(), format_figure(r.msg_rate_Mps).c_str(), wrong);
     }
     std::fflush(stdout);
     if (writer_ != nullptr) writer_->append_p2p_point(series_, r, samples);
@@ -68,7 +70,7 @@ class P2PReport {
 
   void matrix(const std::string& name, const results::LinkMatrix& m) {
     const auto n = static_cast<std::size_t>(m.n_ranks);
-    auto print = [&](const char* title, const std::vector<double>& v, const char* fmt) {
+    auto print = [&](const char* title, const std::vector<double>& v) {
       std::printf("#\n# %s matrix over %s (row: sender rank, column: receiver rank)\n#      ",
                   title, m.transport.c_str());
       for (std::size_t j = 0; j < n; ++j)
@@ -80,17 +82,16 @@ class P2PReport {
           if (std::isnan(v[i * n + j])) {
             std::printf(" %9s", "-");
           } else {
-            std::printf(fmt, v[i * n + j]);
+            std::printf(" %9s", format_figure(v[i * n + j]).c_str());
           }
         }
         std::printf("\n");
       }
     };
-    print(("latency (us) at " + format_size(m.latency_bytes)).c_str(), m.latency_us, " %9.2f");
-    print(("bandwidth (GB/s) at " + format_size(m.bandwidth_bytes)).c_str(), m.bandwidth_GBps,
-          " %9.3f");
-    std::printf("# median link bandwidth %.3f GB/s; threshold %.0f%% of it\n",
-                m.median_bandwidth_GBps, m.threshold_fraction * 100);
+    print(("latency (us) at " + format_size(m.latency_bytes)).c_str(), m.latency_us);
+    print(("bandwidth (GB/s) at " + format_size(m.bandwidth_bytes)).c_str(), m.bandwidth_GBps);
+    std::printf("# median link bandwidth %s GB/s; threshold %.0f%% of it\n",
+                format_figure(m.median_bandwidth_GBps).c_str(), m.threshold_fraction * 100);
     if (m.flagged.empty()) std::printf("# no link below the threshold\n");
     for (const auto& f : m.flagged)
       std::printf("# SLOW LINK: %s\n", f.c_str());
@@ -146,8 +147,8 @@ void flag_links(results::LinkMatrix& m) {
       if (i == j || std::isnan(bw) || bw >= limit) continue;
       char text[512];
       std::snprintf(text, sizeof text,
-                    "%s (rank %zu) -> %s (rank %zu): %.3f GB/s, %.0f%% of the median",
-                    m.hostnames[i].c_str(), i, m.hostnames[j].c_str(), j, bw,
+                    "%s (rank %zu) -> %s (rank %zu): %s GB/s, %.0f%% of the median",
+                    m.hostnames[i].c_str(), i, m.hostnames[j].c_str(), j, format_figure(bw).c_str(),
                     bw / m.median_bandwidth_GBps * 100);
       m.flagged.emplace_back(text);
     }
@@ -204,7 +205,10 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   if (rank == 0) {
     std::printf("# fabricbench p2p %s (%s)  ranks %d\n# %s\n", info.tool_version.c_str(),
                 info.git_revision.c_str(), n, info.command_line.c_str());
-    if (line_rate > 0) std::printf("# line rate %.1f Gb/s (%.2f GB/s)\n", line_rate, line_rate / 8);
+    if (line_rate > 0) {
+      std::printf("# line rate %s Gb/s (%s GB/s)\n", format_figure(line_rate).c_str(),
+                  format_figure(line_rate / 8).c_str());
+    }
   }
   P2PConfig config;
   config.iters = o.iters;

@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 
+#include "harness/number_format.hpp"
 #include "harness/size_parse.hpp"
 
 namespace fb {
@@ -36,9 +37,12 @@ void TableSink::point(const PointResult& p) {
   } else {
     std::snprintf(wrong, sizeof wrong, "%" PRId64, r.wrong);
   }
-  std::fprintf(out_, "  %12" PRIu64 " %12" PRIu64 " %8s %12.2f %12.2f %12.2f %12.2f %8s\n",
-               r.size_bytes, r.count, type_.c_str(), r.time_median_us, r.time_min_us, r.algbw_GBps,
-               r.busbw_GBps, wrong);
+  // Four significant digits at least: a slow link's 0.03750 GB/s must not read "0.04" or
+  // "0.00", nor a sub-microsecond time "0.45".
+  std::fprintf(out_, "  %12" PRIu64 " %12" PRIu64 " %8s %12s %12s %12s %12s %8s\n", r.size_bytes,
+               r.count, type_.c_str(), format_figure(r.time_median_us).c_str(),
+               format_figure(r.time_min_us).c_str(), format_figure(r.algbw_GBps).c_str(),
+               format_figure(r.busbw_GBps).c_str(), wrong);
   std::fflush(out_);
 }
 

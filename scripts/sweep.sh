@@ -4,10 +4,13 @@
 # machine (default 2). Extra arguments go to `fabricbench run`, e.g.
 #   scripts/sweep.sh --check -e 16M
 #   NP=4 scripts/sweep.sh --algorithm ring --transport ucx
+# Installing and building print one line each; their output appears only if they fail.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/quiet-step.sh
+. "$root/scripts/quiet-step.sh"
 "$root/scripts/install-deps.sh"
-"$root/scripts/build.sh" "$root/build" >/dev/null
+quiet_step "sweep: building fabricbench in $root/build" "$root/scripts/build.sh" "$root/build"
 # Open MPI refuses to start as root without these; harmless otherwise.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 np=${NP:-2}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what is missing, checks formatting,
-# builds with warnings as errors, checks the kernels are vectorised, runs clang-tidy, builds
+# builds with warnings as errors (and once more with the README's plain cmake commands and
+# CMake's default generator), checks the kernels are vectorised, runs clang-tidy, builds
 # the unit tests with AddressSanitizer + UndefinedBehaviorSanitizer and runs them, runs every
 # ctest test (unit, command line, multi-rank under mpirun, h5py), and last the emulated
 # multi-host fabric tests on their own.
@@ -15,6 +16,11 @@ git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
 
 echo "== build (Release, -Werror)"
 "$root/scripts/build.sh" "$root/build" -DFB_WERROR=ON
+
+# The README's plain command, as a new user types it: CMake's default generator (Unix
+# Makefiles here, whatever CMAKE_GENERATOR says), default options, everything built.
+echo "== plain build (cmake -S . -B build-plain && cmake --build build-plain, default generator)"
+env -u CMAKE_GENERATOR cmake -S . -B build-plain && cmake --build build-plain -j "$(nproc)"
 
 echo "== reduction kernels vectorised (AVX-512 / AVX2 clones)"
 "$root/scripts/check-vectorized.sh" "$root/build"

@@ -29,6 +29,7 @@ expect_bad run --algorithm ring,nope
 expect_bad run --transport carrier-pigeon
 expect_bad run --dtype float16x
 expect_bad run --memory gpu
+expect_bad run --memory host,gpu
 expect_bad run --nodes 0
 expect_bad run --nodes 2,x
 expect_bad run --ranks-per-node 0
@@ -56,6 +57,8 @@ expect_bad run --resume /etc/hostname --out x.h5
 expect_bad p2p --test pingpong
 expect_bad p2p --window 0
 expect_bad p2p --line-rate fast
+expect_bad p2p --line-rate 300Xb
+expect_bad p2p --line-rate 0Gb
 expect_bad p2p --matrix-threshold 2
 
 # Help is not an error.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/options.hpp"
@@ -246,16 +247,63 @@ TEST(P2POptions, BadInputIsOneLineAndExit2) {
   }
 }
 
-TEST(P2POptions, LineRateUnits) {
-  EXPECT_DOUBLE_EQ(*parse_line_rate("400Gb"), 400);
-  EXPECT_DOUBLE_EQ(*parse_line_rate("200Gbps"), 200);
-  EXPECT_DOUBLE_EQ(*parse_line_rate("100G"), 100);
-  EXPECT_DOUBLE_EQ(*parse_line_rate("50GB"), 400);
-  EXPECT_DOUBLE_EQ(*parse_line_rate("12.5GB/s"), 100);
-  EXPECT_FALSE(parse_line_rate("400"));
-  EXPECT_FALSE(parse_line_rate("-5Gb"));
-  EXPECT_FALSE(parse_line_rate("Gb"));
-  EXPECT_FALSE(parse_line_rate("400Mb"));
+TEST(P2POptions, LineRateTakesEverySiSpelling) {
+  // The spellings themselves are tested in rate_parse_test.cpp; this is the option's wiring.
+  for (const auto& [text, want_Gbps] :
+       std::vector<std::pair<std::string, double>>{{"300Mb", 0.3},
+                                                   {"300Mbit/s", 0.3},
+                                                   {"2.5Gb", 2.5},
+                                                   {"400Gbps", 400},
+                                                   {"1.6Tb", 1600},
+                                                   {"50GB", 400},
+                                                   {"100G", 100}}) {
+    const auto out = parse({"p2p", "--line-rate", text});
+    ASSERT_TRUE(out.p2p) << text << ": " << out.message;
+    EXPECT_DOUBLE_EQ(out.p2p->line_rate_Gbps, want_Gbps) << text;
+  }
+}
+
+TEST(P2POptions, BadLineRateNamesTheProblem) {
+  for (const auto& [text, want] : std::vector<std::pair<std::string, std::string>>{
+           {"300Xb", "fabricbench: error: --line-rate: rate '300Xb' has an unknown unit 'Xb'"},
+           {"0Gb", "fabricbench: error: --line-rate: rate '0Gb' must be greater than zero"},
+           {"-5Gb", "fabricbench: error: --line-rate: rate '-5Gb' must be greater than zero"},
+           {"400", "fabricbench: error: --line-rate: rate '400' has no unit"}}) {
+    const auto out = parse({"p2p", "--line-rate", text});
+    EXPECT_FALSE(out.p2p) << text;
+    EXPECT_EQ(out.exit_code, kExitBadInput) << text;
+    EXPECT_EQ(out.message.rfind(want, 0), 0U) << out.message;
+    EXPECT_EQ(out.message.find('\n'), std::string::npos) << out.message;
+  }
+}
+
+TEST(Options, MemoryTakesCommaListsAndBoth) {
+  using M = RunOptions::Memory;
+  for (const auto& [text, want] :
+       std::vector<std::pair<std::string, std::vector<M>>>{{"host", {M::host}},
+                                                           {"cuda", {M::cuda}},
+                                                           {"both", {M::host, M::cuda}},
+                                                           {"host,cuda", {M::host, M::cuda}},
+                                                           {"cuda,host", {M::cuda, M::host}},
+                                                           {"cuda,both", {M::cuda, M::host}},
+                                                           {"host,host", {M::host}}}) {
+    const auto out = parse({"run", "--memory", text});
+    ASSERT_TRUE(out.options) << text << ": " << out.message;
+    EXPECT_EQ(out.options->memory, want) << text;
+  }
+}
+
+TEST(Options, UnknownMemoryIsOneLineAndExit2) {
+  for (const auto& [text, want] : std::vector<std::pair<std::string, std::string>>{
+           {"gpu", "fabricbench: error: --memory: unknown memory 'gpu' (known: host, cuda, both)"},
+           {"host,gpu",
+            "fabricbench: error: --memory: unknown memory 'gpu' (known: host, cuda, both)"},
+           {"host,,cuda", "fabricbench: error: empty name in list 'host,,cuda'"}}) {
+    const auto out = parse({"run", "--memory", text});
+    EXPECT_FALSE(out.options) << text;
+    EXPECT_EQ(out.exit_code, kExitBadInput) << text;
+    EXPECT_EQ(out.message, want);
+  }
 }
 
 TEST(Options, MissingSubcommandIsAnError) {
@@ -295,6 +343,13 @@ TEST(PlanMemory, BothMakesHostAndCudaSeriesAndNcclOnlyOnDevice) {
   EXPECT_EQ(n, (std::vector<std::string>{"allreduce.ring.ucx.float32.sum",
                                          "allreduce.ring.ucx.float32.sum.cuda",
                                          "allreduce.nccl.none.float32.sum.cuda"}));
+}
+
+TEST(PlanMemory, CommaListPlansTheSameSeriesAsBoth) {
+  EXPECT_EQ(
+      plan_names(
+          {"run", "--algorithm", "ring,nccl", "--transport", "ucx", "--memory", "host,cuda"}),
+      plan_names({"run", "--algorithm", "ring,nccl", "--transport", "ucx", "--memory", "both"}));
 }
 
 TEST(PlanMemory, NcclOnHostMemoryIsRefusedWhenNamedAndSkippedFromAll) {
