@@ -20,6 +20,7 @@ inline constexpr int kExitWrongResult = 3;  // --check found mismatching element
 inline constexpr int kExitLinkFlagged = 4;  // p2p matrix: a link below the threshold
 inline constexpr int kExitInterrupted = 5;  // SIGTERM/SIGINT/SIGUSR1: stopped at a point boundary
 inline constexpr int kExitPeerLost = 6;     // a peer rank or host was lost mid-run (probed)
+inline constexpr int kExitResultsFile = 7;  // the results file could not be written
 
 // The name that asks for the size-dependent choice (collectives/auto_select.hpp).
 inline constexpr const char* kAutoAlgorithm = "auto";
@@ -49,8 +50,9 @@ struct RunOptions {
   // Progress line on stderr: auto = when stderr is a terminal (under mpirun it is a pipe,
   // so launch scripts pass --progress on when theirs is one).
   enum class Progress { automatic, on, off } progress = Progress::automatic;
-  std::string out;     // empty: a new file under fabricbench-results/
-  std::string resume;  // a file of an earlier run: measure only the points it lacks
+  std::string out;         // empty: a new file under fabricbench-results/
+  bool overwrite = false;  // --out may replace an existing fabricbench results file
+  std::string resume;      // a file of an earlier run: measure only the points it lacks
   // Topology sweep (harness/subsets.hpp): node counts to measure on, one series each; empty
   // with node_sweep false: the whole job. ranks_per_node 0: every rank of each node.
   std::vector<int> nodes;
@@ -85,6 +87,7 @@ struct P2POptions {
   std::int64_t delay_us = 0;
   RunOptions::Progress progress = RunOptions::Progress::automatic;
   std::string out;
+  bool overwrite = false;  // --out may replace an existing fabricbench results file
   std::string command_line;
 };
 

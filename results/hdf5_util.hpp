@@ -97,6 +97,9 @@ inline constexpr std::int64_t kOldestSchemaVersion = 1;
 inline constexpr const char* kKindCollective = "collective";
 inline constexpr const char* kKindP2P = "p2p";
 
+// Attribute of a series' `points` dataset: the rows completely written (see visible_rows).
+inline constexpr const char* kCommittedRows = "committed_rows";
+
 // Series and matrix names: non-empty, no '/', not "." or "..".
 bool is_valid_name(const std::string& name) noexcept;
 
