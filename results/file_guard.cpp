@@ -188,6 +188,14 @@ std::string FileGuard::reserve(std::uint64_t bytes) noexcept {
          std::to_string(bytes) + " needed)";
 }
 
+void FileGuard::extend_to(std::uint64_t bytes) noexcept {
+  struct stat st {};
+  if (fd_ < 0 || ::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) >= bytes) return;
+  if (::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) {
+    // Best effort: nothing else can be done for the file now.
+  }
+}
+
 void FileGuard::release_reservation() noexcept {
   struct stat st {};
   if (fd_ < 0 || ::fstat(fd_, &st) != 0) return;

@@ -49,6 +49,10 @@ class FileGuard {
   // cannot preallocate, checks that much free space instead.
   std::string reserve(std::uint64_t bytes) noexcept;
 
+  // Makes the file at least `bytes` long (a hole, needing no space): after a failed flush
+  // that recorded a larger end of file than it managed to write, the file then still opens.
+  void extend_to(std::uint64_t bytes) noexcept;
+
   // Gives back what reserve() allocated beyond the end of the file (on a clean close).
   void release_reservation() noexcept;
 

@@ -40,6 +40,9 @@ class Hid {
 
   hid_t get() const noexcept { return id_; }
 
+  // Gives the identifier up without closing it.
+  hid_t release() noexcept { return std::exchange(id_, H5I_INVALID_HID); }
+
   void reset() noexcept {
     if (id_ >= 0 && closer_ != nullptr) {
       closer_(id_);  // Nothing useful can be done with a failed close here.

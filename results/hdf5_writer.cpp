@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <initializer_list>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -82,6 +85,21 @@ std::uint64_t matrix_bytes(const LinkMatrix& matrix) {
   return kMetadataReserveBytes + 2 * 2 * n * n * sizeof(double);
 }
 
+// Ends the process at exit() before HDF5's own clean-up runs (handlers run in reverse order of
+// registration, and HDF5 registered its handler when it started), with the status exit() was
+// given and the standard streams flushed.
+void skip_hdf5_cleanup_at_exit() noexcept {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    ::on_exit(
+        [](int status, void*) {
+          std::fflush(nullptr);
+          ::_exit(status);
+        },
+        nullptr);
+  });
+}
+
 // Refuses (NotAResultsFile) anything but a file this writer could have written: HDF5 with the
 // root attributes `schema` = "fabricbench", `schema_version` and `tool_version`.
 void require_results_file(const std::string& path) {
@@ -133,6 +151,13 @@ struct Hdf5Writer::Impl {
     point_memory_type.reset();
     matrix_root.reset();
     series_root.reset();
+    if (hdf5_failed) {
+      // After a failed flush HDF5 (1.10) cannot close the file: its metadata cache is left
+      // mid-flush, and closing the file, now or in the library's clean-up at exit, crashes.
+      // The file stays open, detached from the disk, and the process skips that clean-up.
+      file.release();
+      skip_hdf5_cleanup_at_exit();
+    }
     file.reset();
     if (clean && guard) guard->release_reservation();
   }
@@ -158,6 +183,7 @@ struct Hdf5Writer::Impl {
     try {
       body();
     } catch (const std::runtime_error& e) {
+      hdf5_failed = true;
       stop(e.what());
       throw ResultsWriteFailed(failure);
     }
@@ -186,6 +212,10 @@ struct Hdf5Writer::Impl {
         handle == nullptr) {
       return;
     }
+    // A flush that failed may have recorded an end of file beyond what it wrote; readers
+    // refuse a file shorter than that.
+    haddr_t eoa = 0;
+    if (hdf5_failed && H5Fget_eoa(file.get(), &eoa) >= 0) guard->extend_to(eoa);
     int sink_fd = ::memfd_create("fabricbench-detached", MFD_CLOEXEC);
     if (sink_fd < 0) sink_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (sink_fd < 0) return;
@@ -210,6 +240,7 @@ struct Hdf5Writer::Impl {
   }
 
   bool appending = false;
+  bool hdf5_failed = false;  // an HDF5 call failed (not only a reservation)
 
   std::filesystem::path path;
   Context ctx;
