@@ -100,30 +100,28 @@ ResumeState resume_state(fb::Bootstrap& bootstrap, const std::string& file,
   return state;
 }
 
-// Rank 0 creates (or, resuming, reopens) the results file; every rank learns whether that
-// worked.
-std::unique_ptr<fb::Hdf5Sink> open_results(fb::Bootstrap& bootstrap, const fb::RunOptions& options,
-                                           const fb::results::RunInfo& info, std::string& path) {
-  std::unique_ptr<fb::Hdf5Sink> sink;
-  std::vector<std::int64_t> failed{0};
+// Rank 0 creates (or, resuming, reopens) the results file and decides alone whether that
+// worked; every rank learns the verdict before anything waits on the file. Returns kExitOk,
+// or the code every rank exits with (rank 0 printed the one error line): kExitBadInput for a
+// refused file, kExitResultsFile for one that could not be written.
+int open_results(fb::Bootstrap& bootstrap, const fb::RunOptions& options,
+                 const fb::results::RunInfo& info, std::string& path,
+                 std::unique_ptr<fb::Hdf5Sink>& sink) {
+  std::vector<std::int64_t> verdict{fb::kExitOk};
   if (bootstrap.rank() == 0) {
-    path = !options.resume.empty() ? options.resume
-           : options.out.empty()   ? fb::default_output_path()
-                                   : options.out;
-    try {
-      const auto parent = std::filesystem::path(path).parent_path();
-      if (!parent.empty()) std::filesystem::create_directories(parent);
-      sink = options.resume.empty() ? std::make_unique<fb::Hdf5Sink>(path, info)
-                                    : std::make_unique<fb::Hdf5Sink>(path);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "fabricbench: error: cannot %s results file '%s': %s\n",
-                   options.resume.empty() ? "create" : "reopen", path.c_str(), e.what());
-      failed[0] = 1;
-    }
+    const bool resume = !options.resume.empty();
+    const fb::ResultsTarget target{resume ? options.resume : options.out, resume,
+                                   options.overwrite};
+    verdict[0] = fb::open_results_file(
+        target,
+        [&](const std::string& file) {
+          sink = resume ? std::make_unique<fb::Hdf5Sink>(file)
+                        : std::make_unique<fb::Hdf5Sink>(file, info, options.overwrite);
+        },
+        path);
   }
-  bootstrap.allreduce_sum(failed);
-  if (failed[0] != 0) throw std::runtime_error("");
-  return sink;
+  bootstrap.allreduce_sum(verdict);  // only rank 0 contributes
+  return static_cast<int>(verdict[0]);
 }
 
 // Every rank must have been started with the same options; a launch script that passes
@@ -266,7 +264,8 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
       done = std::move(state.done);
     }
 
-    hdf5 = open_results(bootstrap, options, info, path);
+    if (const int code = open_results(bootstrap, options, info, path, hdf5); code != fb::kExitOk)
+      return code;
     if (rank == 0) {
       faults.set_on_fatal([&hdf5](const std::string& why) { hdf5->set_status(why); });
     }

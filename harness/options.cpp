@@ -324,6 +324,7 @@ struct RawP2POptions {
   std::string delay_us = "0";
   std::string progress = "auto";
   std::string out;
+  bool overwrite = false;
 };
 
 P2POptions validate_p2p(const RawP2POptions& raw) {
@@ -371,6 +372,7 @@ P2POptions validate_p2p(const RawP2POptions& raw) {
     throw BadInput("--progress: '" + raw.progress + "' is not one of auto, on, off");
   }
   o.out = raw.out;
+  o.overwrite = raw.overwrite;
   return o;
 }
 
@@ -415,6 +417,8 @@ void add_p2p_subcommand(CLI::App& app, RawP2POptions& raw) {
       ->capture_default_str();
   p2p->add_option("--out", raw.out,
                   "HDF5 output file (default: a new file under fabricbench-results/)");
+  p2p->add_flag("--overwrite", raw.overwrite,
+                "Let --out replace an existing fabricbench results file (never any other file)");
 }
 
 ParseOutcome parse_command_line(int argc, const char* const* argv) {
@@ -465,6 +469,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   run->add_flag("--check", check, "Validate every result (untimed extra iteration per size)");
   run->add_option("--out", out,
                   "HDF5 output file (default: a new file under fabricbench-results/)");
+  bool overwrite = false;
+  run->add_flag("--overwrite", overwrite,
+                "Let --out replace an existing fabricbench results file (never any other file)");
   std::string resume;
   run->add_option("--resume", resume,
                   "Continue an interrupted run: measure only the points missing from this file, "
@@ -507,8 +514,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     options.check = check;
     options.out = out;
     options.resume = resume;
+    options.overwrite = overwrite;
     if (!resume.empty() && !out.empty()) {
       throw BadInput("--resume adds to its own file; drop --out");
+    }
+    if (!resume.empty() && overwrite) {
+      throw BadInput("--resume adds to its own file; drop --overwrite");
     }
     if (!resume.empty() && !std::filesystem::is_regular_file(resume)) {
       throw BadInput("--resume: '" + resume + "' is not a file");

@@ -53,8 +53,9 @@ struct RunOptions {
   // Progress line on stderr: auto = when stderr is a terminal (under mpirun it is a pipe,
   // so launch scripts pass --progress on when theirs is one).
   enum class Progress { automatic, on, off } progress = Progress::automatic;
-  std::string out;     // empty: a new file under fabricbench-results/
-  std::string resume;  // a file of an earlier run: measure only the points it lacks
+  std::string out;         // empty: a new file under fabricbench-results/
+  bool overwrite = false;  // --out may replace an existing fabricbench results file
+  std::string resume;      // a file of an earlier run: measure only the points it lacks
   // Topology sweep (harness/subsets.hpp): node counts to measure on, one series each; empty
   // with node_sweep false: the whole job. ranks_per_node 0: every rank of each node.
   std::vector<int> nodes;
@@ -89,6 +90,7 @@ struct P2POptions {
   std::int64_t delay_us = 0;
   RunOptions::Progress progress = RunOptions::Progress::automatic;
   std::string out;
+  bool overwrite = false;  // --out may replace an existing fabricbench results file
   std::string command_line;
 };
 

@@ -47,7 +47,7 @@ class P2PReport {
                   "rate(Mmsg/s)", "#wrong");
     }
     std::fflush(stdout);
-    if (writer_ != nullptr) series_ = writer_->begin_p2p_series(name, info);
+    record([&] { series_ = writer_->begin_p2p_series(name, info); });
   }
 
   void point(const results::P2PPointRecord& r, const std::vector<double>& samples,
@@ -65,7 +65,7 @@ class P2PReport {
                   line_pct.c_str(), format_figure(r.msg_rate_Mps).c_str(), wrong);
     }
     std::fflush(stdout);
-    if (writer_ != nullptr) writer_->append_p2p_point(series_, r, samples);
+    record([&] { writer_->append_p2p_point(series_, r, samples); });
   }
 
   void matrix(const std::string& name, const results::LinkMatrix& m) {
@@ -96,10 +96,28 @@ class P2PReport {
     for (const auto& f : m.flagged)
       std::printf("# SLOW LINK: %s\n", f.c_str());
     std::fflush(stdout);
-    if (writer_ != nullptr) writer_->write_matrix(name, m);
+    record([&] { writer_->write_matrix(name, m); });
   }
 
+  void set_status(const std::string& status) {
+    record([&] { writer_->set_status(status); });
+  }
+
+  // Why the file could not be written; empty while it could. Once it is set nothing more is
+  // written, and the run stops at the next point boundary.
+  std::string failure() const { return writer_ != nullptr ? writer_->failure() : std::string(); }
+
  private:
+  // A failed write is recorded by the writer (failure()); the report then only stops writing.
+  template <typename Write>
+  void record(Write&& write) {
+    if (writer_ == nullptr || !writer_->failure().empty()) return;
+    try {
+      write();
+    } catch (const results::ResultsWriteFailed&) {
+    }
+  }
+
   static std::string pairs_label_of(const results::P2PSeriesInfo& info) {
     std::string out;
     for (const auto& p : info.pairs)
@@ -155,6 +173,19 @@ void flag_links(results::LinkMatrix& m) {
   }
 }
 
+// Collective, at every point boundary: a stop signal on any rank, and whether rank 0 could
+// not write the results file (a decision it makes alone), so that every rank stops at the
+// same point and none waits for a rank that has stopped.
+struct Verdict {
+  int stop_signal = 0;
+  bool write_failed = false;
+};
+Verdict agree(Bootstrap& bootstrap, bool write_failed) {
+  std::vector<double> v{static_cast<double>(received_stop_signal()), write_failed ? 1.0 : 0.0};
+  bootstrap.allreduce_max(v);
+  return {static_cast<int>(v[0]), v[1] != 0};
+}
+
 }  // namespace
 
 int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
@@ -175,21 +206,20 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   const auto info = collect_run_info(bootstrap, o.command_line);
   std::unique_ptr<results::Hdf5Writer> writer;
   std::string path;
-  std::vector<std::int64_t> failed{0};
+  // Rank 0 decides alone whether the file can be made; every rank learns the verdict.
+  std::vector<std::int64_t> verdict{kExitOk};
   if (rank == 0) {
-    path = o.out.empty() ? default_output_path() : o.out;
-    try {
-      const auto parent = std::filesystem::path(path).parent_path();
-      if (!parent.empty()) std::filesystem::create_directories(parent);
-      writer = std::make_unique<results::Hdf5Writer>(path, info);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "fabricbench: error: cannot create results file '%s': %s\n",
-                   path.c_str(), e.what());
-      failed[0] = 1;
-    }
+    const auto mode =
+        o.overwrite ? results::Hdf5Writer::Create::kReplace : results::Hdf5Writer::Create::kNew;
+    verdict[0] = open_results_file(
+        {o.out, false, o.overwrite},
+        [&](const std::string& file) {
+          writer = std::make_unique<results::Hdf5Writer>(file, info, mode);
+        },
+        path);
   }
-  bootstrap.allreduce_sum(failed);
-  if (failed[0] != 0) return kExitFailure;
+  bootstrap.allreduce_sum(verdict);  // only rank 0 contributes
+  if (verdict[0] != kExitOk) return static_cast<int>(verdict[0]);
 
   // The line rate: given by the user, else read from the RDMA port when verbs is in use.
   double line_rate = o.line_rate_Gbps;
@@ -223,16 +253,17 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
 
   std::int64_t wrong_total = 0;
   int stop_signal = 0;
+  bool write_failed = false;
   bool flagged = false;
   // A lost peer ends the run here, each survivor naming it (harness/fault.hpp); rank 0
   // records that in the file first.
   if (faults != nullptr) faults->set_linger_limit(config.timeout + std::chrono::seconds(7));
   if (faults != nullptr && rank == 0) {
-    faults->set_on_fatal([&writer](const std::string& why) { writer->set_status(why); });
+    faults->set_on_fatal([&report](const std::string& why) { report.set_status(why); });
   }
   try {
     for (const auto& transport_name : transports) {
-      if (stop_signal != 0) break;
+      if (stop_signal != 0 || write_failed) break;
       auto transport = find_transport(transport_name)->create(bootstrap);
       P2PBench bench(*transport, bootstrap, config, max_bytes);
       std::vector<std::pair<int, int>> pairs_half;  // (i, i + n/2): multipair, msgrate
@@ -240,7 +271,7 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
       for (int i = 0; i < n / 2; ++i)
         pairs_half.emplace_back(i, i + n / 2);
       for (const auto test : o.tests) {
-        if (stop_signal != 0) break;
+        if (stop_signal != 0 || write_failed) break;
         const std::string test_name(to_string(test));
         if (test == P2PTest::matrix) {
           const auto m =
@@ -278,7 +309,8 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
         series_name += transport_name;
         if (rank == 0) report.begin(series_name, si);
         for (const auto size : sizes) {
-          if ((stop_signal = agreed_stop_signal(bootstrap)) != 0) break;
+          const Verdict now = agree(bootstrap, rank == 0 && !report.failure().empty());
+          if ((write_failed = now.write_failed) || (stop_signal = now.stop_signal) != 0) break;
           if (show_progress) {
             std::fprintf(stderr, "\r\033[K[p2p %s %s] measuring %s", test_name.c_str(),
                          transport_name.c_str(), format_size(size).c_str());
@@ -314,10 +346,21 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   }
   if (faults != nullptr) faults->set_on_fatal({});
   if (rank == 0) {
+    report.set_status(stop_signal != 0 ? "interrupted by " + signal_name(stop_signal) : "complete");
+  }
+  // The last write (or the status) may have failed: every rank learns it before returning.
+  if (agree(bootstrap, rank == 0 && !report.failure().empty()).write_failed) {
+    if (rank == 0) {
+      std::fprintf(stderr,
+                   "fabricbench: error: cannot write the results file: %s (the points recorded "
+                   "before are kept)\n",
+                   report.failure().c_str());
+    }
+    return kExitResultsFile;
+  }
+  if (rank == 0) {
     std::printf("#\n# results: %s\n", path.c_str());
     std::fflush(stdout);
-    writer->set_status(stop_signal != 0 ? "interrupted by " + signal_name(stop_signal)
-                                        : "complete");
   }
   if (stop_signal != 0) {
     if (rank == 0)

@@ -50,14 +50,45 @@ void TableSink::end_series() {
   std::fflush(out_);
 }
 
-Hdf5Sink::Hdf5Sink(const std::string& path, const results::RunInfo& run) : writer_(path, run) {}
+Hdf5Sink::Hdf5Sink(const std::string& path, const results::RunInfo& run, bool overwrite)
+    : writer_(
+          path, run,
+          overwrite ? results::Hdf5Writer::Create::kReplace : results::Hdf5Writer::Create::kNew) {}
 
+// A failed write is recorded by the writer (failure()); the sink then only stops writing.
 void Hdf5Sink::begin_series(const SeriesHeader& header) {
-  series_ = writer_.begin_series(header.name, header.info);
+  series_open_ = false;
+  if (!writer_.failure().empty()) return;
+  try {
+    series_ = writer_.begin_series(header.name, header.info);
+    series_open_ = true;
+  } catch (const results::ResultsWriteFailed&) {
+  }
 }
 
 void Hdf5Sink::point(const PointResult& point) {
-  writer_.append_point(series_, point.record, point.samples_us);
+  if (!series_open_ || !writer_.failure().empty()) return;
+  try {
+    writer_.append_point(series_, point.record, point.samples_us);
+  } catch (const results::ResultsWriteFailed&) {
+  }
+}
+
+std::string Hdf5Sink::failure() const {
+  const std::string& why = writer_.failure();
+  if (why.empty()) return {};
+  return "cannot write the results file: " + why +
+         " (the points recorded before are kept; --resume finishes the run once the file can be "
+         "written)";
+}
+
+void Hdf5Sink::set_status(const std::string& status) noexcept {
+  if (!writer_.failure().empty()) return;
+  try {
+    writer_.set_status(status);
+  } catch (const std::exception&) {
+    // Recorded as the writer's failure, which failure() reports.
+  }
 }
 
 ProgressSink::~ProgressSink() {

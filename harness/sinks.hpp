@@ -29,8 +29,9 @@ class Sink {
   virtual void before_point(std::uint64_t /*size_bytes*/) {}
   virtual void point(const PointResult& point) = 0;
   virtual void end_series() {}
-  // Non-empty once the sink could not record (a results file on a full disk): why. A sink
-  // never throws from point(); the runner polls this at every iteration's control step.
+  // Why this sink can no longer record points (for example: its results file could not be
+  // written), as one sentence for an error line; empty while it works. A sink that fails
+  // does not throw from point(): the runner polls this and ends the run on every rank.
   virtual std::string failure() const { return {}; }
 };
 
@@ -47,19 +48,25 @@ class TableSink final : public Sink {
   std::string type_;
 };
 
-// The HDF5 results file (results/SCHEMA.md): flushed after every point.
+// The HDF5 results file (results/SCHEMA.md): flushed after every point. The constructors
+// throw what results::Hdf5Writer's do (a refused or unwritable file); once the file cannot be
+// written (a full disk), the sink records nothing more and failure() says why.
 class Hdf5Sink final : public Sink {
  public:
-  Hdf5Sink(const std::string& path, const results::RunInfo& run);
+  // A new file; with `overwrite`, an existing fabricbench results file is replaced.
+  Hdf5Sink(const std::string& path, const results::RunInfo& run, bool overwrite = false);
   // Adds to an existing file (--resume).
   explicit Hdf5Sink(const std::string& path) : writer_(path, results::Hdf5Writer::Append{}) {}
   void begin_series(const SeriesHeader& header) override;
   void point(const PointResult& point) override;
-  void set_status(const std::string& status) { writer_.set_status(status); }
+  std::string failure() const override;
+  // Records the run's status; does nothing once the file could not be written. Never throws.
+  void set_status(const std::string& status) noexcept;
 
  private:
   results::Hdf5Writer writer_;
   std::size_t series_ = 0;
+  bool series_open_ = false;
 };
 
 // A single self-overwriting progress line on stderr naming what is being measured; only

@@ -1,6 +1,7 @@
 #include "results/hdf5_io.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -269,7 +270,7 @@ Hid create_row_dataset(hid_t group, const char* name, const std::string& object,
   const std::string where = object + "/" + name;
   const int rank = width == 0 ? 1 : 2;
   const hsize_t row_bytes = H5Tget_size(file_type) * std::max<hsize_t>(width, 1);
-  const hsize_t chunk_rows = std::clamp<hsize_t>(kChunkBytes / row_bytes, 1, kMaxChunkRows);
+  const hsize_t chunk_rows = row_chunk_bytes(row_bytes) / row_bytes;
   const hsize_t dims[2] = {0, width};
   const hsize_t max_dims[2] = {H5S_UNLIMITED, width};
   const hsize_t chunk[2] = {chunk_rows, width};
@@ -295,6 +296,67 @@ void write_row(hid_t dataset, hsize_t row, hsize_t width, hid_t memory_type, con
       ctx.own(H5Screate_simple(rank, count, nullptr), H5Sclose, "H5Screate_simple", where);
   ctx.check(H5Dwrite(dataset, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, data),
             "H5Dwrite", where);
+}
+
+hsize_t row_chunk_bytes(hsize_t row_bytes) noexcept {
+  row_bytes = std::max<hsize_t>(row_bytes, 1);
+  return std::clamp<hsize_t>(kChunkBytes / row_bytes, 1, kMaxChunkRows) * row_bytes;
+}
+
+void write_committed_rows(hid_t points, const std::string& where, hsize_t rows,
+                          const Context& ctx) {
+  const auto value = static_cast<std::int64_t>(rows);
+  if (!has_attribute(points, where, kCommittedRows, ctx)) {
+    write_int64_attribute(points, where, kCommittedRows, value, ctx);
+    return;
+  }
+  // Rewritten in place: the attribute keeps its size and its place in the object header.
+  const std::string object = where + "@" + kCommittedRows;
+  Hid attribute =
+      ctx.own(H5Aopen(points, kCommittedRows, H5P_DEFAULT), H5Aclose, "H5Aopen", object);
+  ctx.check(H5Awrite(attribute.get(), H5T_NATIVE_INT64, &value), "H5Awrite", object);
+}
+
+hsize_t visible_rows(hid_t group, const std::string& object, std::span<const char* const> datasets,
+                     const Context& ctx) {
+  hsize_t rows = ~hsize_t{0};
+  for (const char* name : datasets) {
+    const std::string where = object + "/" + name;
+    Hid dataset = ctx.own(H5Dopen2(group, name, H5P_DEFAULT), H5Dclose, "H5Dopen2", where);
+    Hid space = ctx.own(H5Dget_space(dataset.get()), H5Sclose, "H5Dget_space", where);
+    hsize_t dims[2] = {0, 0};
+    ctx.check(H5Sget_simple_extent_dims(space.get(), dims, nullptr), "H5Sget_simple_extent_dims",
+              where);
+    rows = std::min(rows, dims[0]);
+  }
+  const std::string where = object + "/points";
+  Hid points = ctx.own(H5Dopen2(group, "points", H5P_DEFAULT), H5Dclose, "H5Dopen2", where);
+  if (has_attribute(points.get(), where, kCommittedRows, ctx)) {
+    const std::int64_t committed = read_int64(points.get(), where, kCommittedRows, ctx);
+    return std::min(rows, static_cast<hsize_t>(std::max<std::int64_t>(committed, 0)));
+  }
+  if (rows == 0) return 0;
+  // An older file: a row written completely has iterations >= 1.
+  struct IterationsOnly {
+    std::uint64_t iterations;
+  };
+  const Field field{"iterations", offsetof(IterationsOnly, iterations), FieldType::kUint64};
+  Hid memory_type = make_compound_type(sizeof(IterationsOnly), std::span(&field, 1), false, ctx);
+  std::vector<IterationsOnly> values(static_cast<std::size_t>(rows));
+  Hid file_space = ctx.own(H5Dget_space(points.get()), H5Sclose, "H5Dget_space", where);
+  const hsize_t start[1] = {0};
+  const hsize_t count[1] = {rows};
+  ctx.check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+            "H5Sselect_hyperslab", where);
+  Hid memory_space =
+      ctx.own(H5Screate_simple(1, count, nullptr), H5Sclose, "H5Screate_simple", where);
+  ctx.check(H5Dread(points.get(), memory_type.get(), memory_space.get(), file_space.get(),
+                    H5P_DEFAULT, values.data()),
+            "H5Dread", where);
+  while (rows > 0 && values[static_cast<std::size_t>(rows - 1)].iterations == 0) {
+    --rows;
+  }
+  return rows;
 }
 
 std::vector<hsize_t> dataset_dims(hid_t dataset, int rank, const std::string& where,

@@ -71,6 +71,23 @@ Hid create_row_dataset(hid_t group, const char* name, const std::string& object,
 void write_row(hid_t dataset, hsize_t row, hsize_t width, hid_t memory_type, const void* data,
                const std::string& where, const Context& ctx);
 
+// Bytes of one chunk of a row dataset whose rows are `row_bytes` wide (what HDF5 allocates
+// when a row starts a new chunk).
+hsize_t row_chunk_bytes(hsize_t row_bytes) noexcept;
+
+// --- Committed rows -------------------------------------------------------------------------
+
+// A series' rows become visible to readers only once completely written: the `points`
+// dataset's attribute `committed_rows` counts them, rewritten (and flushed) after the rows
+// themselves were flushed. Sets it to `rows`, creating it when missing.
+void write_committed_rows(hid_t points, const std::string& where, hsize_t rows, const Context& ctx);
+// The rows of the series group `group` a reader may use: `committed_rows` when the points
+// carry it, else (files written before it existed) the rows present in every one of
+// `datasets` less trailing rows whose `iterations` is 0 (extended but never written); never
+// more than any dataset holds.
+hsize_t visible_rows(hid_t group, const std::string& object, std::span<const char* const> datasets,
+                     const Context& ctx);
+
 // --- Reading datasets -----------------------------------------------------------------------
 
 // Dimensions of a dataset's dataspace, which must have `rank` dimensions.

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -164,6 +165,7 @@ P2PSeriesHandle create_p2p_series(hid_t series_root, const std::string& name,
   series.pairs = info.pairs.size();
   Hid file_type = point_type(series.latency, true, ctx);
   series.points = create_row_dataset(g, "points", object, file_type.get(), 0, ctx);
+  write_committed_rows(series.points.get(), object + "/points", 0, ctx);
   series.samples = create_row_dataset(g, "samples", object, H5T_IEEE_F64LE, series.iterations, ctx);
   write_string_attribute(series.samples.get(), object + "/samples", "units", "us", ctx);
   if (series.per_pair) {
@@ -255,21 +257,22 @@ P2PSeriesData read_p2p_series(hid_t group, const std::string& name, const Contex
       p.msg_rate_Mps = row.msg_rate_Mps;
     }
   }
+  // Only the rows the writer committed (a writer stopped inside a flush may have extended
+  // some datasets and not the others).
+  const bool per_pair = info.test == kMultipairTest;
+  const std::array<const char*, 3> datasets = {"points", "samples", "per_pair_bw_GBps"};
+  const auto rows = static_cast<std::size_t>(
+      visible_rows(group, object, std::span(datasets.data(), per_pair ? 3 : 2), ctx));
+  series.points.resize(std::min(series.points.size(), rows));
   series.samples_us = read_double_rows(group, "samples", object, series.points.size(),
                                        static_cast<hsize_t>(info.iterations), ctx);
-  // A writer killed inside a flush may have extended some datasets and not the others: keep
-  // only the points present in all of them.
-  std::size_t rows = std::min(series.points.size(), series.samples_us.size());
-  if (info.test == kMultipairTest) {
-    std::vector<std::vector<double>> per_pair =
+  if (per_pair) {
+    std::vector<std::vector<double>> per_pair_rows =
         read_double_rows(group, "per_pair_bw_GBps", object, rows, info.pairs.size(), ctx);
-    rows = std::min(rows, per_pair.size());
-    for (std::size_t i = 0; i < rows; ++i) {
-      series.points[i].per_pair_GBps = std::move(per_pair[i]);
+    for (std::size_t i = 0; i < series.points.size(); ++i) {
+      series.points[i].per_pair_GBps = std::move(per_pair_rows[i]);
     }
   }
-  series.points.resize(rows);
-  series.samples_us.resize(rows);
   return series;
 }
 

@@ -1,6 +1,7 @@
 // read_file: loads a whole results file (schema version 1 or 2, results/SCHEMA.md) into
 // memory. Collective series are read here, p2p series and link matrices in hdf5_p2p.cpp.
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -80,11 +81,13 @@ SeriesData read_series(hid_t g, const std::string& name, const Context& ctx) {
            g, "points", object, detail::kPointFields, ctx)) {
     series.points.push_back(detail::from_row(row));
   }
+  // Only the rows the writer committed: a writer stopped inside a flush (killed, or out of
+  // disk space) may have extended a dataset without writing the row.
+  constexpr std::array<const char*, 2> kDatasets = {"points", "samples"};
+  const auto rows = static_cast<std::size_t>(detail::visible_rows(g, object, kDatasets, ctx));
+  series.points.resize(std::min(series.points.size(), rows));
   series.samples_us = detail::read_double_rows(g, "samples", object, series.points.size(),
                                                static_cast<hsize_t>(info.iterations), ctx);
-  // A writer killed inside a flush may have extended `points` but not `samples` (or the
-  // other way round): keep only the points that have both rows.
-  series.points.resize(std::min(series.points.size(), series.samples_us.size()));
   return series;
 }
 

@@ -53,6 +53,15 @@ void Context::fail_call(const char* call, const std::string& object) const {
   // Read the error stack before any other HDF5 call clears it.
   std::string detail;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_error, &detail);
+  // The file driver's failures carry the operating system's reason among offsets and
+  // descriptor numbers ("... errno = 28, error message = 'No space left on device', ...");
+  // keep just the reason.
+  const std::string marker = "error message = '";
+  if (const auto start = detail.find(marker); start != std::string::npos) {
+    const auto begin = start + marker.size();
+    const auto end = detail.find('\'', begin);
+    if (end != std::string::npos) detail = detail.substr(begin, end - begin);
+  }
   std::string message = std::string(call) + " failed";
   if (!object.empty()) {
     message += " on " + object;

@@ -40,6 +40,9 @@ class Hid {
 
   hid_t get() const noexcept { return id_; }
 
+  // Gives the identifier up without closing it.
+  hid_t release() noexcept { return std::exchange(id_, H5I_INVALID_HID); }
+
   void reset() noexcept {
     if (id_ >= 0 && closer_ != nullptr) {
       closer_(id_);  // Nothing useful can be done with a failed close here.
@@ -96,6 +99,9 @@ inline constexpr std::int64_t kOldestSchemaVersion = 1;
 // Values of the series attribute `kind`; a series without it (version 1) is collective.
 inline constexpr const char* kKindCollective = "collective";
 inline constexpr const char* kKindP2P = "p2p";
+
+// Attribute of a series' `points` dataset: the rows completely written (see visible_rows).
+inline constexpr const char* kCommittedRows = "committed_rows";
 
 // Series and matrix names: non-empty, no '/', not "." or "..".
 bool is_valid_name(const std::string& name) noexcept;

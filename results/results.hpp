@@ -3,11 +3,17 @@
 // The writer is used by rank 0 only. It knows nothing about transports or algorithms:
 // everything arrives as strings and numbers. Every append is followed by a flush, so a run
 // killed at any moment keeps every point it finished and the file still opens.
+//
+// A writer never destroys a file it did not make: it creates only new files (or replaces an
+// existing fabricbench results file when asked to), locks its file against every other
+// writer for its whole life, and stops touching the file at the first failed write, so that
+// what it flushed before stays readable.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -145,13 +151,47 @@ struct FileData {
   std::vector<std::pair<std::string, LinkMatrix>> matrices;  // sorted by name
 };
 
+// The file was refused before anything was written to it; every message starts with the path.
+class ResultsFileRefused : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+// Creating a new file: something exists at the path already.
+class ResultsFileExists final : public ResultsFileRefused {
+ public:
+  using ResultsFileRefused::ResultsFileRefused;
+};
+// Replacing or reopening: the file is not a regular file holding a fabricbench results file.
+class NotAResultsFile final : public ResultsFileRefused {
+ public:
+  using ResultsFileRefused::ResultsFileRefused;
+};
+// Replacing or reopening: another writer (a running fabricbench) holds the file.
+class ResultsFileInUse final : public ResultsFileRefused {
+ public:
+  using ResultsFileRefused::ResultsFileRefused;
+};
+// The file could not be written: permissions, a full disk, an I/O error. The message names
+// the file and the reason (HDF5's or the operating system's, e.g. "No space left on device").
+class ResultsWriteFailed final : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Hdf5Writer {
  public:
-  // Creates (truncates) `path`, writes the root attributes and flushes.
-  Hdf5Writer(const std::filesystem::path& path, const RunInfo& run);
-  // Reopens an existing fabricbench file to add to it (--resume): begin_series on a series
-  // that exists continues it after its last complete row. Sets `status` back to "running"
-  // and counts the resumption in the root attribute `resume_count`.
+  enum class Create {
+    kNew,      // refuse (ResultsFileExists) when the path exists
+    kReplace,  // replace an existing fabricbench results file that no writer holds
+  };
+  // Creates `path` with the root attributes, flushed, under a temporary name that becomes
+  // `path` only once complete: a failed creation leaves nothing behind. Throws a
+  // ResultsFileRefused when the path is refused, ResultsWriteFailed when it cannot be written.
+  Hdf5Writer(const std::filesystem::path& path, const RunInfo& run, Create mode = Create::kNew);
+  // Reopens an existing fabricbench file to add to it (--resume), never truncating it:
+  // begin_series on a series that exists continues it after its last committed row. Sets
+  // `status` back to "running" and counts the resumption in the root attribute
+  // `resume_count`. Refuses (ResultsFileInUse) a file another writer holds.
   struct Append {};
   Hdf5Writer(const std::filesystem::path& path, Append);
   ~Hdf5Writer();
@@ -179,6 +219,11 @@ class Hdf5Writer {
   void set_status(const std::string& status);
 
   const std::filesystem::path& path() const;
+
+  // After a write failed (or the space for the next point could not be reserved), the writer
+  // stops touching the file: every later write throws ResultsWriteFailed with the first
+  // failure's message, and closing writes nothing. Empty while nothing failed.
+  const std::string& failure() const;
 
  private:
   struct Impl;

@@ -102,3 +102,20 @@ add_test(NAME mpi.impossible_size_refused
                  ${MPIEXEC_EXECUTABLE})
 set_tests_properties(mpi.impossible_size_refused PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
                      LABELS mpi TIMEOUT 120 PROCESSORS 2)
+
+# Results files: a file another run writes, a file that is not ours and /dev/null are refused
+# (exit 2, one line, untouched); --overwrite replaces only a results file.
+add_test(NAME mpi.results_file_never_destroyed
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/results_file_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
+set_tests_properties(mpi.results_file_never_destroyed PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
+                     LABELS mpi TIMEOUT 300 PROCESSORS 2)
+# A disk that fills up mid-run ends every rank with exit 7; the file reads, --resume finishes it
+# (a tmpfs: root only, skipped otherwise).
+foreach(mode run p2p)
+  add_test(NAME mpi.full_disk_${mode}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/full_disk_check.sh $<TARGET_FILE:fabricbench>
+                   ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON} ${mode})
+  set_tests_properties(mpi.full_disk_${mode} PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
+                       TIMEOUT 600 PROCESSORS 2 SKIP_REGULAR_EXPRESSION "SKIP: ")
+endforeach()
