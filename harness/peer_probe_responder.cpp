@@ -36,7 +36,7 @@ struct ProbeResponder::Connection {
   std::size_t got = 0;
 };
 
-ProbeResponder::ProbeResponder(std::vector<std::uint32_t> addresses, Job job,
+ProbeResponder::ProbeResponder(const std::vector<std::uint32_t>& addresses, Job job,
                                ResponderLimits limits, StateFn state, ProbedFn probed,
                                IgnoredProbes& ignored)
     : job_(job),

@@ -40,7 +40,7 @@ class ProbeResponder {
 
   // Binds `addresses` (IPv4, network byte order; loopback is added) on one free port and
   // starts serving. Throws std::system_error naming the step that failed.
-  ProbeResponder(std::vector<std::uint32_t> addresses, Job job, ResponderLimits limits,
+  ProbeResponder(const std::vector<std::uint32_t>& addresses, Job job, ResponderLimits limits,
                  StateFn state, ProbedFn probed, IgnoredProbes& ignored);
   ~ProbeResponder();
   ProbeResponder(const ProbeResponder&) = delete;

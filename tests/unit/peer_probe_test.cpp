@@ -86,14 +86,14 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   bool connected() const { return connected_; }
-  void send_bytes(const Bytes& bytes) {
+  void send_bytes(const Bytes& bytes) const {
     ASSERT_EQ(send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(bytes.size()));
   }
-  void end_sending() { shutdown(fd_, SHUT_WR); }
+  void end_sending() const { shutdown(fd_, SHUT_WR); }
   // Everything the responder sends until it closes the connection; `closed` false if it
   // did not close it within the receive limit.
-  Bytes answer(bool* closed = nullptr) {
+  Bytes answer(bool* closed = nullptr) const {
     Bytes out;
     std::array<unsigned char, 64> buffer{};
     for (;;) {
@@ -489,6 +489,7 @@ TEST(PeerProbe, SecretIsSharedThroughTheBootstrap) {
   ThreadWorld world(2);
   std::array<std::unique_ptr<PeerProbe>, 2> probes;
   std::vector<std::thread> ranks;
+  ranks.reserve(2);
   for (int r = 0; r < 2; ++r) {
     ranks.emplace_back([&, r] {
       ThreadBootstrap bootstrap(world, r);
