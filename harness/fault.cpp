@@ -9,6 +9,22 @@ namespace fb {
 
 FaultReporter::FaultReporter(Bootstrap& bootstrap) : probe_(bootstrap) {}
 
+FaultReporter::~FaultReporter() {
+  const auto line = ignored_probe_line();
+  if (line.empty()) return;
+  std::fprintf(stderr, "fabricbench: rank %d (%s): %s\n", probe_.rank(), probe_.host().c_str(),
+               line.c_str());
+  std::fflush(stderr);
+}
+
+std::string FaultReporter::ignored_probe_line() const {
+  const auto& ignored = probe_.ignored();
+  const auto count = ignored.total();
+  if (count == 0) return "";
+  return "ignored " + std::to_string(count) + " peer-probe connection" + (count == 1 ? "" : "s") +
+         " not from this job (" + ignored.breakdown() + ")";
+}
+
 void FaultReporter::set_on_fatal(std::function<void(const std::string&)> hook) {
   std::lock_guard lock(mutex_);
   on_fatal_ = std::move(hook);
@@ -68,6 +84,8 @@ void FaultReporter::fatal(const std::string& error) {
   const auto diagnosis = diagnose(kProbeDeadline);
   for (const auto& line : diagnosis.lines)
     std::fprintf(stderr, "%s%s\n", prefix.c_str(), line.c_str());
+  const auto ignored = ignored_probe_line();
+  if (!ignored.empty()) std::fprintf(stderr, "%s%s\n", prefix.c_str(), ignored.c_str());
   std::fflush(stderr);
   if (on_fatal_) {
     try {

@@ -1,7 +1,6 @@
 #include "harness/peer_probe.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -22,10 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::system_error os_error(const char* what) {
-  return {errno, std::generic_category(), what};
-}
-
 std::vector<std::uint32_t> local_ipv4_addresses() {
   std::vector<std::uint32_t> out;
   ifaddrs* list = nullptr;
@@ -42,14 +37,6 @@ std::vector<std::uint32_t> local_ipv4_addresses() {
   return out;
 }
 
-std::string ipv4_text(std::uint32_t address) {
-  std::array<char, INET_ADDRSTRLEN> text{};
-  in_addr in{};
-  in.s_addr = address;
-  inet_ntop(AF_INET, &in, text.data(), text.size());
-  return text.data();
-}
-
 // One connection attempt to one address of one peer.
 struct Attempt {
   int peer = -1;
@@ -63,7 +50,7 @@ struct Attempt {
     failed,
     silent
   } phase = Phase::connecting;
-  std::array<unsigned char, 5> answer{};  // rank (network order), state (0 running, 1 failing)
+  ProbeMessage answer{};
   std::size_t got = 0;
   std::string detail;
 };
@@ -75,14 +62,10 @@ void finish(Attempt& a, Attempt::Phase phase, std::string detail) {
   a.fd = -1;
 }
 
-// Connected: introduce ourselves (rank in network order, then 1 if this rank is failing: 5
-// bytes, which fit any socket buffer), then await the answer.
-void on_connected(Attempt& a, int self, bool failing) {
+// Connected: introduce ourselves (the job's secret, rank and state: 25 bytes, which fit any
+// socket buffer), then await the answer.
+void on_connected(Attempt& a, const ProbeMessage& hello) {
   a.phase = Attempt::Phase::connected;
-  std::array<unsigned char, 5> hello{};
-  const std::uint32_t me = htonl(static_cast<std::uint32_t>(self));
-  std::memcpy(hello.data(), &me, sizeof me);
-  hello[4] = failing ? 1 : 0;
   if (send(a.fd, hello.data(), hello.size(), MSG_NOSIGNAL | MSG_DONTWAIT) !=
       static_cast<ssize_t>(hello.size())) {
     finish(a,
@@ -92,7 +75,7 @@ void on_connected(Attempt& a, int self, bool failing) {
   }
 }
 
-void start_attempt(Attempt& a, std::uint16_t port, int self, bool failing) {
+void start_attempt(Attempt& a, std::uint16_t port, const ProbeMessage& hello) {
   a.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (a.fd < 0) {
     finish(a, Attempt::Phase::failed, std::string("socket: ") + std::strerror(errno));
@@ -103,7 +86,7 @@ void start_attempt(Attempt& a, std::uint16_t port, int self, bool failing) {
   to.sin_port = htons(port);
   to.sin_addr.s_addr = a.address;
   if (connect(a.fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0) {
-    on_connected(a, self, failing);
+    on_connected(a, hello);
   } else if (errno == EINPROGRESS) {
     a.phase = Attempt::Phase::connecting;
   } else if (errno == ECONNREFUSED) {
@@ -113,13 +96,13 @@ void start_attempt(Attempt& a, std::uint16_t port, int self, bool failing) {
   }
 }
 
-void on_ready(Attempt& a, short revents, int self, bool failing) {
+void on_ready(Attempt& a, short revents, const ProbeMessage& hello) {
   if (a.phase == Attempt::Phase::connecting) {
     int error = 0;
     socklen_t length = sizeof error;
     getsockopt(a.fd, SOL_SOCKET, SO_ERROR, &error, &length);
     if (error == 0 && (revents & POLLOUT) != 0) {
-      on_connected(a, self, failing);
+      on_connected(a, hello);
     } else if (error == ECONNREFUSED) {
       finish(a, Attempt::Phase::refused, "connection refused");
     } else if (error != 0) {
@@ -132,6 +115,8 @@ void on_ready(Attempt& a, short revents, int self, bool failing) {
   if (n > 0) {
     a.got += static_cast<std::size_t>(n);
     if (a.got == a.answer.size()) finish(a, Attempt::Phase::answered, "");
+  } else if (n == 0 && a.got > 0) {
+    finish(a, Attempt::Phase::answered, "");  // a short answer: judged (and refused) as such
   } else if (n == 0) {
     finish(a, Attempt::Phase::silent, "closed the connection without answering");
   } else if (errno != EAGAIN && errno != EINTR) {
@@ -193,105 +178,59 @@ ProbeEndpoint decode_endpoint(const std::string& text) {
 }
 
 PeerProbe::PeerProbe(Bootstrap& bootstrap) : rank_(bootstrap.rank()), host_(local_host_name()) {
+  // Drawn by one rank, shared over the bootstrap: outside the job, nobody learns it.
+  if (rank_ == 0) secret_ = draw_probe_secret();
+  bootstrap.broadcast(std::as_writable_bytes(std::span(secret_)), 0);
   mine_.host = host_;
   mine_.ipv4 = local_ipv4_addresses();
   probed_by_.assign(static_cast<std::size_t>(bootstrap.size()), false);
-  start_responder();
+  start_responder(ResponderLimits{});
   for (const auto& text : bootstrap.allgather_strings(encode_endpoint(mine_))) {
     endpoints_.push_back(decode_endpoint(text));
   }
 }
 
-PeerProbe::PeerProbe(int self, std::vector<ProbeEndpoint> endpoints, bool start)
-    : rank_(self), endpoints_(std::move(endpoints)) {
+PeerProbe::PeerProbe(int self, std::vector<ProbeEndpoint> endpoints, const ProbeSecret& secret,
+                     bool start, ResponderLimits limits)
+    : rank_(self), secret_(secret), endpoints_(std::move(endpoints)) {
   host_ = endpoints_.at(static_cast<std::size_t>(self)).host;
   mine_ = endpoints_[static_cast<std::size_t>(self)];
   probed_by_.assign(endpoints_.size(), false);
   if (start) {
-    start_responder();
-    endpoints_[static_cast<std::size_t>(self)].port = mine_.port;
+    start_responder(limits);
+    endpoints_[static_cast<std::size_t>(self)] = mine_;
   }
 }
 
-PeerProbe::~PeerProbe() {
-  if (thread_.joinable()) {
-    const char stop = 1;
-    [[maybe_unused]] const auto n = write(wake_fds_[1], &stop, 1);
-    thread_.join();
-  }
-  for (const int fd : {listen_fd_, wake_fds_[0], wake_fds_[1]}) {
-    if (fd >= 0) close(fd);
-  }
-}
+PeerProbe::~PeerProbe() = default;
 
 const std::string& PeerProbe::host_of(int rank) const {
   return endpoints_.at(static_cast<std::size_t>(rank)).host;
 }
 
-void PeerProbe::start_responder() {
-  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) throw os_error("peer probe: socket");
-  const int one = 1;
-  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in any{};
-  any.sin_family = AF_INET;
-  any.sin_addr.s_addr = htonl(INADDR_ANY);
-  any.sin_port = 0;
-  if (bind(listen_fd_, reinterpret_cast<const sockaddr*>(&any), sizeof any) != 0) {
-    throw os_error("peer probe: bind");
-  }
-  if (listen(listen_fd_, 128) != 0) throw os_error("peer probe: listen");
-  sockaddr_in bound{};
-  socklen_t length = sizeof bound;
-  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &length);
-  mine_.port = ntohs(bound.sin_port);
-  if (pipe2(wake_fds_, O_CLOEXEC) != 0) throw os_error("peer probe: pipe");
-  thread_ = std::thread([this] { serve(); });
+std::vector<std::uint32_t> PeerProbe::listening_addresses() const {
+  return responder_ ? responder_->addresses() : std::vector<std::uint32_t>{};
 }
 
-void PeerProbe::serve() {
-  for (;;) {
-    std::array<pollfd, 2> fds{{{listen_fd_, POLLIN, 0}, {wake_fds_[0], POLLIN, 0}}};
-    if (poll(fds.data(), fds.size(), -1) < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    if (fds[1].revents != 0) return;
-    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    answer(fd);
-    close(fd);
-  }
+// Listens on what this rank advertises (and loopback), then advertises what it could bind.
+void PeerProbe::start_responder(const ResponderLimits& limits) {
+  const ProbeResponder::Job job{secret_, rank_, static_cast<int>(probed_by_.size())};
+  responder_ = std::make_unique<ProbeResponder>(
+      mine_.ipv4, job, limits, [this] { return failing_.load(); },
+      [this](int from, bool failing) { on_probed(from, failing); }, ignored_);
+  mine_.port = responder_->port();
+  const auto& bound = responder_->addresses();
+  mine_.ipv4.assign(bound.begin() + 1, bound.end());  // without loopback
 }
 
-void PeerProbe::answer(int fd) {
-  // The prober's rank first (it sends it as soon as it is connected); do not let a stray
-  // client hold the responder for long.
-  timeval limit{0, 500000};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-  std::array<unsigned char, 5> peer{};
-  std::size_t got = 0;
-  while (got < peer.size()) {
-    const auto n = recv(fd, peer.data() + got, peer.size() - got, 0);
-    if (n <= 0) return;
-    got += static_cast<std::size_t>(n);
-  }
-  std::uint32_t value = 0;
-  std::memcpy(&value, peer.data(), sizeof value);
-  const auto from = static_cast<std::size_t>(ntohl(value));
-  if (peer[4] != 0 && from < probed_by_.size()) {
+void PeerProbe::on_probed(int from, bool failing) {
+  if (failing) {
     int none = -1;
-    failure_from_.compare_exchange_strong(none, static_cast<int>(from));
+    failure_from_.compare_exchange_strong(none, from);
   }
-  std::array<unsigned char, 5> reply{};
-  const std::uint32_t me = htonl(static_cast<std::uint32_t>(rank_));
-  std::memcpy(reply.data(), &me, sizeof me);
-  reply[4] = failing_.load() ? 1 : 0;
-  [[maybe_unused]] const auto n = send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
-  // Recorded only once answered: a failing rank waiting for this prober may exit now.
   {
     std::lock_guard lock(probed_mutex_);
-    if (from < probed_by_.size()) probed_by_[from] = true;
+    probed_by_[static_cast<std::size_t>(from)] = true;
   }
   probed_cv_.notify_all();
 }
@@ -308,6 +247,7 @@ bool PeerProbe::wait_probed_by(const std::vector<int>& ranks, std::chrono::milli
 
 std::vector<PeerVerdict> PeerProbe::probe(std::chrono::milliseconds deadline) const {
   const auto loopback = htonl(INADDR_LOOPBACK);
+  const auto hello = encode_probe_message(secret_, rank_, failing_.load());
   std::vector<PeerVerdict> verdicts;
   std::vector<Attempt> attempts;
   for (int peer = 0; peer < static_cast<int>(endpoints_.size()); ++peer) {
@@ -321,7 +261,7 @@ std::vector<PeerVerdict> PeerProbe::probe(std::chrono::milliseconds deadline) co
       Attempt a;
       a.peer = peer;
       a.address = address;
-      start_attempt(a, endpoint.port, rank_, failing_.load());
+      start_attempt(a, endpoint.port, hello);
       attempts.push_back(std::move(a));
     }
   }
@@ -342,7 +282,7 @@ std::vector<PeerVerdict> PeerProbe::probe(std::chrono::milliseconds deadline) co
     const int ready = poll(fds.data(), fds.size(), static_cast<int>(left.count()));
     if (ready < 0 && errno != EINTR) break;
     for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].revents != 0) on_ready(*owners[i], fds[i].revents, rank_, failing_.load());
+      if (fds[i].revents != 0) on_ready(*owners[i], fds[i].revents, hello);
     }
   }
   const auto seconds = std::to_string(static_cast<double>(deadline.count()) / 1000.0);
@@ -365,14 +305,22 @@ std::vector<PeerVerdict> PeerProbe::probe(std::chrono::milliseconds deadline) co
       PeerState state = PeerState::unreachable;
       std::string why = ipv4_text(a.address) + ": " + a.detail;
       if (a.phase == Attempt::Phase::answered) {
-        std::uint32_t value = 0;
-        std::memcpy(&value, a.answer.data(), sizeof value);
-        const auto answered = static_cast<int>(ntohl(value));
-        const auto running = a.answer[4] == 0 ? PeerState::alive : PeerState::failing;
-        state = answered == verdict.rank ? running : PeerState::gone;
-        why = answered == verdict.rank ? ""
-                                       : ipv4_text(a.address) + ": rank " +
-                                             std::to_string(answered) + " answers on its port";
+        const auto check = check_probe_message({a.answer.data(), a.got}, secret_,
+                                               static_cast<int>(endpoints_.size()), rank_);
+        if (check.reject != ProbeReject::none) {
+          // Something that is not this job's rank holds the peer's port.
+          ignored_.add(check.reject, a.address);
+          state = PeerState::gone;
+          why = ipv4_text(a.address) + ": the answer on its port is not from this job";
+        } else {
+          state = check.rank != verdict.rank ? PeerState::gone
+                  : check.failing            ? PeerState::failing
+                                             : PeerState::alive;
+          why = check.rank == verdict.rank
+                    ? ""
+                    : ipv4_text(a.address) + ": rank " + std::to_string(check.rank) +
+                          " answers on its port";
+        }
       } else if (a.phase == Attempt::Phase::refused) {
         state = PeerState::gone;
       } else if (a.phase == Attempt::Phase::silent) {

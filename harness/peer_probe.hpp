@@ -7,7 +7,11 @@
 // (running, or failing: it has hit the failure itself and is about to exit) and closes it.
 // A probe from a failing rank is also news: the responder remembers it
 // (failure_reported_by), so a rank that is waiting quietly learns that the run is over. The
-// listener's port and the host's IPv4 addresses are exchanged through the bootstrap at start. After
+// listener's port and the host's IPv4 addresses are exchanged through the bootstrap at start,
+// with the job's secret (harness/peer_probe_wire.hpp): every probe and every answer carries
+// it, and a message without it is ignored and counted (ignored()), so nobody outside the job
+// can make a rank believe a peer failed, nor pass for a peer. The responder listens only on
+// the advertised addresses and loopback (harness/peer_probe_responder.hpp). After
 // a failure a rank connects to every peer at once, with one deadline, and classifies each:
 //   alive        answered with its rank, still running;
 //   failing      answered, but it is stopping because of the failure too (not lost);
@@ -22,11 +26,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "harness/peer_probe_responder.hpp"
+#include "harness/peer_probe_wire.hpp"
 #include "transports/bootstrap.hpp"
 
 namespace fb {
@@ -44,7 +50,8 @@ struct PeerVerdict {
 // Where one rank's responder listens.
 struct ProbeEndpoint {
   std::string host;
-  std::vector<std::uint32_t> ipv4;  // network byte order, non-loopback interfaces that are up
+  std::vector<std::uint32_t> ipv4;  // network byte order, non-loopback interfaces that are up;
+                                    // the responder listens on these and on loopback only
   std::uint16_t port = 0;
 };
 
@@ -54,10 +61,13 @@ ProbeEndpoint decode_endpoint(const std::string& text);  // throws std::invalid_
 
 class PeerProbe {
  public:
-  // Collective: every rank opens its responder and learns everyone's endpoint.
+  // Collective: rank 0 draws the job's secret and shares it, every rank opens its responder
+  // and learns everyone's endpoint.
   explicit PeerProbe(Bootstrap& bootstrap);
-  // Not collective: for tests, a probe over explicit endpoints (`self` is this rank).
-  PeerProbe(int self, std::vector<ProbeEndpoint> endpoints, bool start_responder);
+  // Not collective: for tests, a probe over explicit endpoints (`self` is this rank; its
+  // endpoint's addresses are the ones listened on, besides loopback).
+  PeerProbe(int self, std::vector<ProbeEndpoint> endpoints, const ProbeSecret& secret,
+            bool start_responder, ResponderLimits limits = {});
   ~PeerProbe();
   PeerProbe(const PeerProbe&) = delete;
   PeerProbe& operator=(const PeerProbe&) = delete;
@@ -67,6 +77,11 @@ class PeerProbe {
   const std::string& host_of(int rank) const;
   // This rank's responder endpoint (port 0 when not started).
   const ProbeEndpoint& endpoint() const { return mine_; }
+  // Where the responder listens (network byte order; loopback first); empty when not started.
+  std::vector<std::uint32_t> listening_addresses() const;
+  // Messages ignored for want of the job's secret (or a well-formed body), received by the
+  // responder or as answers to this rank's probes.
+  const IgnoredProbes& ignored() const { return ignored_; }
 
   // Probes every other rank concurrently; returns within about `deadline`.
   std::vector<PeerVerdict> probe(std::chrono::milliseconds deadline) const;
@@ -81,22 +96,21 @@ class PeerProbe {
   bool wait_probed_by(const std::vector<int>& ranks, std::chrono::milliseconds deadline);
 
  private:
-  void start_responder();
-  void serve();
-  void answer(int fd);
+  void start_responder(const ResponderLimits& limits);
+  void on_probed(int from, bool failing);
 
   int rank_ = 0;
   std::string host_;
+  ProbeSecret secret_{};
   ProbeEndpoint mine_;
   std::vector<ProbeEndpoint> endpoints_;  // by rank
-  int listen_fd_ = -1;
-  int wake_fds_[2] = {-1, -1};  // writing to [1] stops the responder thread
   std::atomic<bool> failing_{false};
   std::atomic<int> failure_from_{-1};
   std::mutex probed_mutex_;
   std::condition_variable probed_cv_;
   std::vector<bool> probed_by_;  // by rank: has probed this rank
-  std::thread thread_;
+  mutable IgnoredProbes ignored_;
+  std::unique_ptr<ProbeResponder> responder_;  // last: its thread stops first
 };
 
 // The host name of this process (gethostname).

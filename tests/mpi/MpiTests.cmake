@@ -119,3 +119,11 @@ foreach(mode run p2p)
   set_tests_properties(mpi.full_disk_${mode} PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
                        TIMEOUT 600 PROCESSORS 2 SKIP_REGULAR_EXPRESSION "SKIP: ")
 endforeach()
+
+# Forged peer-probe messages (no job secret) sent to every port the ranks listen on do not
+# stop a run; each rank reports how many it ignored.
+add_test(NAME mpi.forged_probe_ignored
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/forged_probe_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
+set_tests_properties(mpi.forged_probe_ignored PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
+                     TIMEOUT 600 PROCESSORS 2)
