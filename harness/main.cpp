@@ -115,7 +115,7 @@ int open_results(fb::Bootstrap& bootstrap, const fb::RunOptions& options,
     verdict[0] = fb::open_results_file(
         target,
         [&](const std::string& file) {
-          sink = resume ? std::make_unique<fb::Hdf5Sink>(file)
+          sink = resume ? std::make_unique<fb::Hdf5Sink>(file, info.command_line)
                         : std::make_unique<fb::Hdf5Sink>(file, info, options.overwrite);
         },
         path);

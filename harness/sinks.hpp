@@ -56,7 +56,8 @@ class Hdf5Sink final : public Sink {
   // A new file; with `overwrite`, an existing fabricbench results file is replaced.
   Hdf5Sink(const std::string& path, const results::RunInfo& run, bool overwrite = false);
   // Adds to an existing file (--resume).
-  explicit Hdf5Sink(const std::string& path) : writer_(path, results::Hdf5Writer::Append{}) {}
+  Hdf5Sink(const std::string& path, const std::string& command_line)
+      : writer_(path, results::Hdf5Writer::Append{command_line}) {}
   void begin_series(const SeriesHeader& header) override;
   void point(const PointResult& point) override;
   std::string failure() const override;

@@ -336,7 +336,7 @@ Hdf5Writer::~Hdf5Writer() {
   impl_.reset();
 }
 
-Hdf5Writer::Hdf5Writer(const std::filesystem::path& path, Append) {
+Hdf5Writer::Hdf5Writer(const std::filesystem::path& path, Append append) {
   detail::ErrorSilencer quiet;
   impl_ = std::make_unique<Impl>(path);
   Impl& s = *impl_;
@@ -363,6 +363,13 @@ Hdf5Writer::Hdf5Writer(const std::filesystem::path& path, Append) {
       ctx.check(H5Adelete(root, "resume_count"), "H5Adelete", "/@resume_count");
     }
     write_int64_attribute(root, "/", "resume_count", resumed + 1, ctx);
+    std::vector<std::string> commands;
+    if (has_attribute(root, "/", "resume_command_lines", ctx)) {
+      commands = detail::read_string_list(root, "/", "resume_command_lines", ctx);
+      ctx.check(H5Adelete(root, "resume_command_lines"), "H5Adelete", "/@resume_command_lines");
+    }
+    commands.push_back(append.command_line);
+    write_string_list_attribute(root, "/", "resume_command_lines", commands, ctx);
     s.flush();
   });
   set_status("running");

@@ -192,8 +192,12 @@ class Hdf5Writer {
   // begin_series on a series that exists continues it after its last committed row. Sets
   // `status` back to "running" and counts the resumption in the root attribute
   // `resume_count`. Refuses (ResultsFileInUse) a file another writer holds.
-  struct Append {};
-  Hdf5Writer(const std::filesystem::path& path, Append);
+  // The resumed part's command line is appended to the root attribute
+  // `resume_command_lines` (one entry per resumption), next to the original `command_line`.
+  struct Append {
+    std::string command_line;
+  };
+  Hdf5Writer(const std::filesystem::path& path, Append append);
   ~Hdf5Writer();
   Hdf5Writer(const Hdf5Writer&) = delete;
   Hdf5Writer& operator=(const Hdf5Writer&) = delete;

@@ -50,4 +50,15 @@ cp "$dir/base.h5" "$dir/r.h5"
   { echo "FAIL: a matching resume failed"; cat "$dir/out.txt"; fail=1; }
 grep -q "resumed: 8 points were already in the file" "$dir/out.txt" ||
   { echo "FAIL: matching resume did not reuse the 8 points"; cat "$dir/out.txt"; fail=1; }
+python3_bin=/usr/bin/python3
+"$python3_bin" - "$dir/r.h5" <<'PY' || fail=1
+import sys, h5py
+s = lambda v: v.decode() if isinstance(v, bytes) else str(v)
+with h5py.File(sys.argv[1], "r") as f:
+    lines = [s(x) for x in f.attrs["resume_command_lines"]]
+    assert len(lines) == 1 and "--resume" in lines[0] and "-e 4K" in lines[0], lines
+    assert "--resume" not in s(f.attrs["command_line"]), s(f.attrs["command_line"])
+    assert s(f.attrs["status"]) == "complete", s(f.attrs["status"])
+    print("resumed part recorded:", lines[0])
+PY
 exit "$fail"
