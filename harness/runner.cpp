@@ -199,6 +199,8 @@ RunSummary Runner::run(const std::vector<SeriesPlan>& plan, const std::vector<Si
       }
     }
     info.parameters = algorithm->parameters();
+    if (const auto origin = algorithm->parameters_origin(); !origin.empty())
+      info.description += "; pipeline parameters: " + origin;
     info.parameters.emplace_back("in_place", series.in_place ? 1 : 0);
     if (is_rooted(series.collective())) info.parameters.emplace_back("root", series.root);
     info.parameters.insert(info.parameters.end(), series_parameters_.begin(),

@@ -18,6 +18,7 @@ set(_fb_fabric_tests
     "fabric.p2p_leaf\;p2p_leaf_test.sh\;300"
     "fabric.spine_oversubscribed\;spine_test.sh\;300"
     "fabric.ring_allreduce\;allreduce_test.sh\;300"
+    "fabric.defaults_line_rate\;defaults_test.sh\;300"
     "fabric.fault_killed_rank\;fault_kill_test.sh\;300"
     "fabric.fault_link_down\;fault_link_test.sh\;300"
     "fabric.fault_outside_subset\;fault_idle_test.sh\;300"
