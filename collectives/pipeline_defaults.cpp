@@ -71,7 +71,7 @@ std::string pipeline_origin(const AlgorithmOptions& requested, const TransportPa
   if (!requested.tree_slots_auto) given.push_back("--tree-slots");
   if (given.size() == 4)
     return "explicit options (--ring-segment, --ring-slots, --tree-chunk, --tree-slots)";
-  const std::string automatic = "auto for " + path_words(path);
+  std::string automatic = "auto for " + path_words(path);
   if (given.empty()) return automatic;
   std::string list;
   for (std::size_t i = 0; i < given.size(); ++i) {
