@@ -122,6 +122,7 @@ TEST(PipelineDefaults, RegistryBuildsAlgorithmsWithTheTransportsPath) {
 ParseOutcome parse(std::vector<std::string> args) {
   args.insert(args.begin(), "fabricbench");
   std::vector<const char*> argv;
+  argv.reserve(args.size());
   for (const auto& a : args)
     argv.push_back(a.c_str());
   return parse_command_line(static_cast<int>(argv.size()), argv.data());
