@@ -47,12 +47,18 @@ struct CollArgs {
   int root = 0;  // broadcast and reduce
 };
 
-// Pipelining parameters. They are written into the results next to the numbers.
+// Pipelining parameters. They are written into the results next to the numbers. Those marked
+// `auto` (the command line's default) are replaced by the values for the path the transport
+// reports (collectives/pipeline_defaults.hpp); the others are used as they are.
 struct AlgorithmOptions {
   std::size_t ring_segment_bytes = std::size_t{256} << 10;  // ring: bytes per message
   int ring_slots = 2;                                       // ring: segments in flight (>= 2)
   std::size_t tree_chunk_bytes = std::size_t{256} << 10;    // tree: bytes per pipelined chunk
   int tree_slots = 4;  // tree: chunks in flight per link (>= 1)
+  bool ring_segment_auto = false;
+  bool ring_slots_auto = false;
+  bool tree_chunk_auto = false;
+  bool tree_slots_auto = false;
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
 };
 
@@ -78,6 +84,8 @@ class Algorithm {
   virtual void run(const CollArgs& args) = 0;
   // The pipelining parameters in effect, for the results file.
   virtual Parameters parameters() const { return {}; }
+  // How those parameters were chosen, in words (empty: the algorithm has none).
+  virtual std::string parameters_origin() const { return {}; }
   // Device-timed algorithms: the last run()'s time between CUDA events on its stream, in
   // microseconds; the harness uses it instead of the host clock. Empty: host-timed.
   virtual std::optional<double> device_time_us() const { return std::nullopt; }

@@ -29,6 +29,9 @@ class AutoAlgorithm final : public Algorithm {
     return p;
   }
 
+  // Both candidates run over the same transport, so their parameters come the same way.
+  std::string parameters_origin() const override { return small_->parameters_origin(); }
+
  private:
   const AutoRule& rule_;
   std::unique_ptr<Algorithm> small_;

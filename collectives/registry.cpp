@@ -1,6 +1,9 @@
 #include "collectives/registry.hpp"
 
 #include <algorithm>
+#include <utility>
+
+#include "collectives/pipeline_defaults.hpp"
 
 namespace fb {
 
@@ -9,6 +12,10 @@ const std::vector<AlgorithmEntry>& algorithm_registry() {
     auto all = reduction_family_algorithms();
     auto movement = movement_family_algorithms();
     all.insert(all.end(), movement.begin(), movement.end());
+    // Algorithms over a transport take the pipeline parameters of its path.
+    for (auto& entry : all) {
+      if (entry.uses_transport) entry.create = with_path_pipeline(std::move(entry.create));
+    }
     return all;
   }();
   return entries;

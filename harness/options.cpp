@@ -124,10 +124,10 @@ struct RawRunOptions {
   std::string iters = "20";
   std::string warmup = "5";
   std::string timeout = "60";
-  std::string ring_segment = "256K";
-  std::string ring_slots = "2";
-  std::string tree_chunk = "256K";
-  std::string tree_slots = "4";
+  std::string ring_segment = "auto";  // pipeline options: auto follows the transport's path
+  std::string ring_slots = "auto";
+  std::string tree_chunk = "auto";
+  std::string tree_slots = "auto";
   std::string progress = "auto";
   std::string placement = "out-of-place";
   std::string root = "0";
@@ -278,11 +278,22 @@ RunOptions validate(const RawRunOptions& raw) {
   o.memory = parse_memory_list(raw.memory);
   parse_sweep(raw, o);
   o.algorithm.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_s * 1000));
-  o.algorithm.ring_segment_bytes = size_option(raw.ring_segment, "--ring-segment");
-  o.algorithm.ring_slots = static_cast<int>(count_option(raw.ring_slots, "--ring-slots", 2));
-  o.algorithm.tree_chunk_bytes = size_option(raw.tree_chunk, "--tree-chunk");
-  o.algorithm.tree_slots = static_cast<int>(count_option(raw.tree_slots, "--tree-slots", 1));
-  if (o.algorithm.ring_segment_bytes < 64 || o.algorithm.tree_chunk_bytes < 64) {
+  // Pipeline options: `auto` (the default) leaves the value to the transport's path
+  // (collectives/pipeline_defaults.hpp); a value given here overrides it.
+  auto& a = o.algorithm;
+  a.ring_segment_auto = raw.ring_segment == "auto";
+  a.ring_slots_auto = raw.ring_slots == "auto";
+  a.tree_chunk_auto = raw.tree_chunk == "auto";
+  a.tree_slots_auto = raw.tree_slots == "auto";
+  if (!a.ring_segment_auto) a.ring_segment_bytes = size_option(raw.ring_segment, "--ring-segment");
+  if (!a.ring_slots_auto) {
+    a.ring_slots = static_cast<int>(count_option(raw.ring_slots, "--ring-slots", 2));
+  }
+  if (!a.tree_chunk_auto) a.tree_chunk_bytes = size_option(raw.tree_chunk, "--tree-chunk");
+  if (!a.tree_slots_auto) {
+    a.tree_slots = static_cast<int>(count_option(raw.tree_slots, "--tree-slots", 1));
+  }
+  if (a.ring_segment_bytes < 64 || a.tree_chunk_bytes < 64) {
     throw BadInput("--ring-segment and --tree-chunk must be at least 64 bytes");
   }
   if (raw.progress == "auto") {
@@ -490,13 +501,14 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       ->capture_default_str();
   run->add_option("--timeout", raw.timeout, "Seconds any single wait may take before the run fails")
       ->capture_default_str();
-  run->add_option("--ring-segment", raw.ring_segment, "Ring: bytes per pipelined segment")
+  run->add_option("--ring-segment", raw.ring_segment,
+                  "Ring: bytes per pipelined segment, or auto (by the transport's path)")
       ->capture_default_str();
-  run->add_option("--ring-slots", raw.ring_slots, "Ring: segments in flight (>= 2)")
+  run->add_option("--ring-slots", raw.ring_slots, "Ring: segments in flight (>= 2), or auto")
       ->capture_default_str();
-  run->add_option("--tree-chunk", raw.tree_chunk, "Tree: bytes per pipelined chunk")
+  run->add_option("--tree-chunk", raw.tree_chunk, "Tree: bytes per pipelined chunk, or auto")
       ->capture_default_str();
-  run->add_option("--tree-slots", raw.tree_slots, "Tree: chunks in flight per link (>= 1)")
+  run->add_option("--tree-slots", raw.tree_slots, "Tree: chunks in flight per link (>= 1), or auto")
       ->capture_default_str();
 
   RawP2POptions raw_p2p;

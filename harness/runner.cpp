@@ -187,6 +187,8 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
         }
       }
       info.parameters = p.algorithm->parameters();
+      if (const auto origin = p.algorithm->parameters_origin(); !origin.empty())
+        info.description += "; pipeline parameters: " + origin;
       info.parameters.emplace_back("in_place", series.in_place ? 1 : 0);
       if (is_rooted(series.collective())) info.parameters.emplace_back("root", series.root);
       info.parameters.insert(info.parameters.end(), series_parameters_.begin(),

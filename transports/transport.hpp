@@ -34,6 +34,17 @@ struct TransportCapabilities {
   bool one_sided = false;      // RDMA read/write available
 };
 
+// Where the transport carries the job's traffic, as the transport itself found it, agreed by
+// every rank (so every rank derives the same pipeline parameters from it). `network` when
+// any pair of ranks goes over a network transport, `shared_memory` when every pair stays on
+// this machine's memory, `unknown` when the transport cannot tell.
+struct TransportPath {
+  enum class Kind : std::uint8_t { unknown, shared_memory, network };
+  Kind kind = Kind::unknown;
+  bool tcp = false;    // some pair goes over TCP sockets
+  std::string detail;  // in words, e.g. "tcp" or "posix, cma; eager protocol over tcp"
+};
+
 // A buffer made known to the transport. Released (deregistered) on destruction. A region
 // may only be used with the transport that registered it; `native` is that transport's own
 // handle for it (a UCX memh, for one), read on every operation without a cast.
@@ -71,6 +82,8 @@ class Transport {
   virtual ~Transport() = default;
   virtual std::string_view name() const = 0;
   virtual TransportCapabilities capabilities() const = 0;
+  // Fixed once the transport is set up; the default: the transport cannot tell.
+  virtual TransportPath path() const { return {}; }
   virtual int rank() const = 0;
   virtual int size() const = 0;
 

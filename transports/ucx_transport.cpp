@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -109,13 +112,93 @@ ErrorMode error_mode_from_env() {
 
 }  // namespace
 
+std::string ucx_endpoint_info(ucp_ep_h ep) {
+  // ucp_ep_print_info writes to a FILE; open_memstream collects it in a malloc'ed buffer,
+  // complete once the stream is closed.
+  char* text = nullptr;
+  std::size_t length = 0;
+  std::FILE* out = open_memstream(&text, &length);
+  if (out == nullptr) return {};
+  ucp_ep_print_info(ep, out);
+  std::fclose(out);  // NOLINT(cppcoreguidelines-owning-memory): a C stream, closed here
+  std::string info(text, length);
+  std::free(text);  // NOLINT(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)
+  return info;
+}
+
+std::set<std::string> ucx_lane_transports(std::string_view info) {
+  // Lines such as
+  //   "#   lane[0]:  1:tcp/fbf0.0 md[1]   -> md[1]/tcp/sysdev[255] am am_bw#0 keepalive wireup":
+  // the transport is the word between "N:" and "/", what the lane carries follows the last
+  // "]". A lane used only to connect (wireup) or to check on the peer (keepalive) carries no
+  // data and does not count.
+  std::set<std::string> names;
+  std::size_t line_start = 0;
+  while (line_start < info.size()) {
+    const std::size_t line_end = std::min(info.find('\n', line_start), info.size());
+    const std::string_view line = info.substr(line_start, line_end - line_start);
+    line_start = line_end + 1;
+    const std::size_t lane = line.find("lane[");
+    if (lane == std::string_view::npos) continue;
+    const std::size_t colon = line.find("]:", lane);
+    if (colon == std::string_view::npos) continue;
+    std::size_t i = line.find_first_not_of(' ', colon + 2);
+    if (i == std::string_view::npos) continue;
+    const std::size_t digits_end = line.find_first_not_of("0123456789", i);
+    if (digits_end == std::string_view::npos || digits_end == i || line[digits_end] != ':')
+      continue;
+    i = digits_end + 1;
+    const std::size_t slash = line.find('/', i);
+    if (slash == std::string_view::npos || slash == i) continue;
+    bool carries_data = false;
+    std::string_view uses = line.substr(std::min(line.rfind(']') + 1, line.size()));
+    while (!uses.empty()) {
+      const std::size_t word_start = uses.find_first_not_of(' ');
+      if (word_start == std::string_view::npos) break;
+      uses.remove_prefix(word_start);
+      const std::string_view word = uses.substr(0, uses.find(' '));
+      uses.remove_prefix(word.size());
+      carries_data = carries_data || (word != "wireup" && word != "keepalive");
+    }
+    if (carries_data) names.emplace(line.substr(i, slash - i));
+  }
+  return names;
+}
+
+TransportPath classify_ucx_path(const std::set<std::string>& transports) {
+  // UCT transports that stay inside one machine's memory; everything else crosses a network.
+  static const std::set<std::string, std::less<>> local = {
+      "self",     "posix",     "sysv",     "xpmem",    "cma",      "knem",
+      "cuda_ipc", "cuda_copy", "gdr_copy", "rocm_ipc", "rocm_copy"};
+  TransportPath path;
+  std::string network, memory;
+  for (const auto& name : transports) {
+    auto& list = local.count(name) != 0 ? memory : network;
+    list += (list.empty() ? "" : ", ") + name;
+    path.tcp = path.tcp || name == "tcp";
+  }
+  if (!network.empty()) {
+    path.kind = TransportPath::Kind::network;
+    path.detail = network;
+  } else if (!memory.empty()) {
+    path.kind = TransportPath::Kind::shared_memory;
+    path.detail = memory;
+  }
+  return path;
+}
+
 std::string ucx_library_version() {
   return ucp_get_version_string();
 }
 
-void UcxTransport::start_worker() {
+void UcxTransport::start_worker(bool eager_only) {
   ucp_config_t* config = nullptr;
   check_ucs(ucp_config_read(nullptr, nullptr, &config), -1, "read UCX configuration");
+  if (eager_only) {
+    const auto status = ucp_config_modify(config, "RNDV_THRESH", "inf");
+    if (status != UCS_OK) ucp_config_release(config);
+    check_ucs(status, -1, "set the rendezvous threshold (ucp_config_modify RNDV_THRESH)");
+  }
   ucp_params_t params{};
   params.field_mask = UCP_PARAM_FIELD_FEATURES | UCP_PARAM_FIELD_ESTIMATED_NUM_EPS;
   params.features = UCP_FEATURE_TAG;
@@ -145,13 +228,33 @@ UcxTransport::UcxTransport(Bootstrap& bootstrap)
   if (size_ >= (1 << kRankBits)) {
     throw TransportError("ucx", -1, "init", "more than 2^20 ranks are not supported");
   }
+  connect(false);
+  path_ = agree_path();
+  // Over TCP, UCX's rendezvous protocol puts a handshake before every large message whose
+  // reply waits in the same switch and socket queues as the bulk data, so the link idles
+  // between messages (docs/FABRIC.md, "Rendezvous over TCP"). Eager messages need no reply.
+  // A rendezvous threshold the user set is kept.
+  std::vector<std::int64_t> user_threshold{std::getenv("UCX_RNDV_THRESH") != nullptr ? 1 : 0};
+  bootstrap_.allreduce_sum(user_threshold);
+  if (path_.tcp && user_threshold[0] == 0) {
+    close_endpoints();
+    worker_.reset();
+    context_.reset();
+    connect(true);
+    path_.detail += "; eager protocol over tcp, rendezvous threshold inf";
+  } else if (path_.tcp) {
+    path_.detail += "; UCX_RNDV_THRESH as set";
+  }
+}
+
+void UcxTransport::connect(bool eager_only) {
   // The local part first (context and worker). Whether it worked is agreed among the ranks
   // before any of them exchanges addresses, so a configuration UCX rejects (UCX_TLS naming
   // transports this machine lacks) ends the transport on every rank alike, as
   // TransportUnavailable, instead of leaving the others waiting in the exchange.
   std::string local_failure;
   try {
-    start_worker();
+    start_worker(eager_only);
   } catch (const std::exception& e) {
     local_failure = e.what();
     if (local_failure.rfind("ucx: ", 0) == 0) local_failure.erase(0, 5);
@@ -213,6 +316,29 @@ UcxTransport::UcxTransport(Bootstrap& bootstrap)
       check_ucs(status, peer, "create endpoint (ucp_ep_create)");
     }
   }
+}
+
+TransportPath UcxTransport::agree_path() {
+  std::set<std::string> names;
+  for (int peer = 0; peer < size_; ++peer) {
+    if (peer == rank_) continue;
+    const auto info = ucx_endpoint_info(endpoints_[static_cast<std::size_t>(peer)]);
+    const auto lanes = ucx_lane_transports(info);
+    names.insert(lanes.begin(), lanes.end());
+  }
+  std::string mine;
+  for (const auto& name : names)
+    mine += (mine.empty() ? "" : ",") + name;
+  std::set<std::string> all;
+  for (const auto& list : bootstrap_.allgather_strings(mine)) {
+    std::size_t start = 0;
+    while (start < list.size()) {
+      const auto end = std::min(list.find(',', start), list.size());
+      all.insert(list.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  return classify_ucx_path(all);
 }
 
 UcxTransport::~UcxTransport() {

@@ -6,6 +6,9 @@
 #include <ucp/api/ucp.h>
 
 #include <memory>
+#include <set>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "transports/bootstrap.hpp"
@@ -15,6 +18,15 @@ namespace fb {
 
 // UCX library version in use, e.g. "1.13.1".
 std::string ucx_library_version();
+
+// What ucp_ep_print_info says about an endpoint (its lanes and their transports).
+std::string ucx_endpoint_info(ucp_ep_h ep);
+// The UCT transport names of the lanes in ucp_ep_print_info's text ("tcp", "posix", "cma").
+std::set<std::string> ucx_lane_transports(std::string_view info);
+// network when any transport crosses a network (tcp, rc, ud, dc, ...), shared_memory when
+// every one stays in this machine's memory (self, posix, sysv, cma, xpmem, knem, cuda_ipc,
+// ...), unknown when the set is empty.
+TransportPath classify_ucx_path(const std::set<std::string>& transports);
 
 class UcxTransport final : public Transport {
  public:
@@ -27,6 +39,10 @@ class UcxTransport final : public Transport {
   // device_memory: UCX was built with CUDA support (its context lists the CUDA memory type,
   // what `ucx_info -d` shows as cuda transports).
   TransportCapabilities capabilities() const override { return {cuda_memory_, false}; }
+  // The transports UCX chose for the endpoints to the other ranks, over every rank. When
+  // some go over TCP, the transport asks UCX for its eager protocol at every size (unless
+  // UCX_RNDV_THRESH is set), and the detail says so.
+  TransportPath path() const override { return path_; }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   std::unique_ptr<MemoryRegion> register_memory(std::span<std::byte> bytes) override;
@@ -49,8 +65,12 @@ class UcxTransport final : public Transport {
   void check_args(int peer, const MemoryRegion& region, std::size_t offset, std::size_t bytes,
                   const char* op) const;
   // This rank's UCP context and worker (no communication); throws when UCX refuses them.
-  void start_worker();
+  void start_worker(bool eager_only);
   void close_endpoints();
+  // Creates the context (eager_only: rendezvous threshold inf), worker and endpoints.
+  void connect(bool eager_only);
+  // Collective: the union of every rank's endpoint transports, classified.
+  TransportPath agree_path();
   // UCX calls this when the endpoint to a peer fails (peer error handling mode).
   static void on_endpoint_error(void* arg, ucp_ep_h ep, ucs_status_t status);
   // Throws TransportError naming the peer if its endpoint has failed.
@@ -79,6 +99,7 @@ class UcxTransport final : public Transport {
   bool oversubscribed_ = false;  // more ranks than cores here: yield when idle
   bool cuda_memory_ = false;     // the context accepts CUDA device memory
   unsigned idle_polls_ = 0;
+  TransportPath path_;
 };
 
 }  // namespace fb

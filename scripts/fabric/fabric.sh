@@ -143,7 +143,7 @@ do_down() {
 
 do_up() {
   local n=$1 l=$2 hrate=$3 srate=$4
-  local want="hosts=$n leaves=$l host_rate=$hrate spine_rate=$srate"
+  local want="hosts=$n leaves=$l host_rate=$hrate spine_rate=$srate tbf_latency=$TBF_LATENCY"
   if [ -f "$STATE_FILE" ] && [ "$(head -n1 "$STATE_FILE")" = "$want" ] && verify "$n" "$l"; then
     echo "fabric already up: $want"
     return 0

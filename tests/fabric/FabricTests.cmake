@@ -12,12 +12,14 @@ endif()
 find_program(FB_FABRIC_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
 set(_fb_fabric_dir ${CMAKE_CURRENT_LIST_DIR})
 
-# name, script, timeout (seconds); every test takes under a minute here (2 cores).
+# name, script, timeout (seconds); every test but defaults_line_rate (3-4 min) takes under a
+# minute here (2 cores).
 set(_fb_fabric_tests
     "fabric.script\;fabric_script_test.sh\;120"
     "fabric.p2p_leaf\;p2p_leaf_test.sh\;300"
     "fabric.spine_oversubscribed\;spine_test.sh\;300"
     "fabric.ring_allreduce\;allreduce_test.sh\;300"
+    "fabric.defaults_line_rate\;defaults_test.sh\;600"
     "fabric.fault_killed_rank\;fault_kill_test.sh\;300"
     "fabric.fault_link_down\;fault_link_test.sh\;300"
     "fabric.fault_outside_subset\;fault_idle_test.sh\;300"

@@ -40,7 +40,7 @@ def expect(ok, what):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("check", choices=["bandwidth", "latency", "multipair", "matrix", "allreduce",
-                                      "failed-file", "same-points"])
+                                      "line-rate", "failed-file", "same-points"])
     ap.add_argument("file")
     ap.add_argument("other", nargs="?", help="same-points: the uninterrupted run's file")
     ap.add_argument("--min-points", type=int, default=1)
@@ -53,6 +53,8 @@ def main():
     ap.add_argument("--host-rate")
     ap.add_argument("--leaf-of", help="comma list: leaf of each rank (matrix)")
     ap.add_argument("--hosts", help="comma list of the host names the ranks must report")
+    ap.add_argument("--series", help="line-rate: comma list of COLLECTIVE.ALGORITHM to check")
+    ap.add_argument("--origin", help="line-rate: how the pipeline parameters must say they were chosen")
     a = ap.parse_args()
     f = h5py.File(a.file, "r")
     env = [e.decode() if isinstance(e, bytes) else e for e in f.attrs["environment"]]
@@ -120,6 +122,26 @@ def main():
                f"ring allreduce {a.size} B busbw {got / 1e6:.2f} MB/s = {got / want:.1%} of {a.rate} "
                f"(allowed {a.low:.0%}..{a.high:.0%})")
         expect(int(p["wrong"]) <= 0, "no wrong elements")
+    elif a.check == "line-rate":
+        # Every listed series (the ucx float32 ones, root 0), each point: busbw of the median
+        # time within --low..--high of the link rate, results checked, parameters' origin.
+        want = rate_Bps(a.rate)
+        for wanted in a.series.split(","):
+            matches = [n for n in f["series"] if n.startswith(wanted + ".ucx.")]
+            expect(len(matches) == 1, f"one series for {wanted}: {matches}")
+            for name in matches:
+                s = f["series"][name]
+                desc = s.attrs["description"]
+                desc = desc.decode() if isinstance(desc, bytes) else desc
+                if a.origin:
+                    expect(desc.endswith("pipeline parameters: " + a.origin),
+                           f"{name}: pipeline parameters chosen '{desc.split('; pipeline parameters: ')[-1]}'")
+                for p in s["points"][:]:
+                    got = float(p["busbw_GBps"]) * 1e9
+                    expect(a.low * want <= got <= a.high * want,
+                           f"{name} {int(p['size_bytes'])} B busbw {got / 1e6:.2f} MB/s = "
+                           f"{got / want:.1%} of {a.rate} (allowed {a.low:.0%}..{a.high:.0%})")
+                    expect(int(p["wrong"]) == 0, f"{name}: results checked, no wrong elements")
     elif a.check == "failed-file":
         status = f.attrs["status"]
         status = status.decode() if isinstance(status, bytes) else status

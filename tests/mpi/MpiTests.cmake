@@ -127,3 +127,11 @@ add_test(NAME mpi.forged_probe_ignored
                  ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
 set_tests_properties(mpi.forged_probe_ignored PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
                      TIMEOUT 600 PROCESSORS 2)
+
+# Pipeline parameters follow the UCX transport's path (shared memory, TCP on loopback) and each
+# series records how they were chosen; explicit options and UCX_RNDV_THRESH are kept.
+add_test(NAME mpi.pipeline_follows_path
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/pipeline_origin_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
+set_tests_properties(mpi.pipeline_follows_path PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
+                     TIMEOUT 300 PROCESSORS 2)
