@@ -112,6 +112,7 @@ struct RawRunOptions {
   std::string nodes;
   std::string ranks_per_node;
   std::string memory = "host";
+  std::string timing = "iteration";
 };
 
 // Explicitly named transports must be able to run here; `all` keeps only those that can.
@@ -262,6 +263,14 @@ RunOptions validate(const RawRunOptions& raw) {
     throw BadInput("--memory: '" + raw.memory + "' is not one of host, cuda, both");
   }
   parse_sweep(raw, o);
+  if (const auto timing = parse_timing_method(raw.timing)) {
+    o.timing = *timing;
+  } else {
+    throw BadInput("--timing: '" + raw.timing + "' is not one of " + timing_method_names());
+  }
+  if (o.timing == TimingMethod::window && o.warmup < 1) {
+    throw BadInput("--timing window sizes its windows from the warm-up: give -w 1 or more");
+  }
   o.algorithm.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_s * 1000));
   o.algorithm.ring_segment_bytes = size_option(raw.ring_segment, "--ring-segment");
   o.algorithm.ring_slots = static_cast<int>(count_option(raw.ring_slots, "--ring-slots", 2));
@@ -464,6 +473,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
                   "Progress line on stderr: auto (when stderr is a terminal), on, off")
       ->capture_default_str();
   run->add_option("--timeout", raw.timeout, "Seconds any single wait may take before the run fails")
+      ->capture_default_str();
+  run->add_option("--timing", raw.timing,
+                  "How iterations are timed: iteration (a barrier before each, max over ranks), "
+                  "back-to-back (as OSU and nccl-tests: batches between barriers, time / "
+                  "iterations, mean over ranks), window (agreed start times on a common clock, "
+                  "max over ranks)")
       ->capture_default_str();
   run->add_option("--ring-segment", raw.ring_segment, "Ring: bytes per pipelined segment")
       ->capture_default_str();
