@@ -106,9 +106,11 @@ std::optional<TimedPoint> run_back_to_back(Bootstrap& bootstrap, const TimedCall
 std::optional<TimedPoint> run_window(Bootstrap& bootstrap, const TimedCall& timed,
                                      std::int64_t iterations, const WarmupTimes& warmup) {
   const auto clock = synchronise_clocks(bootstrap, kClockSyncPingPongs);
+  // A window holds the call and two steps of the same cost: the schedule exchange and the
+  // control step.
   std::vector<double> warmup_iteration_us(warmup.call_us.size());
   for (std::size_t i = 0; i < warmup_iteration_us.size(); ++i)
-    warmup_iteration_us[i] = warmup.call_us[i] + warmup.step_us[i];
+    warmup_iteration_us[i] = warmup.call_us[i] + 2 * warmup.step_us[i];
   std::vector<double> plan{slowest_warmup_us(warmup_iteration_us), clock.error_us};
   bootstrap.allreduce_max(plan);
   TimedPoint out;
@@ -116,17 +118,16 @@ std::optional<TimedPoint> run_window(Bootstrap& bootstrap, const TimedCall& time
   out.clock_error_us = plan[1];
 
   // Rank 0 sets the first window's start on its clock, far enough ahead for the broadcast.
-  double t0_common = now_us() + std::max(10 * out.window_us, 1000.0);
-  bootstrap.broadcast(std::as_writable_bytes(std::span<double>(&t0_common, 1)), 0);
-  const double t0_local = t0_common - clock.offset_us;
+  double start_common = now_us() + std::max(10 * out.window_us, 1000.0);
+  bootstrap.broadcast(std::as_writable_bytes(std::span<double>(&start_common, 1)), 0);
 
   const auto n = static_cast<std::size_t>(iterations);
   // The samples, then the late flags: combined over ranks in one maximum after the loop.
   std::vector<double> combined(2 * n, 0.0);
+  std::vector<double> latest_end(1);
   for (std::size_t i = 0; i < n; ++i) {
-    const Clock::time_point start(
-        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::micro>(
-            t0_local + static_cast<double>(i) * out.window_us)));
+    const Clock::time_point start(std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double, std::micro>(start_common - clock.offset_us)));
     if (Clock::now() > start) {
       combined[n + i] = 1;  // this rank reached the window after it opened
     } else {
@@ -140,7 +141,12 @@ std::optional<TimedPoint> run_window(Bootstrap& bootstrap, const TimedCall& time
     // Device-timed calls: how late the call began after the window opened, plus its device time.
     combined[i] =
         device ? std::max(0.0, elapsed_us(start, began)) + *device : elapsed_us(start, end);
-    if (timed.stop_requested()) return std::nullopt;  // inside the window, after the measure
+    // Outside the measured part: agree on when the last rank finished, so one overrun (a rank
+    // descheduled) moves the schedule instead of making every later window late.
+    latest_end[0] = elapsed_us(Clock::time_point{}, end) + clock.offset_us;
+    bootstrap.allreduce_max(latest_end);
+    start_common = next_window_start_us(start_common, out.window_us, latest_end[0]);
+    if (timed.stop_requested()) return std::nullopt;
   }
   bootstrap.allreduce_max(combined);
   out.samples_us.assign(combined.begin(), combined.begin() + static_cast<std::ptrdiff_t>(n));
@@ -206,6 +212,10 @@ std::vector<double> expand_batches(std::span<const double> batch_sample_us,
 double plan_window_us(double slowest_warmup_us, double clock_error_us) {
   return kWindowMargin * std::max(0.0, slowest_warmup_us) + 2 * std::max(0.0, clock_error_us) +
          kWindowFloorUs;
+}
+
+double next_window_start_us(double start_us, double window_us, double latest_end_us) {
+  return std::max(start_us + window_us, latest_end_us + window_us / 2);
 }
 
 double slowest_warmup_us(std::span<const double> warmup_iteration_us) {

@@ -13,9 +13,10 @@
 //                 (ping-pongs with rank 0, the minimum round trip kept), then start iteration
 //                 i at the agreed time t0 + i * W on that clock; a rank's sample runs from the
 //                 window's start to the end of its call; an iteration's time is the maximum
-//                 over ranks. The control step runs after the call, inside the window but
-//                 outside the measured part. Windows a rank reached after they opened are
-//                 counted as late.
+//                 over ranks. After the call, outside the measured part but inside the window,
+//                 the ranks exchange when the last of them finished (a window that overran
+//                 moves the later ones back rather than making them all late) and run the
+//                 control step. Windows a rank reached after they opened are counted as late.
 //
 // The pure parts (batch sizing, window planning, clock offsets, the statistics) are free
 // functions so they can be tested without ranks.
@@ -43,8 +44,9 @@ std::string timing_method_names();
 
 // Back-to-back: the wall time one batch aims at (a stop request waits at most about this).
 inline constexpr double kBackToBackBatchTargetUs = 100'000;
-// Window: W = kWindowMargin x the slowest warm-up iteration (call and control step, over all
-// ranks, the first warm-up iteration left out) + 2 x the clock-sync error + kWindowFloorUs.
+// Window: W = kWindowMargin x the slowest warm-up iteration (call plus twice the control step:
+// a window holds the call, the schedule exchange and the control step; over all ranks, the
+// first warm-up iteration left out) + 2 x the clock-sync error + kWindowFloorUs.
 inline constexpr double kWindowMargin = 1.5;
 inline constexpr double kWindowFloorUs = 2;
 // Window: ping-pongs between rank 0 and every other rank per clock synchronisation.
@@ -68,13 +70,20 @@ std::vector<double> expand_batches(std::span<const double> batch_sample_us,
                                    std::span<const std::int64_t> batch_iterations);
 
 // Window: the window length from the warm-up. `slowest_warmup_us`: the slowest warm-up
-// iteration (call plus control step) over all ranks, the first one left out; `clock_error_us`:
-// the clock synchronisation's error bound.
+// iteration (call plus twice the control step) over all ranks, the first one left out;
+// `clock_error_us`: the clock synchronisation's error bound.
 double plan_window_us(double slowest_warmup_us, double clock_error_us);
 
+// Window: the next window's start (common clock) after the window that began at `start_us`,
+// given when the last rank finished that window's call: W after this window's start, or half
+// a window after that end (room for the two steps that follow the call) when that is later. A
+// window that overran (a descheduled rank) thereby shifts the schedule instead of making every
+// later window late.
+double next_window_start_us(double start_us, double window_us, double latest_end_us);
+
 // Window: the warm-up figure plan_window_us wants from this rank's per-iteration warm-up times
-// (call plus control step): the slowest after the first (the first pays for cold caches and
-// connections); the only one when there is one; 0 when there are none.
+// (call plus twice the control step): the slowest after the first (the first pays for cold caches
+// and connections); the only one when there is one; 0 when there are none.
 double slowest_warmup_us(std::span<const double> warmup_iteration_us);
 
 // One ping-pong with the reference rank: this rank's clock when it sent and when the reply
