@@ -128,13 +128,11 @@ std::optional<TimedPoint> run_window(Bootstrap& bootstrap, const TimedCall& time
   for (std::size_t i = 0; i < n; ++i) {
     const Clock::time_point start(std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double, std::micro>(start_common - clock.offset_us)));
-    if (Clock::now() > start) {
-      combined[n + i] = 1;  // this rank reached the window after it opened
-    } else {
-      while (Clock::now() < start) {
-      }
+    while (Clock::now() < start) {
     }
     const auto began = Clock::now();
+    // Late: this rank reached the window after it opened, or was descheduled while waiting.
+    if (elapsed_us(start, began) > kWindowLateUs) combined[n + i] = 1;
     timed.call();
     const auto end = Clock::now();
     const auto device = timed.device_time_us ? timed.device_time_us() : std::nullopt;

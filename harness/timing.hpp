@@ -16,7 +16,8 @@
 //                 over ranks. After the call, outside the measured part but inside the window,
 //                 the ranks exchange when the last of them finished (a window that overran
 //                 moves the later ones back rather than making them all late) and run the
-//                 control step. Windows a rank reached after they opened are counted as late.
+//                 control step. Windows some rank began its call in more than kWindowLateUs after
+//                 they opened are counted as late.
 //
 // The pure parts (batch sizing, window planning, clock offsets, the statistics) are free
 // functions so they can be tested without ranks.
@@ -49,6 +50,8 @@ inline constexpr double kBackToBackBatchTargetUs = 100'000;
 // first warm-up iteration left out) + 2 x the clock-sync error + kWindowFloorUs.
 inline constexpr double kWindowMargin = 1.5;
 inline constexpr double kWindowFloorUs = 2;
+// Window: a rank that begins its call more than this after its window opened started it late.
+inline constexpr double kWindowLateUs = 1;
 // Window: ping-pongs between rank 0 and every other rank per clock synchronisation.
 inline constexpr int kClockSyncPingPongs = 32;
 
@@ -124,7 +127,7 @@ struct TimedPoint {
   // One per timed iteration, the same on every rank (see the methods above).
   std::vector<double> samples_us;
   std::int64_t batches = 0;       // back-to-back: batches (timed stretches) run
-  std::int64_t late_windows = 0;  // window: iterations some rank started after its window opened
+  std::int64_t late_windows = 0;  // window: iterations some rank began late (kWindowLateUs)
   double window_us = 0;           // window: W
   double clock_error_us = 0;      // window: the largest clock-sync error bound over ranks
 };
