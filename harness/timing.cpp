@@ -6,12 +6,16 @@
 #include <limits>
 #include <numeric>
 #include <stdexcept>
+#include <thread>
 
 namespace fb {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Window: waits longer than this sleep until half of it is left, then spin.
+constexpr auto kWindowSpinOnly = std::chrono::microseconds(400);
 
 double now_us() {
   return std::chrono::duration<double, std::micro>(Clock::now().time_since_epoch()).count();
@@ -111,7 +115,7 @@ std::optional<TimedPoint> run_window(Bootstrap& bootstrap, const TimedCall& time
   std::vector<double> warmup_iteration_us(warmup.call_us.size());
   for (std::size_t i = 0; i < warmup_iteration_us.size(); ++i)
     warmup_iteration_us[i] = warmup.call_us[i] + 2 * warmup.step_us[i];
-  std::vector<double> plan{slowest_warmup_us(warmup_iteration_us), clock.error_us};
+  std::vector<double> plan{typical_warmup_us(warmup_iteration_us), clock.error_us};
   bootstrap.allreduce_max(plan);
   TimedPoint out;
   out.window_us = plan_window_us(plan[0], plan[1]);
@@ -128,6 +132,10 @@ std::optional<TimedPoint> run_window(Bootstrap& bootstrap, const TimedCall& time
   for (std::size_t i = 0; i < n; ++i) {
     const Clock::time_point start(std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double, std::micro>(start_common - clock.offset_us)));
+    // Sleep through most of a long wait (a spinning rank on a busy machine loses its core
+    // just when the window opens; a woken one tends to get it back), spin the last stretch.
+    if (start - Clock::now() > kWindowSpinOnly)
+      std::this_thread::sleep_until(start - kWindowSpinOnly / 2);
     while (Clock::now() < start) {
     }
     const auto began = Clock::now();
@@ -207,8 +215,8 @@ std::vector<double> expand_batches(std::span<const double> batch_sample_us,
   return out;
 }
 
-double plan_window_us(double slowest_warmup_us, double clock_error_us) {
-  return kWindowMargin * std::max(0.0, slowest_warmup_us) + 2 * std::max(0.0, clock_error_us) +
+double plan_window_us(double warmup_iteration_us, double clock_error_us) {
+  return kWindowMargin * std::max(0.0, warmup_iteration_us) + 2 * std::max(0.0, clock_error_us) +
          kWindowFloorUs;
 }
 
@@ -216,10 +224,11 @@ double next_window_start_us(double start_us, double window_us, double latest_end
   return std::max(start_us + window_us, latest_end_us + window_us / 2);
 }
 
-double slowest_warmup_us(std::span<const double> warmup_iteration_us) {
+double typical_warmup_us(std::span<const double> warmup_iteration_us) {
   if (warmup_iteration_us.empty()) return 0;
   if (warmup_iteration_us.size() == 1) return warmup_iteration_us[0];
-  return *std::max_element(warmup_iteration_us.begin() + 1, warmup_iteration_us.end());
+  std::vector<double> rest(warmup_iteration_us.begin() + 1, warmup_iteration_us.end());
+  return median_of(std::move(rest));
 }
 
 ClockOffset estimate_offset(std::span<const PingPong> samples) {

@@ -45,10 +45,12 @@ std::string timing_method_names();
 
 // Back-to-back: the wall time one batch aims at (a stop request waits at most about this).
 inline constexpr double kBackToBackBatchTargetUs = 100'000;
-// Window: W = kWindowMargin x the slowest warm-up iteration (call plus twice the control step:
-// a window holds the call, the schedule exchange and the control step; over all ranks, the
-// first warm-up iteration left out) + 2 x the clock-sync error + kWindowFloorUs.
-inline constexpr double kWindowMargin = 1.5;
+// Window: W = kWindowMargin x the median warm-up iteration (call plus twice the control step:
+// a window holds the call, the schedule exchange and the control step; the first warm-up
+// iteration left out; the slowest rank's median) + 2 x the clock-sync error + kWindowFloorUs.
+// The median, not the slowest: one descheduled warm-up iteration would otherwise stretch every
+// window of the point; a window that overruns is counted late and moves the schedule back.
+inline constexpr double kWindowMargin = 2;
 inline constexpr double kWindowFloorUs = 2;
 // Window: a rank that begins its call more than this after its window opened started it late.
 inline constexpr double kWindowLateUs = 1;
@@ -72,10 +74,9 @@ double back_to_back_sample_us(std::span<const double> rank_batch_us, std::int64_
 std::vector<double> expand_batches(std::span<const double> batch_sample_us,
                                    std::span<const std::int64_t> batch_iterations);
 
-// Window: the window length from the warm-up. `slowest_warmup_us`: the slowest warm-up
-// iteration (call plus twice the control step) over all ranks, the first one left out;
-// `clock_error_us`: the clock synchronisation's error bound.
-double plan_window_us(double slowest_warmup_us, double clock_error_us);
+// Window: the window length from the warm-up. `warmup_iteration_us`: typical_warmup_us's
+// figure, the largest over ranks; `clock_error_us`: the clock synchronisation's error bound.
+double plan_window_us(double warmup_iteration_us, double clock_error_us);
 
 // Window: the next window's start (common clock) after the window that began at `start_us`,
 // given when the last rank finished that window's call: W after this window's start, or half
@@ -85,9 +86,9 @@ double plan_window_us(double slowest_warmup_us, double clock_error_us);
 double next_window_start_us(double start_us, double window_us, double latest_end_us);
 
 // Window: the warm-up figure plan_window_us wants from this rank's per-iteration warm-up times
-// (call plus twice the control step): the slowest after the first (the first pays for cold caches
-// and connections); the only one when there is one; 0 when there are none.
-double slowest_warmup_us(std::span<const double> warmup_iteration_us);
+// (call plus twice the control step): the median after the first (the first pays for cold
+// caches and connections); the only one when there is one; 0 when there are none.
+double typical_warmup_us(std::span<const double> warmup_iteration_us);
 
 // One ping-pong with the reference rank: this rank's clock when it sent and when the reply
 // came back, and the reference's clock when it answered (microseconds).
