@@ -21,16 +21,16 @@ trap 'rm -rf "$dir"' EXIT
 cases="8:2000:100 16777216:30:3"
 : >"$dir/numbers.txt"
 fail=0
-for rep in $(seq 1 "$repeats"); do
-  for c in $cases; do
-    IFS=: read -r size iters warmup <<<"$c"
-    ref=$("$mpirun" -n 2 "$reference" "$size" "$iters" "$warmup" 2>"$dir/ref_err.txt") ||
-      { echo "FAIL: the reference loop failed"; cat "$dir/ref_err.txt"; exit 1; }
-    out="$dir/fb_${rep}_${size}.h5"
-    "$mpirun" -n 2 "$bin" run --algorithm mpi --timing back-to-back -b "$size" -e "$size" \
-      -n "$iters" -w "$warmup" --out "$out" >"$dir/fb_out.txt" 2>&1 ||
-      { echo "FAIL: fabricbench failed"; cat "$dir/fb_out.txt"; exit 1; }
-    fb=$("$python" - "$out" <<'PY'
+measure_reference() {
+  "$mpirun" -n 2 "$reference" "$size" "$iters" "$warmup" 2>"$dir/ref_err.txt" ||
+    { echo "FAIL: the reference loop failed" >&2; cat "$dir/ref_err.txt" >&2; return 1; }
+}
+measure_fabricbench() {
+  local out="$dir/fb_${rep}_${size}.h5"
+  "$mpirun" -n 2 "$bin" run --algorithm mpi --timing back-to-back -b "$size" -e "$size" \
+    -n "$iters" -w "$warmup" --out "$out" >"$dir/fb_out.txt" 2>&1 ||
+    { echo "FAIL: fabricbench failed" >&2; cat "$dir/fb_out.txt" >&2; return 1; }
+  "$python" - "$out" <<'PY' || { echo "FAIL: cannot read $out" >&2; return 1; }
 import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
     (series,) = f["series"].values()
@@ -38,7 +38,18 @@ with h5py.File(sys.argv[1], "r") as f:
     (row,) = series["points"][:]
     print(f"{row['time_mean_us']:.6f}")
 PY
-) || { echo "FAIL: cannot read $out"; exit 1; }
+}
+for rep in $(seq 1 "$repeats"); do
+  for c in $cases; do
+    IFS=: read -r size iters warmup <<<"$c"
+    # Alternate which goes first, so a machine that gets busier or quieter favours neither.
+    if [ $((rep % 2)) -eq 1 ]; then
+      ref=$(measure_reference) || exit 1
+      fb=$(measure_fabricbench) || exit 1
+    else
+      fb=$(measure_fabricbench) || exit 1
+      ref=$(measure_reference) || exit 1
+    fi
     echo "repetition $rep  size $size  reference $ref us  fabricbench $fb us"
     echo "$size $ref $fb" >>"$dir/numbers.txt"
   done
