@@ -135,6 +135,7 @@ struct RawRunOptions {
   std::string nodes;
   std::string ranks_per_node;
   std::string memory = "host";
+  std::string timing = "iteration";
 };
 
 // Explicitly named transports must be able to run here; `all` keeps only those that can.
@@ -277,6 +278,14 @@ RunOptions validate(const RawRunOptions& raw) {
   }
   o.memory = parse_memory_list(raw.memory);
   parse_sweep(raw, o);
+  if (const auto timing = parse_timing_method(raw.timing)) {
+    o.timing = *timing;
+  } else {
+    throw BadInput("--timing: '" + raw.timing + "' is not one of " + timing_method_names());
+  }
+  if (o.timing == TimingMethod::window && o.warmup < 1) {
+    throw BadInput("--timing window sizes its windows from the warm-up: give -w 1 or more");
+  }
   o.algorithm.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_s * 1000));
   // Pipeline options: `auto` (the default) leaves the value to the transport's path
   // (collectives/pipeline_defaults.hpp); a value given here overrides it.
@@ -500,6 +509,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
                   "Progress line on stderr: auto (when stderr is a terminal), on, off")
       ->capture_default_str();
   run->add_option("--timeout", raw.timeout, "Seconds any single wait may take before the run fails")
+      ->capture_default_str();
+  run->add_option("--timing", raw.timing,
+                  "How iterations are timed: iteration (a barrier before each, max over ranks), "
+                  "back-to-back (as OSU and nccl-tests: batches between barriers, time / "
+                  "iterations, mean over ranks), window (agreed start times on a common clock, "
+                  "max over ranks)")
       ->capture_default_str();
   run->add_option("--ring-segment", raw.ring_segment,
                   "Ring: bytes per pipelined segment, or auto (by the transport's path)")

@@ -10,6 +10,7 @@
 #include "collectives/algorithm.hpp"
 #include "collectives/types.hpp"
 #include "harness/p2p.hpp"
+#include "harness/timing.hpp"
 
 namespace fb {
 
@@ -50,6 +51,8 @@ struct RunOptions {
   std::int64_t iters = 20;
   std::int64_t warmup = 5;
   bool check = false;
+  // How timed iterations become samples (harness/timing.hpp).
+  TimingMethod timing = TimingMethod::iteration;
   // Progress line on stderr: auto = when stderr is a terminal (under mpirun it is a pipe,
   // so launch scripts pass --progress on when theirs is one).
   enum class Progress { automatic, on, off } progress = Progress::automatic;

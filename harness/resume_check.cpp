@@ -23,6 +23,7 @@ std::string first_difference(const results::SeriesInfo& recorded,
       {"op", {recorded.op, planned.op}},
       {"memory", {recorded.memory, planned.memory}},
       {"staging", {recorded.staging, planned.staging}},
+      {"timing", {recorded.timing, planned.timing}},
       {"description", {recorded.description, planned.description}},
   };
   for (const auto& [name, values] : text) {

@@ -11,6 +11,7 @@
 #include "harness/signals.hpp"
 #include "harness/size_parse.hpp"
 #include "harness/statistics.hpp"
+#include "harness/timing.hpp"
 #include "harness/validation.hpp"
 #include "transports/error.hpp"
 #include "transports/registry.hpp"
@@ -119,6 +120,7 @@ SeriesHeader Runner::series_header(const SeriesPlan& series) const {
   info.busbw_factor = busbw_factor(series.collective(), n);
   info.description = series.algorithm.description;
   info.memory = series.on_device() ? "cuda" : "host";
+  info.timing = to_string(options_.timing);
   return header;
 }
 
@@ -311,6 +313,21 @@ RunSummary Runner::run(const std::vector<Sink*>& sinks,
   return summary;
 }
 
+// Rank 0 says when a point's windows often opened before a rank was ready: its samples then
+// include that rank's lateness, and a longer warm-up (-w) sizes the windows better.
+void Runner::note_timing(const TimedPoint& timed, std::uint64_t size_bytes) const {
+  if (bootstrap_.rank() != 0 ||
+      timed.late_windows * 10 <= static_cast<std::int64_t>(timed.samples_us.size())) {
+    return;
+  }
+  std::fprintf(stderr,
+               "fabricbench: note: --timing window at %llu bytes: %lld of %zu windows started "
+               "late (window %.1f us, clock sync error %.2f us)\n",
+               static_cast<unsigned long long>(size_bytes),
+               static_cast<long long>(timed.late_windows), timed.samples_us.size(), timed.window_us,
+               timed.clock_error_us);
+}
+
 std::optional<PointResult> Runner::measure(Algorithm& algorithm, const SeriesPlan& series,
                                            const CallLayout& layout, const CallLayout* device,
                                            std::uint64_t size_bytes) {
@@ -346,21 +363,25 @@ std::optional<PointResult> Runner::measure(Algorithm& algorithm, const SeriesPla
     gpu::memcpy_h2d(device->input.data(), layout.input.data(), layout.input.size());
   };
   fill_inputs(false);
+  // Warm-up: untimed for the results, but its calls and control steps are timed for the
+  // methods that size their batches or windows from it.
+  WarmupTimes warmup;
   for (std::int64_t i = 0; i < options_.warmup; ++i) {
-    if (stop_requested()) return std::nullopt;
-    call();
-  }
-  std::vector<double> samples(static_cast<std::size_t>(options_.iters));
-  for (auto& sample : samples) {
-    if (stop_requested()) return std::nullopt;
     const auto t0 = Clock::now();
-    call();
+    if (stop_requested()) return std::nullopt;
     const auto t1 = Clock::now();
-    sample = algorithm.device_time_us().value_or(
-        std::chrono::duration<double, std::micro>(t1 - t0).count());
+    call();
+    const auto t2 = Clock::now();
+    warmup.step_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    warmup.call_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
   }
+  const TimedCall timed{call, [&] { return algorithm.device_time_us(); },
+                        [&] { return stop_requested(); }};
+  auto timed_point = run_timed(options_.timing, bootstrap_, timed, options_.iters, warmup);
+  if (!timed_point) return std::nullopt;
   watchdog_.kick();
-  bootstrap_.allreduce_max(samples);
+  auto& samples = timed_point->samples_us;
+  note_timing(*timed_point, size_bytes);
 
   PointResult point;
   auto& r = point.record;

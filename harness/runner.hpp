@@ -5,10 +5,11 @@
 // against it first); allocate() takes the buffers, every rank learning whether all could;
 // run() measures.
 //
-// Timing: each timed iteration starts right after the control step (harness/run_control.hpp),
-// a barrier that also carries stop requests, so ranks start together; each rank times its own
-// call, and the iteration's time is the maximum over ranks (gathered once per point, after
-// the loop, so the loop itself carries no extra communication).
+// Timing (--timing, harness/timing.hpp): by default each timed iteration starts right after
+// the control step (harness/run_control.hpp), a barrier that also carries stop requests, so
+// ranks start together; each rank times its own call, and the iteration's time is the maximum
+// over ranks (gathered once per point, after the loop, so the loop itself carries no extra
+// communication). back-to-back and window timing are the alternatives described there.
 // Warm-up iterations run first and are not recorded. With --check, one more untimed
 // iteration runs on fresh input and freshly poisoned output and is validated element by
 // element (harness/validation.hpp), so checking never slows the timed iterations.
@@ -28,6 +29,7 @@
 #include "harness/plan.hpp"
 #include "harness/run_control.hpp"
 #include "harness/sinks.hpp"
+#include "harness/timing.hpp"
 #include "harness/watchdog.hpp"
 #include "transports/bootstrap.hpp"
 #include "transports/transport.hpp"
@@ -102,6 +104,8 @@ class Runner {
                                      std::uint64_t size_bytes);
   // The control step that starts every iteration: true when the run must stop.
   bool stop_requested();
+  // A note on stderr (rank 0) when many of a point's timing windows opened late.
+  void note_timing(const TimedPoint& timed, std::uint64_t size_bytes) const;
 
   const RunOptions& options_;
   Bootstrap& bootstrap_;

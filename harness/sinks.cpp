@@ -21,8 +21,9 @@ void TableSink::begin_series(const SeriesHeader& h) {
     return;
   }
   if (!i.staging.empty()) std::fprintf(out_, "\n#  staging: %s", i.staging.c_str());
-  std::fprintf(out_, "\n#  iterations %" PRId64 "  warmup %" PRId64 "  busbw factor %.4f\n",
-               i.iterations, i.warmup, i.busbw_factor);
+  std::fprintf(out_,
+               "\n#  iterations %" PRId64 "  warmup %" PRId64 "  busbw factor %.4f  timing %s\n",
+               i.iterations, i.warmup, i.busbw_factor, i.timing.c_str());
   std::fprintf(out_, "# %12s %12s %8s %12s %12s %12s %12s %8s\n", "size(B)", "count", "type",
                "time(us)", "min(us)", "algbw(GB/s)", "busbw(GB/s)", "#wrong");
   type_ = i.dtype == "float32" ? "float" : i.dtype == "float64" ? "double" : i.dtype;

@@ -52,7 +52,7 @@ SeriesData read_series(hid_t g, const std::string& name, const Context& ctx) {
   }
   for (auto [attribute, field] :
        {std::pair{"memory", &info.memory}, std::pair{"staging", &info.staging},
-        std::pair{"skipped", &info.skipped}}) {
+        std::pair{"skipped", &info.skipped}, std::pair{"timing", &info.timing}}) {
     if (detail::has_attribute(g, object, attribute, ctx)) {
       *field = read_string(g, object, attribute, ctx);
     }

@@ -429,6 +429,7 @@ std::size_t Hdf5Writer::begin_series(const std::string& name, const SeriesInfo& 
     write_double_attribute(g, object, "busbw_factor", info.busbw_factor, ctx);
     write_string_attribute(g, object, "description", info.description, ctx);
     write_string_attribute(g, object, "memory", info.memory, ctx);
+    write_string_attribute(g, object, "timing", info.timing, ctx);
     if (!info.staging.empty()) write_string_attribute(g, object, "staging", info.staging, ctx);
     if (!info.skipped.empty()) write_string_attribute(g, object, "skipped", info.skipped, ctx);
     for (const auto& [parameter, value] : info.parameters) {

@@ -72,6 +72,8 @@ struct SeriesInfo {
   std::string memory = "host";
   std::string staging;
   std::string skipped;
+  // How timed iterations became samples: iteration, back-to-back or window (--timing).
+  std::string timing = "iteration";
 };
 
 // One row of the compound dataset `points`.

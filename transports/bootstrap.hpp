@@ -28,6 +28,11 @@ class Bootstrap {
   // Element-wise maximum / sum across ranks, result on every rank.
   virtual void allreduce_max(std::span<double> values) = 0;
   virtual void allreduce_sum(std::span<std::int64_t> values) = 0;
+  // Point to point, blocking, outside the measured data path (the clock synchronisation of
+  // --timing window): send `data` to `peer`; receive exactly data.size() bytes from `peer`.
+  // Messages between two ranks arrive in the order they were sent.
+  virtual void send(std::span<const std::byte> data, int peer) = 0;
+  virtual void receive(std::span<std::byte> data, int peer) = 0;
 
   // Convenience built on allgather: variable-length byte strings from every rank.
   std::vector<std::vector<std::byte>> allgather_variable(std::span<const std::byte> mine);

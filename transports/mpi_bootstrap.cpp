@@ -92,4 +92,21 @@ void MpiBootstrap::allreduce_sum(std::span<std::int64_t> values) {
             "MPI_Allreduce(sum)");
 }
 
+namespace {
+// Point-to-point messages of the bootstrap never meet its collectives (MPI keeps the two apart
+// on one communicator); one tag for all of them keeps their order between a pair.
+constexpr int kPointTag = 0x6662;
+}  // namespace
+
+void MpiBootstrap::send(std::span<const std::byte> data, int peer) {
+  check_mpi(MPI_Send(data.data(), static_cast<int>(data.size()), MPI_BYTE, peer, kPointTag, comm_),
+            "MPI_Send(bootstrap)");
+}
+
+void MpiBootstrap::receive(std::span<std::byte> data, int peer) {
+  check_mpi(MPI_Recv(data.data(), static_cast<int>(data.size()), MPI_BYTE, peer, kPointTag, comm_,
+                     MPI_STATUS_IGNORE),
+            "MPI_Recv(bootstrap)");
+}
+
 }  // namespace fb

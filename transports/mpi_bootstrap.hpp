@@ -42,6 +42,8 @@ class MpiBootstrap final : public Bootstrap {
   void barrier_progressing(const std::function<void()>& progress) override;
   void allreduce_max(std::span<double> values) override;
   void allreduce_sum(std::span<std::int64_t> values) override;
+  void send(std::span<const std::byte> data, int peer) override;
+  void receive(std::span<std::byte> data, int peer) override;
 
   // The communicator the bootstrap owns (a duplicate of the parent). MPI-based transports
   // and baselines duplicate it again so their traffic never mixes with ours.

@@ -467,6 +467,12 @@ class ThreadBootstrap final : public Bootstrap {
   void allreduce_max(std::span<double> /*values*/) override {
     throw std::logic_error("not needed by the probe");
   }
+  void send(std::span<const std::byte> /*data*/, int /*peer*/) override {
+    throw std::logic_error("not needed by the probe");
+  }
+  void receive(std::span<std::byte> /*data*/, int /*peer*/) override {
+    throw std::logic_error("not needed by the probe");
+  }
   void allreduce_sum(std::span<std::int64_t> values) override {
     if (rank_ == 0) world_.sums.assign(values.size(), 0);
     world_.wait();

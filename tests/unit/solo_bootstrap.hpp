@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <stdexcept>
+#include <string>
 
 #include "transports/bootstrap.hpp"
 
@@ -24,6 +26,14 @@ class SoloBootstrap final : public Bootstrap {
   void barrier_progressing(const std::function<void()>& progress) override { progress(); }
   void allreduce_max(std::span<double> /*values*/) override {}
   void allreduce_sum(std::span<std::int64_t> /*values*/) override {}
+  // There is no other rank to talk to.
+  void send(std::span<const std::byte> /*data*/, int peer) override { no_peer(peer); }
+  void receive(std::span<std::byte> /*data*/, int peer) override { no_peer(peer); }
+
+ private:
+  static void no_peer(int peer) {
+    throw std::logic_error("solo bootstrap: no rank " + std::to_string(peer) + " to talk to");
+  }
 };
 
 }  // namespace fb
