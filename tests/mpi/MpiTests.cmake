@@ -146,4 +146,4 @@ add_test(NAME mpi.back_to_back_matches_plain_loop
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/back_to_back_check.sh $<TARGET_FILE:fabricbench>
                  $<TARGET_FILE:fb_back_to_back_reference> ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
 set_tests_properties(mpi.back_to_back_matches_plain_loop PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
-                     LABELS mpi TIMEOUT 900 PROCESSORS 2 SKIP_RETURN_CODE 77)
+                     LABELS mpi TIMEOUT 900 PROCESSORS 2 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
