@@ -170,7 +170,7 @@ void FileGuard::publish() {
   hdf5_path_ = target_;
 }
 
-std::string FileGuard::reserve(std::uint64_t bytes) noexcept {
+std::string FileGuard::reserve(std::uint64_t bytes) const noexcept {
   struct stat st {};
   if (::fstat(fd_, &st) != 0) return errno_text(errno);
   // From the start: HDF5 may still write into unallocated gaps it left behind the end.
@@ -188,7 +188,7 @@ std::string FileGuard::reserve(std::uint64_t bytes) noexcept {
          std::to_string(bytes) + " needed)";
 }
 
-void FileGuard::extend_to(std::uint64_t bytes) noexcept {
+void FileGuard::extend_to(std::uint64_t bytes) const noexcept {
   struct stat st {};
   if (fd_ < 0 || ::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) >= bytes) return;
   if (::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) {
@@ -196,7 +196,7 @@ void FileGuard::extend_to(std::uint64_t bytes) noexcept {
   }
 }
 
-void FileGuard::release_reservation() noexcept {
+void FileGuard::release_reservation() const noexcept {
   struct stat st {};
   if (fd_ < 0 || ::fstat(fd_, &st) != 0) return;
   // Best effort: blocks kept beyond the end of the file only cost space.

@@ -47,14 +47,14 @@ class FileGuard {
   // Makes sure `bytes` more than the current end of the file are allocated on disk. Returns
   // "" on success, else the reason (e.g. "No space left on device"). Where the file system
   // cannot preallocate, checks that much free space instead.
-  std::string reserve(std::uint64_t bytes) noexcept;
+  std::string reserve(std::uint64_t bytes) const noexcept;
 
   // Makes the file at least `bytes` long (a hole, needing no space): after a failed flush
   // that recorded a larger end of file than it managed to write, the file then still opens.
-  void extend_to(std::uint64_t bytes) noexcept;
+  void extend_to(std::uint64_t bytes) const noexcept;
 
   // Gives back what reserve() allocated beyond the end of the file (on a clean close).
-  void release_reservation() noexcept;
+  void release_reservation() const noexcept;
 
  private:
   void remove_temporary() noexcept;

@@ -78,11 +78,11 @@ void validate_series(const std::string& name, const SeriesInfo& info) {
 
 // Space reserved ahead of HDF5: for the metadata that any write may add (object headers,
 // B-tree nodes, the heap), and per point twice the chunks its rows may start.
-constexpr std::uint64_t kMetadataReserveBytes = 64 * 1024;
+constexpr std::uint64_t kMetadataReserveBytes = std::uint64_t{64} * 1024;
 
 std::uint64_t matrix_bytes(const LinkMatrix& matrix) {
   const auto n = static_cast<std::uint64_t>(std::max<std::int64_t>(matrix.n_ranks, 0));
-  return kMetadataReserveBytes + 2 * 2 * n * n * sizeof(double);
+  return kMetadataReserveBytes + std::uint64_t{4} * n * n * sizeof(double);
 }
 
 // Ends the process at exit() before HDF5's own clean-up runs (handlers run in reverse order of
