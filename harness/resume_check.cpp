@@ -24,7 +24,6 @@ std::string first_difference(const results::SeriesInfo& recorded,
       {"memory", {recorded.memory, planned.memory}},
       {"staging", {recorded.staging, planned.staging}},
       {"timing", {recorded.timing, planned.timing}},
-      {"description", {recorded.description, planned.description}},
   };
   for (const auto& [name, values] : text) {
     if (values.first != values.second) {
@@ -60,6 +59,12 @@ std::string first_difference(const results::SeriesInfo& recorded,
       return "parameter " + name + " (" + std::to_string(value) +
              " in the file) is not set by this command";
     }
+  }
+  // Last: the description also says how the pipeline parameters were chosen, so a differing
+  // parameter is named above rather than as a differing sentence here.
+  if (recorded.description != planned.description) {
+    return "description: the file has " + quoted(recorded.description) + ", this command " +
+           quoted(planned.description);
   }
   if (recorded.skipped != planned.skipped) {
     return "the file recorded the series as " +

@@ -18,8 +18,9 @@ refused() {
   [ "$(grep -c '^fabricbench: ' "$1")" -eq 1 ] || fail "$1: not exactly one line: $(cat "$1")"
 }
 
-# A long run of short points holds the file; SIGUSR1 stops it at the next point boundary.
-"$mpirun" -n 2 "$bin" run --collective all --algorithm all --transport ucx -b 8 -e 64K -n 5000 \
+# A long run (points of a million iterations: minutes in all, on any machine) holds the file;
+# SIGUSR1 stops it within one iteration once the others have been tried.
+"$mpirun" -n 2 "$bin" run --algorithm ring --transport ucx -b 8 -e 64K -n 1000000 \
   -w 1 --out "$dir/same.h5" >"$dir/long.log" 2>&1 &
 long=$!
 for _ in $(seq 1 300); do
@@ -41,6 +42,11 @@ for locking in TRUE FALSE; do
   refused "$dir/over.log"
 done
 kill -0 "$long" 2>/dev/null || fail "the first run ended before the second ones were tried"
+# Its first point (8 B) is in the file before it is stopped.
+for _ in $(seq 1 600); do
+  grep -qE '^ +8 ' "$dir/long.log" && break
+  sleep 0.1
+done
 kill -USR1 "$long"
 wait "$long"; rc=$?; long=
 [ $rc -eq 5 ] || fail "the first run exited $rc: $(tail -3 "$dir/long.log")"
@@ -49,7 +55,7 @@ import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
     status = f.attrs["status"]
     assert status == "interrupted by SIGUSR1", status
-    assert "-n 5000" in f.attrs["command_line"]
+    assert "-n 1000000" in f.attrs["command_line"]
     assert sum(len(g["points"]) for g in f["series"].values()) > 0
 print("first run's file intact:", status)
 PY
