@@ -255,6 +255,7 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   int stop_signal = 0;
   bool write_failed = false;
   bool flagged = false;
+  std::size_t unavailable = 0;  // transports that could not start
   // A lost peer ends the run here, each survivor naming it (harness/fault.hpp); rank 0
   // records that in the file first.
   if (faults != nullptr) faults->set_linger_limit(config.timeout + std::chrono::seconds(7));
@@ -264,7 +265,20 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   try {
     for (const auto& transport_name : transports) {
       if (stop_signal != 0 || write_failed) break;
-      auto transport = find_transport(transport_name)->create(bootstrap);
+      std::unique_ptr<Transport> transport;
+      try {
+        transport = find_transport(transport_name)->create(bootstrap);
+      } catch (const TransportUnavailable& e) {
+        // Thrown alike on every rank: report it once and measure the other transports.
+        if (rank == 0) {
+          std::fprintf(stderr,
+                       "fabricbench: the %s transport cannot start here; its tests are skipped: "
+                       "%s\n",
+                       transport_name.c_str(), e.what());
+        }
+        ++unavailable;
+        continue;
+      }
       P2PBench bench(*transport, bootstrap, config, max_bytes);
       std::vector<std::pair<int, int>> pairs_half;  // (i, i + n/2): multipair, msgrate
       pairs_half.reserve(static_cast<std::size_t>(n / 2));
@@ -345,6 +359,13 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
     throw;
   }
   if (faults != nullptr) faults->set_on_fatal({});
+  if (unavailable == transports.size()) {
+    if (rank == 0) {
+      report.set_status("failed: no transport can start here");
+      std::fprintf(stderr, "fabricbench: error: no transport of the plan can start here\n");
+    }
+    return kExitBadInput;
+  }
   if (rank == 0) {
     report.set_status(stop_signal != 0 ? "interrupted by " + signal_name(stop_signal) : "complete");
   }
