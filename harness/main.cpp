@@ -199,12 +199,9 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
   }
   const auto sizes = fb::sweep_sizes(options);
   {
-    // Will it fit? Refused with the figures before anything is allocated.
-    std::vector<fb::SeriesPlan> largest;
-    for (const auto& stage : stages) {
-      if (stage.plan.size() > largest.size()) largest = stage.plan;
-    }
-    const auto shortfall = fb::check_memory(bootstrap, options.max_bytes, largest);
+    // Will it fit? Refused with the figures before anything is allocated. What a rank needs
+    // depends only on the largest size, the same in every stage.
+    const auto shortfall = fb::check_memory(bootstrap, options.max_bytes, stages.front().plan);
     if (!shortfall.empty()) {
       if (rank == 0) std::fprintf(stderr, "fabricbench: error: %s\n", shortfall.c_str());
       return fb::kExitBadInput;
@@ -270,16 +267,16 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
       faults.set_on_fatal([&hdf5](const std::string& why) { hdf5->set_status(why); });
     }
 
-    // The buffers, last: a rank that cannot allocate them ends the run on every rank.
+    // The buffers, last: a rank that cannot allocate them ends the run on every rank, with
+    // the first failing rank's reason.
     std::string no_memory;
     for (auto& run : runs) {
       if (run.runner && no_memory.empty()) no_memory = run.runner->allocate();
     }
-    {
-      const auto all = bootstrap.allgather_strings(no_memory);
-      no_memory.clear();
-      for (const auto& why : all) {
-        if (!why.empty() && no_memory.empty()) no_memory = why;
+    for (const auto& why : bootstrap.allgather_strings(no_memory)) {
+      if (!why.empty()) {
+        no_memory = why;
+        break;
       }
     }
     if (!no_memory.empty()) {

@@ -1,14 +1,12 @@
 #include "harness/memory_budget.hpp"
 
-#include <unistd.h>
-
-#include <array>
 #include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "harness/peer_probe.hpp"
 #include "harness/size_parse.hpp"
 
 namespace fb {
@@ -32,16 +30,6 @@ std::optional<std::uint64_t> read_number(const std::string& text) {
   const auto [ptr, ec] = std::from_chars(begin, end, value);
   if (ec != std::errc{} || ptr == begin) return std::nullopt;
   return value;
-}
-
-std::string boot_id() {
-  auto id = read_text("/proc/sys/kernel/random/boot_id");
-  while (!id.empty() && (id.back() == '\n' || id.back() == ' '))
-    id.pop_back();
-  if (!id.empty()) return id;
-  std::array<char, 256> host{};
-  gethostname(host.data(), host.size() - 1);
-  return host.data();
 }
 
 std::string gib(std::uint64_t bytes) {
@@ -149,13 +137,11 @@ std::string memory_shortfall(const std::vector<MachineDemand>& ranks, std::uint6
 
 std::string check_memory(Bootstrap& bootstrap, std::uint64_t max_bytes,
                          const std::vector<SeriesPlan>& plan) {
-  std::array<char, 256> host{};
-  gethostname(host.data(), host.size() - 1);
   const auto need = plan_memory_bytes(max_bytes, plan);
   const auto available = available_memory_bytes();
   // "boot-id host need available(or -)" per rank.
-  const std::string mine = boot_id() + ' ' + host.data() + ' ' + std::to_string(need) + ' ' +
-                           (available ? std::to_string(*available) : std::string("-"));
+  const std::string mine = kernel_boot_id() + ' ' + local_host_name() + ' ' + std::to_string(need) +
+                           ' ' + (available ? std::to_string(*available) : std::string("-"));
   std::vector<MachineDemand> demands;
   for (const auto& text : bootstrap.allgather_strings(mine)) {
     std::istringstream in(text);

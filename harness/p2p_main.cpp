@@ -14,6 +14,7 @@
 #include "harness/output_path.hpp"
 #include "harness/p2p.hpp"
 #include "harness/provenance.hpp"
+#include "harness/run_control.hpp"
 #include "harness/signals.hpp"
 #include "harness/size_parse.hpp"
 #include "harness/statistics.hpp"
@@ -173,19 +174,6 @@ void flag_links(results::LinkMatrix& m) {
   }
 }
 
-// Collective, at every point boundary: a stop signal on any rank, and whether rank 0 could
-// not write the results file (a decision it makes alone), so that every rank stops at the
-// same point and none waits for a rank that has stopped.
-struct Verdict {
-  int stop_signal = 0;
-  bool write_failed = false;
-};
-Verdict agree(Bootstrap& bootstrap, bool write_failed) {
-  std::vector<double> v{static_cast<double>(received_stop_signal()), write_failed ? 1.0 : 0.0};
-  bootstrap.allreduce_max(v);
-  return {static_cast<int>(v[0]), v[1] != 0};
-}
-
 }  // namespace
 
 int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
@@ -255,6 +243,10 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   int stop_signal = 0;
   bool write_failed = false;
   bool flagged = false;
+  // At every point boundary, the run's control step (harness/run_control.hpp): a stop signal
+  // on any rank, and whether rank 0 could not write the results file (a decision it makes
+  // alone), so that every rank stops at the same point and none waits for one that stopped.
+  RunControl control(bootstrap, [&] { return rank == 0 ? report.failure() : std::string(); });
   std::size_t unavailable = 0;  // transports that could not start
   // A lost peer ends the run here, each survivor naming it (harness/fault.hpp); rank 0
   // records that in the file first.
@@ -323,8 +315,8 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
         series_name += transport_name;
         if (rank == 0) report.begin(series_name, si);
         for (const auto size : sizes) {
-          const Verdict now = agree(bootstrap, rank == 0 && !report.failure().empty());
-          if ((write_failed = now.write_failed) || (stop_signal = now.stop_signal) != 0) break;
+          const auto& now = control.step();
+          if ((write_failed = now.results_failed) || (stop_signal = now.signal) != 0) break;
           if (show_progress) {
             std::fprintf(stderr, "\r\033[K[p2p %s %s] measuring %s", test_name.c_str(),
                          transport_name.c_str(), format_size(size).c_str());
@@ -370,7 +362,7 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
     report.set_status(stop_signal != 0 ? "interrupted by " + signal_name(stop_signal) : "complete");
   }
   // The last write (or the status) may have failed: every rank learns it before returning.
-  if (agree(bootstrap, rank == 0 && !report.failure().empty()).write_failed) {
+  if (control.step().results_failed) {
     if (rank == 0) {
       std::fprintf(stderr,
                    "fabricbench: error: cannot write the results file: %s (the points recorded "

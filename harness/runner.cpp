@@ -226,12 +226,7 @@ std::string Runner::allocate() {
               ", " + std::to_string(options_.max_bytes) + " bytes) on rank " +
               std::to_string(bootstrap_.rank()) + " (" + local_host_name() + ")";
   }
-  // Every rank learns whether all could; rank 0 reports the first failing rank's reason.
-  const auto all = bootstrap_.allgather_strings(failure);
-  for (const auto& why : all) {
-    if (!why.empty()) return why;
-  }
-  return {};
+  return failure;
 }
 
 bool Runner::stop_requested() {
@@ -244,7 +239,12 @@ RunSummary Runner::run(const std::vector<Sink*>& sinks,
   const auto sizes = sweep_sizes(options_);
   const int n = bootstrap_.size();
   RunSummary summary;
-  control_ = std::make_unique<RunControl>(bootstrap_, sinks);
+  control_ = std::make_unique<RunControl>(bootstrap_, [sinks] {
+    for (const auto* sink : sinks) {
+      if (auto why = sink->failure(); !why.empty()) return why;
+    }
+    return std::string();
+  });
   for (auto& p : prepared_) {
     const auto& series = p.plan;
     if (!p.algorithm) {

@@ -58,8 +58,9 @@ class Runner {
   // (cuda memory without a usable GPU, a transport that cannot start) are marked skipped with
   // the reason, once for every rank. Call tag_series first.
   const std::vector<SeriesHeader>& prepare(const std::vector<SeriesPlan>& plan);
-  // Collective: allocates the host buffers (and pins them for device series). Returns "" when
-  // every rank could, else a message naming the buffer and its size (the same on every rank).
+  // Allocates the host buffers, registers them with the transports and pins them for device
+  // series. Local: returns "" when this rank could, else a message naming the buffer and its
+  // size; the caller agrees on it among the ranks before anyone waits on another.
   std::string allocate();
   // Collective: measures the prepared plan. Sinks are used on rank 0 only (pass none
   // elsewhere). `done`: (series name, size_bytes) points an earlier run already measured

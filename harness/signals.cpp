@@ -2,7 +2,6 @@
 
 #include <csignal>
 #include <cstring>
-#include <vector>
 
 namespace fb {
 
@@ -35,12 +34,6 @@ double stop_signal_priority(int signal) {
 
 int signal_of_priority(double priority) {
   return priority == 0 ? 0 : 64 - static_cast<int>(priority);
-}
-
-int agreed_stop_signal(Bootstrap& bootstrap) {
-  std::vector<double> priority{stop_signal_priority(g_stop_signal)};
-  bootstrap.allreduce_max(priority);
-  return signal_of_priority(priority[0]);
 }
 
 std::string signal_name(int signal) {

@@ -6,18 +6,14 @@
 
 #include <string>
 
-#include "transports/bootstrap.hpp"
-
 namespace fb {
 
 void install_stop_handlers();
 // The signal this process received (0: none). Async-signal-safe to set, cheap to read.
 int received_stop_signal();
-// Collective: the signal any rank received (0: none), so every rank stops at the same point.
-// When ranks received different signals, the lowest-numbered one is reported (SIGINT over
-// SIGUSR1 over SIGTERM: the more specific request wins).
-int agreed_stop_signal(Bootstrap& bootstrap);
-// For agreeing through a maximum: a priority (0 for no signal) and back.
+// Ranks agree on a stop signal through a maximum (harness/run_control.hpp) of its priority
+// (0 for no signal): when ranks received different signals, the lowest-numbered one wins
+// (SIGINT over SIGUSR1 over SIGTERM: the more specific request).
 double stop_signal_priority(int signal);
 int signal_of_priority(double priority);
 std::string signal_name(int signal);

@@ -1,9 +1,23 @@
 #include "transports/bootstrap.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <fstream>
 
 namespace fb {
+
+std::string kernel_boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  if (!id.empty()) return id;
+  std::array<char, 256> host{};
+  gethostname(host.data(), host.size() - 1);
+  return host.data();
+}
 
 std::vector<std::vector<std::byte>> Bootstrap::allgather_variable(std::span<const std::byte> mine) {
   const auto n = static_cast<std::size_t>(size());

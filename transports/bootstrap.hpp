@@ -11,6 +11,11 @@
 
 namespace fb {
 
+// The running kernel's boot id (the host name where it cannot be read): ranks that share it
+// share one machine's CPUs and memory, whatever their host names say (containers and network
+// namespaces on one machine have names of their own).
+std::string kernel_boot_id();
+
 class Bootstrap {
  public:
   virtual ~Bootstrap() = default;

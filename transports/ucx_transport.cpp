@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <fstream>
 #include <functional>
 #include <set>
 #include <string>
@@ -68,15 +67,6 @@ std::string this_host() {
   std::array<char, 256> host{};
   gethostname(host.data(), host.size() - 1);
   return host.data();
-}
-
-// The running kernel's boot id: ranks that share it share the CPUs, whatever their host
-// names say (containers and network namespaces on one machine have their own names).
-std::string kernel_boot_id() {
-  std::ifstream in("/proc/sys/kernel/random/boot_id");
-  std::string id;
-  std::getline(in, id);
-  return id.empty() ? this_host() : id;
 }
 
 // More ranks on this machine than cores it lets us use?
