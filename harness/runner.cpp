@@ -168,6 +168,8 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
       skip(unavailable_.at(series.transport));
     } else {
       AlgorithmContext ctx{bootstrap_, nullptr, options_.algorithm};
+      // The device state exists before allocate(), which pins the host stores for staging.
+      if (series.on_device()) device_state();
       if (series.on_device() && series.algorithm.device_only) {
         ctx.nccl = &nccl();
         ctx.stream = device_state().stream->handle();
