@@ -16,7 +16,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   python3 python3-h5py python3-numpy
   libibverbs-dev rdma-core
-  iproute2
+  iproute2 procps
 )
 
 missing=()
