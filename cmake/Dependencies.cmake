@@ -17,3 +17,7 @@ if(NOT TARGET fb::hdf5)
   target_link_libraries(fb::hdf5 INTERFACE ${HDF5_C_LIBRARIES} ${HDF5_LIBRARIES})
   target_compile_definitions(fb::hdf5 INTERFACE ${HDF5_DEFINITIONS})
 endif()
+
+# The analysis layer: JSON verdicts and YAML qualification profiles.
+find_package(nlohmann_json 3 CONFIG REQUIRED)
+find_package(yaml-cpp CONFIG REQUIRED)

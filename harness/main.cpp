@@ -1,429 +1,33 @@
 // fabricbench entry point: parse (before MPI starts), set up, run the sweep, report.
-#include <unistd.h>
-
-#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <memory>
-#include <optional>
-#include <set>
-#include <span>
-#include <string>
-#include <thread>
-#include <vector>
+#include <exception>
+#include <string_view>
 
-#include "gpu/error.hpp"
-#include "harness/fault.hpp"
-#include "harness/memory_budget.hpp"
+#include "harness/compare_main.hpp"
+#include "harness/model_main.hpp"
 #include "harness/options.hpp"
-#include "harness/output_path.hpp"
 #include "harness/p2p_main.hpp"
-#include "harness/plan.hpp"
-#include "harness/provenance.hpp"
-#include "harness/resume_check.hpp"
-#include "harness/runner.hpp"
+#include "harness/qualify_main.hpp"
 #include "harness/signals.hpp"
-#include "harness/sinks.hpp"
-#include "harness/subsets.hpp"
-#include "harness/watchdog.hpp"
-#include "transports/error.hpp"
+#include "harness/sweep.hpp"
 #include "transports/mpi_bootstrap.hpp"
 
-namespace {
-
-// The launcher's rank, read before MPI is up, so only one rank prints a parse error.
-int launcher_rank() {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
-    if (const char* value = std::getenv(name)) return std::atoi(value);
-  }
-  return 0;
-}
-
-using DonePoints = std::set<std::pair<std::string, std::uint64_t>>;
-
-// Broadcasts a string from rank 0.
-std::string broadcast_string(fb::Bootstrap& bootstrap, std::string text) {
-  std::vector<std::byte> length(sizeof(std::uint64_t));
-  std::uint64_t n = text.size();
-  std::memcpy(length.data(), &n, sizeof n);
-  bootstrap.broadcast(length, 0);
-  std::memcpy(&n, length.data(), sizeof n);
-  text.resize(n);
-  bootstrap.broadcast(std::as_writable_bytes(std::span(text.data(), text.size())), 0);
-  return text;
-}
-
-// --resume: rank 0 reads the file, checks that this command can continue it (the prepared
-// series of every stage against the recorded ones) and lists the points it already has.
-// Every rank gets the verdict and the list before anything is written, so a refusal leaves
-// the file untouched and ends every rank at once.
-struct ResumeState {
-  std::string refusal;  // non-empty: cannot continue the file, and why
-  DonePoints done;
-};
-ResumeState resume_state(fb::Bootstrap& bootstrap, const std::string& file,
-                         const std::vector<fb::SeriesHeader>& planned) {
-  std::string text;  // "!refusal" or "series\tsize\n" lines
-  if (bootstrap.rank() == 0) {
-    try {
-      const auto data = fb::results::read_file(file);
-      const auto why = fb::resume_mismatch(data, bootstrap.size(), planned);
-      if (!why.empty()) {
-        text = "!cannot resume " + file + ": " + why;
-      } else {
-        for (const auto& series : data.series) {
-          for (const auto& point : series.points) {
-            text += series.name + '\t' + std::to_string(point.size_bytes) + '\n';
-          }
-        }
-      }
-    } catch (const std::exception& e) {
-      text = std::string("!cannot resume: ") + e.what();
-    }
-  }
-  text = broadcast_string(bootstrap, std::move(text));
-  ResumeState state;
-  if (!text.empty() && text[0] == '!') {
-    state.refusal = text.substr(1);
-    return state;
-  }
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const auto tab = text.find('\t', start);
-    const auto end = text.find('\n', tab);
-    state.done.emplace(text.substr(start, tab - start),
-                       std::stoull(text.substr(tab + 1, end - tab - 1)));
-    start = end + 1;
-  }
-  return state;
-}
-
-// Rank 0 creates (or, resuming, reopens) the results file and decides alone whether that
-// worked; every rank learns the verdict before anything waits on the file. Returns kExitOk,
-// or the code every rank exits with (rank 0 printed the one error line): kExitBadInput for a
-// refused file, kExitResultsFile for one that could not be written.
-int open_results(fb::Bootstrap& bootstrap, const fb::RunOptions& options,
-                 const fb::results::RunInfo& info, std::string& path,
-                 std::unique_ptr<fb::Hdf5Sink>& sink) {
-  std::vector<std::int64_t> verdict{fb::kExitOk};
-  if (bootstrap.rank() == 0) {
-    const bool resume = !options.resume.empty();
-    const fb::ResultsTarget target{resume ? options.resume : options.out, resume,
-                                   options.overwrite};
-    verdict[0] = fb::open_results_file(
-        target,
-        [&](const std::string& file) {
-          sink = resume ? std::make_unique<fb::Hdf5Sink>(file, info.command_line)
-                        : std::make_unique<fb::Hdf5Sink>(file, info, options.overwrite);
-        },
-        path);
-  }
-  bootstrap.allreduce_sum(verdict);  // only rank 0 contributes
-  return static_cast<int>(verdict[0]);
-}
-
-// Every rank must have been started with the same options; a launch script that passes
-// different arguments to different ranks would otherwise measure nonsense or hang.
-int check_same_options(fb::Bootstrap& bootstrap, int argc, char** argv) {
-  std::string mine;
-  for (int i = 1; i < argc; ++i) {
-    mine += argv[i];
-    mine += '\x1f';
-  }
-  const auto all = bootstrap.allgather_strings(mine);
-  for (std::size_t r = 1; r < all.size(); ++r) {
-    if (all[r] == all[0]) continue;
-    if (bootstrap.rank() == 0) {
-      auto shown = [](std::string s) {
-        std::replace(s.begin(), s.end(), '\x1f', ' ');
-        return s;
-      };
-      std::fprintf(
-          stderr,
-          "fabricbench: error: ranks were started with different options (rank 0: '%s', rank "
-          "%zu: '%s')\n",
-          shown(all[0]).c_str(), r, shown(all[r]).c_str());
-    }
-    return fb::kExitBadInput;
-  }
-  return fb::kExitOk;
-}
-
-// Waits for every rank at a barrier without spinning: ranks outside the node subset being
-// measured wait here, and must not take the cores of the ranks that measure.
-void quiet_barrier(MPI_Comm comm) {
-  MPI_Request request = MPI_REQUEST_NULL;
-  fb::check_mpi(MPI_Ibarrier(comm, &request), "MPI_Ibarrier");
-  int done = 0;
-  while (true) {
-    fb::check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
-    if (done != 0) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-}
-
-// One group of ranks to measure on: the whole job, or one node subset of a topology sweep.
-struct Stage {
-  std::optional<fb::NodeSubset> subset;  // empty: the whole job
-  std::vector<fb::SeriesPlan> plan;
-};
-
-// A stage set up to run: its communicator (subsets) and, on its members, its runner.
-struct StageRun {
-  bool member = true;
-  std::unique_ptr<fb::MpiBootstrap> sub;  // the subset's communicator
-  std::unique_ptr<fb::Runner> runner;     // members only
-};
-
-int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
-              fb::FaultReporter& faults) {
-  const int rank = bootstrap.rank();
-  const auto info = fb::collect_run_info(bootstrap, options.command_line);
-  std::vector<Stage> stages;
-  std::size_t total_series = 0;
-  try {
-    const auto subsets = fb::plan_subsets(options, info.hostnames);
-    if (subsets.empty())
-      stages.push_back({std::nullopt, fb::plan_series(options, bootstrap.size())});
-    for (const auto& subset : subsets) {
-      stages.push_back({subset, fb::plan_series(options, static_cast<int>(subset.ranks.size()))});
-    }
-    for (const auto& stage : stages)
-      total_series += stage.plan.size();
-  } catch (const fb::PlanError& e) {
-    // Every rank reaches the same verdict; one prints it.
-    if (rank == 0) std::fprintf(stderr, "fabricbench: error: %s\n", e.what());
-    return fb::kExitBadInput;
-  }
-  const auto sizes = fb::sweep_sizes(options);
-  {
-    // Will it fit? Refused with the figures before anything is allocated. What a rank needs
-    // depends only on the largest size, the same in every stage.
-    const auto shortfall = fb::check_memory(bootstrap, options.max_bytes, stages.front().plan);
-    if (!shortfall.empty()) {
-      if (rank == 0) std::fprintf(stderr, "fabricbench: error: %s\n", shortfall.c_str());
-      return fb::kExitBadInput;
-    }
-  }
-  // Transport waits give up after --timeout; the watchdog catches what they cannot see
-  // (a barrier or a blocking MPI call with a dead peer) a little later. Either way the rank
-  // probes its peers for two seconds and exits, within --timeout + 10 s of the fault.
-  fb::Watchdog watchdog(rank, options.algorithm.timeout + std::chrono::seconds(5), &faults);
-  faults.set_linger_limit(options.algorithm.timeout + std::chrono::seconds(7));
-
-  fb::RunSummary summary;
-  std::string path;
-  std::unique_ptr<fb::Hdf5Sink> hdf5;
-  std::vector<fb::Sink*> sinks;
-  std::unique_ptr<fb::ProgressSink> progress;
-  fb::TableSink table(stdout);
-  try {
-    // Set up every stage: its communicator, transports and algorithms, and what each of
-    // its series will record. Rank 0 is in every stage, so it sees every header.
-    std::vector<StageRun> runs;
-    std::vector<fb::SeriesHeader> headers;
-    for (const auto& stage : stages) {
-      StageRun run;
-      if (stage.subset) {
-        const auto& subset = *stage.subset;
-        run.member = std::binary_search(subset.ranks.begin(), subset.ranks.end(), rank);
-        MPI_Comm comm = MPI_COMM_NULL;
-        fb::check_mpi(MPI_Comm_split(bootstrap.comm(), run.member ? 0 : MPI_UNDEFINED, rank, &comm),
-                      "MPI_Comm_split");
-        if (run.member) {
-          run.sub = std::make_unique<fb::MpiBootstrap>(comm);
-          MPI_Comm_free(&comm);
-        }
-      }
-      if (run.member) {
-        run.runner =
-            std::make_unique<fb::Runner>(options, run.sub ? *run.sub : bootstrap, watchdog);
-        if (stage.subset) {
-          run.runner->tag_series(
-              stage.subset->suffix(),
-              {{"nodes", stage.subset->nodes}, {"ranks_per_node", stage.subset->ranks_per_node}});
-        }
-        const auto& prepared = run.runner->prepare(stage.plan);
-        headers.insert(headers.end(), prepared.begin(), prepared.end());
-      }
-      runs.push_back(std::move(run));
-    }
-
-    DonePoints done;
-    if (!options.resume.empty()) {
-      auto state = resume_state(bootstrap, options.resume, headers);
-      if (!state.refusal.empty()) {
-        if (rank == 0) std::fprintf(stderr, "fabricbench: error: %s\n", state.refusal.c_str());
-        return fb::kExitBadInput;
-      }
-      done = std::move(state.done);
-    }
-
-    if (const int code = open_results(bootstrap, options, info, path, hdf5); code != fb::kExitOk)
-      return code;
-    if (rank == 0) {
-      faults.set_on_fatal([&hdf5](const std::string& why) { hdf5->set_status(why); });
-    }
-
-    // The buffers, last: a rank that cannot allocate them ends the run on every rank, with
-    // the first failing rank's reason.
-    std::string no_memory;
-    for (auto& run : runs) {
-      if (run.runner && no_memory.empty()) no_memory = run.runner->allocate();
-    }
-    for (const auto& why : bootstrap.allgather_strings(no_memory)) {
-      if (!why.empty()) {
-        no_memory = why;
-        break;
-      }
-    }
-    if (!no_memory.empty()) {
-      if (rank == 0) {
-        hdf5->set_status("failed: " + no_memory);
-        std::fprintf(stderr, "fabricbench: error: %s\n", no_memory.c_str());
-      }
-      faults.set_on_fatal({});
-      return fb::kExitFailure;
-    }
-
-    if (rank == 0) {
-      std::printf("# fabricbench %s (%s)  ranks %d  sizes %zu  series %zu\n# %s\n",
-                  info.tool_version.c_str(), info.git_revision.c_str(), bootstrap.size(),
-                  sizes.size(), total_series, info.command_line.c_str());
-      for (const auto& stage : stages) {
-        if (!stage.subset) continue;
-        std::printf("# node subset %s: %zu ranks on", stage.subset->suffix().c_str() + 1,
-                    stage.subset->ranks.size());
-        for (const auto& host : stage.subset->hosts)
-          std::printf(" %s", host.c_str());
-        std::printf("\n");
-      }
-      using Progress = fb::RunOptions::Progress;
-      const bool show_progress = options.progress == Progress::on ||
-                                 (options.progress == Progress::automatic && isatty(STDERR_FILENO));
-      if (show_progress) {
-        progress = std::make_unique<fb::ProgressSink>(total_series, sizes.size());
-        sinks.push_back(progress.get());
-      }
-      sinks.push_back(&table);
-      sinks.push_back(hdf5.get());
-    }
-
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-      auto& run = runs[i];
-      if (!stages[i].subset) {
-        summary = run.runner->run(sinks, done);
-        break;
-      }
-      // A node subset: its ranks measure on their own communicator, the others wait.
-      if (run.member) {
-        const auto part = run.runner->run(sinks, done);
-        summary.series += part.series;
-        summary.points += part.points;
-        summary.wrong += part.wrong;
-        summary.skipped += part.skipped;
-        summary.skipped_series += part.skipped_series;
-        summary.stop_signal = part.stop_signal;
-        summary.results_failed = part.results_failed;
-      }
-      quiet_barrier(bootstrap.comm());
-      // A stop seen in this subset (a signal, a failed write on rank 0) ends the whole run.
-      std::vector<double> stop{static_cast<double>(summary.stop_signal),
-                               summary.results_failed ? 1.0 : 0.0};
-      bootstrap.allreduce_max(stop);
-      summary.stop_signal = static_cast<int>(stop[0]);
-      summary.results_failed = stop[1] != 0;
-      if (summary.stop_signal != 0 || summary.results_failed) break;
-    }
-  } catch (const fb::TransportError& e) {
-    // A peer failed or went silent. The transports were torn down without collectives
-    // (they see the exception in flight); now name the lost peers and exit.
-    faults.fatal(e.what());
-  } catch (const fb::gpu::NcclError& e) {
-    // NCCL reported an asynchronous error or timed out (and was aborted).
-    faults.fatal(std::string("nccl: ") + e.what());
-  }
-
-  faults.set_on_fatal({});
-  if (stages.front().subset) {
-    // Only the members of a subset saw its results. Rank 0 is in every subset, so its
-    // count is the total: take the maximum.
-    std::vector<double> wrong{static_cast<double>(summary.wrong)};
-    bootstrap.allreduce_max(wrong);
-    summary.wrong = static_cast<std::int64_t>(wrong[0]);
-  }
-  progress.reset();
-  std::vector<double> rss{static_cast<double>(fb::peak_rss_bytes())};
-  bootstrap.allreduce_max(rss);
-  if (rank == 0) {
-    std::printf("#\n# %zu series, %zu points; peak resident memory per rank: %.1f MiB\n",
-                summary.series, summary.points, rss[0] / (1024.0 * 1024.0));
-    if (summary.skipped_series > 0) {
-      std::printf("# %zu series skipped (see their 'skipped' attribute in the file)\n",
-                  summary.skipped_series);
-    }
-    if (!options.resume.empty()) {
-      std::printf("# resumed: %zu points were already in the file\n", summary.skipped);
-    }
-    if (options.check) {
-      std::printf("# check: %lld wrong elements in total\n", static_cast<long long>(summary.wrong));
-    }
-    std::printf("# results: %s\n", path.c_str());
-    std::fflush(stdout);
-  }
-  if (summary.results_failed) {
-    // Rank 0's file could not be written (a full disk): every rank stopped at the same
-    // iteration. The file is left as the last successful flush wrote it.
-    if (rank == 0) {
-      std::fprintf(stderr,
-                   "fabricbench: error: %s; every point flushed before is in the file (finish it "
-                   "with --resume once there is room)\n",
-                   hdf5->failure().c_str());
-    }
-    return fb::kExitResultsFile;
-  }
-  if (summary.stop_signal != 0) {
-    const auto why = "interrupted by " + fb::signal_name(summary.stop_signal);
-    if (rank == 0) {
-      hdf5->set_status(why);
-      std::fprintf(stderr, "fabricbench: %s; every completed point is in %s\n", why.c_str(),
-                   path.c_str());
-    }
-    return fb::kExitInterrupted;
-  }
-  if (summary.series == 0 && summary.skipped_series > 0) {
-    // Every series was skipped (no usable GPU, transports that cannot start): nothing in the
-    // plan can run here.
-    if (rank == 0) {
-      hdf5->set_status("failed: nothing in the plan can run here");
-      std::fprintf(stderr,
-                   "fabricbench: error: nothing in the plan can run here (every series was "
-                   "skipped; the reasons are above and in %s)\n",
-                   path.c_str());
-    }
-    return fb::kExitBadInput;
-  }
-  if (rank == 0) hdf5->set_status("complete");
-  if (summary.wrong > 0) {
-    if (rank == 0) std::fprintf(stderr, "fabricbench: error: --check found wrong results\n");
-    return fb::kExitWrongResult;
-  }
-  return fb::kExitOk;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
+  // The verdict commands read results files; compare, model and qualify --from need no MPI.
+  if (argc >= 2) {
+    const std::string_view command = argv[1];
+    if (command == "qualify") return fb::qualify_main(argc, argv);
+    if (command == "compare") return fb::compare_main(argc, argv);
+    if (command == "model") return fb::model_main(argc, argv);
+  }
   const auto outcome = fb::parse_command_line(argc, argv);
   if (!outcome.options && !outcome.p2p) {
-    if (launcher_rank() == 0 && !outcome.message.empty()) {
+    if (fb::launcher_rank() == 0 && !outcome.message.empty()) {
       std::fprintf(outcome.exit_code == 0 ? stdout : stderr, "%s\n", outcome.message.c_str());
     }
     return outcome.exit_code;
   }
-  int rank = launcher_rank();
+  int rank = fb::launcher_rank();
   try {
     fb::MpiSession mpi(&argc, &argv);
     fb::install_stop_handlers();
@@ -431,11 +35,11 @@ int main(int argc, char** argv) {
     {
       fb::MpiBootstrap bootstrap;
       rank = bootstrap.rank();
-      code = check_same_options(bootstrap, argc, argv);
+      code = fb::check_same_options(bootstrap, argc, argv);
       if (code != fb::kExitOk) return code;
       fb::FaultReporter faults(bootstrap);
       code = outcome.p2p ? fb::run_p2p(*outcome.p2p, bootstrap, &faults)
-                         : run_sweep(*outcome.options, bootstrap, faults);
+                         : fb::run_sweep(*outcome.options, bootstrap, faults);
     }
     return code;
   } catch (const std::exception& e) {

@@ -15,13 +15,16 @@
 namespace fb {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;      // measurement failed (timeout, transport error)
-inline constexpr int kExitBadInput = 2;     // command line rejected
-inline constexpr int kExitWrongResult = 3;  // --check found mismatching elements
-inline constexpr int kExitLinkFlagged = 4;  // p2p matrix: a link below the threshold
-inline constexpr int kExitInterrupted = 5;  // SIGTERM/SIGINT/SIGUSR1: stopped at a point boundary
-inline constexpr int kExitPeerLost = 6;     // a peer rank or host was lost mid-run (probed)
-inline constexpr int kExitResultsFile = 7;  // the results file could not be written
+inline constexpr int kExitFailure = 1;       // measurement failed (timeout, transport error)
+inline constexpr int kExitBadInput = 2;      // command line rejected
+inline constexpr int kExitWrongResult = 3;   // --check found mismatching elements
+inline constexpr int kExitLinkFlagged = 4;   // p2p matrix: a link below the threshold
+inline constexpr int kExitInterrupted = 5;   // SIGTERM/SIGINT/SIGUSR1: stopped at a point boundary
+inline constexpr int kExitPeerLost = 6;      // a peer rank or host was lost mid-run (probed)
+inline constexpr int kExitResultsFile = 7;   // the results file could not be written
+inline constexpr int kExitVerdictFail = 8;   // qualify: a check failed
+inline constexpr int kExitInconclusive = 9;  // qualify: no check failed, one or more inconclusive
+inline constexpr int kExitSlower = 10;       // compare --fail-if-slower: B slower than allowed
 
 // The longest --timeout accepted, in seconds (a week).
 inline constexpr double kMaxTimeoutSeconds = 7 * 86400;

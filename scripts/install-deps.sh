@@ -13,7 +13,7 @@ packages=(
   libucx-dev ucx-utils
   libhdf5-dev hdf5-tools
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev nlohmann-json3-dev libfmt-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev
   python3 python3-h5py python3-numpy
   libibverbs-dev rdma-core
   iproute2 procps
