@@ -54,14 +54,44 @@ double beta_continued_fraction(double a, double b, double x) {
       " b=" + std::to_string(b) + " x=" + std::to_string(x));
 }
 
+// lgamma(x) less Stirling's approximation (x - 1/2) log x - x + log sqrt(2 pi), for x >= 10:
+// its asymptotic series, whose next term is below 1e-15 there.
+double stirling_remainder(double x) {
+  const double r = 1 / x;
+  const double r2 = r * r;
+  return r * (1.0 / 12 - r2 * (1.0 / 360 -
+                               r2 * (1.0 / 1260 -
+                                     r2 * (1.0 / 1680 - r2 * (1.0 / 1188 - r2 * 691.0 / 360360)))));
+}
+
+// log B(a, b). lgamma(a) + lgamma(b) - lgamma(a + b) loses everything but the leading
+// digits when an argument is large (a t distribution with many degrees of freedom), so
+// Stirling's form is used there with the large terms cancelled analytically.
+double log_beta(double a, double b) {
+  const double p = std::min(a, b);
+  const double q = std::max(a, b);
+  const double share = p / (p + q);
+  if (p >= 10) {
+    const double remainder =
+        stirling_remainder(p) + stirling_remainder(q) - stirling_remainder(p + q);
+    return -0.5 * std::log(q) + 0.5 * std::log(2 * std::numbers::pi) + remainder +
+           (p - 0.5) * std::log(share) + q * std::log1p(-share);
+  }
+  if (q >= 10) {
+    const double remainder = stirling_remainder(q) - stirling_remainder(p + q);
+    return std::lgamma(p) + remainder + p - p * std::log(p + q) + (q - 0.5) * std::log1p(-share);
+  }
+  return std::lgamma(p) + std::lgamma(q) - std::lgamma(p + q);
+}
+
 // I_x(a, b), the regularised incomplete beta function, given x and y = 1 - x separately so
-// that a y computed without cancellation keeps its precision.
+// that whichever is small keeps its relative precision (log x from log1p(-y) near 1).
 double incomplete_beta(double a, double b, double x, double y) {
   if (x <= 0) return 0;
   if (y <= 0) return 1;
-  const double log_front =
-      std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log(y);
-  const double front = std::exp(log_front);
+  const double log_x = x < 0.5 ? std::log(x) : std::log1p(-y);
+  const double log_y = y < 0.5 ? std::log(y) : std::log1p(-x);
+  const double front = std::exp(a * log_x + b * log_y - log_beta(a, b));
   if (x < (a + 1) / (a + b + 2)) return front * beta_continued_fraction(a, b, x) / a;
   return 1 - front * beta_continued_fraction(b, a, y) / b;
 }
@@ -100,8 +130,44 @@ double normal_quantile_approximation(double p) {
          (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
-// The lower tail of Student's t, t <= 0: P(T <= t) = I_x(dof/2, 1/2) / 2, x = dof/(dof+t^2).
+// Beyond this many degrees of freedom the continued fraction needs so many terms that
+// rounding builds up (1e-12 relative at 1e5), while the Cornish-Fisher expansion below is
+// accurate to rounding from here on for |t| < 40 (its error falls like dof^-5).
+constexpr double kLargeDof = 2e4;
+constexpr double kExpansionLimit = 40;
+
+// Cornish-Fisher expansion of the t quantile in the normal quantile z (Abramowitz and
+// Stegun 26.7.5), and its derivative in z.
+double cornish_fisher(double z, double dof) {
+  const double z2 = z * z;
+  const double g1 = (z2 + 1) * z / 4;
+  const double g2 = ((5 * z2 + 16) * z2 + 3) * z / 96;
+  const double g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384;
+  const double g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160;
+  return z + (g1 + (g2 + (g3 + g4 / dof) / dof) / dof) / dof;
+}
+
+double cornish_fisher_slope(double z, double dof) {
+  const double z2 = z * z;
+  const double d1 = (3 * z2 + 1) / 4;
+  const double d2 = ((25 * z2 + 48) * z2 + 3) / 96;
+  const double d3 = (((21 * z2 + 95) * z2 + 51) * z2 - 15) / 384;
+  const double d4 = ((((711 * z2 + 5432) * z2 + 7410) * z2 - 5760) * z2 - 945) / 92160;
+  return 1 + (d1 + (d2 + (d3 + d4 / dof) / dof) / dof) / dof;
+}
+
+// The lower tail of Student's t, t <= 0: P(T <= t) = I_x(dof/2, 1/2) / 2, x = dof/(dof+t^2);
+// for many degrees of freedom Phi(z) with z solving cornish_fisher(z) = t (Newton).
 double student_t_lower_tail(double t, double dof) {
+  if (dof >= kLargeDof && t > -kExpansionLimit) {
+    double z = t;
+    for (int iteration = 0; iteration < 50; ++iteration) {
+      const double step = (cornish_fisher(z, dof) - t) / cornish_fisher_slope(z, dof);
+      z -= step;
+      if (std::fabs(step) <= kEpsilon * std::fabs(z)) break;
+    }
+    return 0.5 * std::erfc(-z / std::numbers::sqrt2);
+  }
   const double t2 = t * t;
   return 0.5 * incomplete_beta(dof / 2, 0.5, dof / (dof + t2), t2 / (dof + t2));
 }
@@ -148,6 +214,10 @@ double student_t_quantile(double p, double dof) {
   if (std::isinf(dof)) return normal_quantile(p);
   if (p > 0.5) return -student_t_quantile(1 - p, dof);
   if (p == 0.5) return 0;
+  if (dof >= kLargeDof) {
+    const double t = cornish_fisher(normal_quantile(p), dof);
+    if (t > -kExpansionLimit) return t;
+  }
   // Solve in the lower tail, where the cdf has full relative precision: bracket the root
   // [lo, hi] (hi <= 0), then Newton steps that fall back to bisection outside the bracket.
   double hi = 0;

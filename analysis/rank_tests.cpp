@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
-#include <random>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -102,6 +101,51 @@ std::vector<double> thin(std::span<const double> samples, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i)
     thinned[i] = sorted[static_cast<std::size_t>((static_cast<double>(i) + 0.5) * step)];
   return thinned;
+}
+
+// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators",
+// OOPSLA 2014): fast, statistically sound for resampling, and defined by these few lines, so
+// that a seed gives the same interval with every compiler and library.
+class SplitMix64 {
+ public:
+  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, n): the high word of a 64 x 64-bit product (Lemire), bias below n / 2^64.
+  std::size_t below(std::size_t n) {
+    __extension__ using Wide = unsigned __int128;
+    return static_cast<std::size_t>((static_cast<Wide>(next()) * n) >> 64);
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
+// The median of a resample with replacement of `sorted` (ascending): the draws are counted
+// per position, and the middle ranks read off the sorted values, which costs a pass over
+// the counts instead of a selection over the drawn values.
+double resample_median(const std::vector<double>& sorted, SplitMix64& generator,
+                       std::vector<std::uint32_t>& counts) {
+  const std::size_t n = sorted.size();
+  std::fill(counts.begin(), counts.begin() + static_cast<std::ptrdiff_t>(n), 0U);
+  for (std::size_t draw = 0; draw < n; ++draw)
+    ++counts[generator.below(n)];
+  // 0-based ranks of the middle values: n/2, and also n/2 - 1 for an even count.
+  const std::size_t upper_rank = n / 2;
+  const std::size_t lower_rank = n % 2 == 1 ? upper_rank : upper_rank - 1;
+  std::size_t ranks_before = 0;
+  double lower = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t ranks_through = ranks_before + counts[i];
+    if (lower_rank >= ranks_before && lower_rank < ranks_through) lower = sorted[i];
+    if (upper_rank < ranks_through) return (lower + sorted[i]) / 2;
+    ranks_before = ranks_through;
+  }
+  return sorted.back();  // not reached: the counts add up to n
 }
 
 }  // namespace
@@ -237,21 +281,16 @@ Interval bootstrap_median_ratio(std::span<const double> a, std::span<const doubl
   if (resamples < 1)
     throw std::invalid_argument("bootstrap_median_ratio: resamples " + std::to_string(resamples) +
                                 " must be at least 1");
-  // mt19937_64's output is fixed by the standard and the index is taken by a plain modulo
-  // (std::uniform_int_distribution differs between libraries), so a seed gives the same
-  // interval everywhere.
-  std::mt19937_64 generator(seed);
-  const auto resample_median = [&](std::span<const double> samples, std::vector<double>& into) {
-    for (double& value : into)
-      value = samples[generator() % samples.size()];
-    return median(into);
-  };
-  std::vector<double> draw_a(a.size());
-  std::vector<double> draw_b(b.size());
+  SplitMix64 generator(seed);
+  std::vector<double> sorted_a(a.begin(), a.end());
+  std::vector<double> sorted_b(b.begin(), b.end());
+  std::sort(sorted_a.begin(), sorted_a.end());
+  std::sort(sorted_b.begin(), sorted_b.end());
+  std::vector<std::uint32_t> counts(std::max(a.size(), b.size()));
   std::vector<double> ratios(static_cast<std::size_t>(resamples));
   for (double& ratio : ratios) {
-    const double median_a = resample_median(a, draw_a);
-    ratio = resample_median(b, draw_b) / median_a;
+    const double median_a = resample_median(sorted_a, generator, counts);
+    ratio = resample_median(sorted_b, generator, counts) / median_a;
   }
   std::sort(ratios.begin(), ratios.end());
   // Nearest-rank percentiles alpha/2 and 1 - alpha/2 (a small slack so that 2.5 % of 2000

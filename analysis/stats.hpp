@@ -84,7 +84,7 @@ std::vector<double> holm_adjust(std::span<const double> p_values);
 Interval hodges_lehmann_ratio(std::span<const double> a, std::span<const double> b,
                               double level = 0.95);
 // Percentile bootstrap of median(b) / median(a), `resamples` resamples, a fixed seed so a
-// verdict is reproducible (std::mt19937_64, the same interval on every platform). Needs
+// verdict is reproducible (SplitMix64, the same interval on every platform). Needs
 // positive samples; `level` is the nominal level asked for.
 Interval bootstrap_median_ratio(std::span<const double> a, std::span<const double> b,
                                 double level = 0.95, int resamples = 2000,

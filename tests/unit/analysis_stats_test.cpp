@@ -75,7 +75,11 @@ TEST(AnalysisStudentT, PublishedQuantiles) {
   EXPECT_NEAR(student_t_quantile(0.975, 1), 12.706204736174696, 1e-9);  // tan(0.475 pi)
   EXPECT_NEAR(student_t_quantile(0.95, 5), 2.015048373333024, 1e-10);
   EXPECT_NEAR(student_t_quantile(0.995, 30), 2.749995653567241, 1e-10);
-  EXPECT_NEAR(student_t_quantile(0.975, 1e6), 1.959966, 1e-6);  // tends to the normal
+  // Many degrees of freedom (the Cornish-Fisher branch from 2e4 on) against 40-digit values.
+  EXPECT_NEAR(student_t_quantile(0.975, 1e4), 1.9602012398906263, 1e-13);
+  EXPECT_NEAR(student_t_quantile(0.975, 1e5), 1.9599877075346096, 1e-13);
+  EXPECT_NEAR(student_t_quantile(1e-10, 5e4), -6.3626600544373345, 1e-12);
+  EXPECT_NEAR(student_t_cdf(-3, 1e6) / 0.0013499312707108985, 1.0, 1e-13);
   EXPECT_NEAR(student_t_quantile(0.975, std::numeric_limits<double>::infinity()),
               normal_quantile(0.975), 1e-15);
   EXPECT_EQ(student_t_quantile(0.5, 3), 0.0);
