@@ -151,8 +151,9 @@ TEST(AnalysisLocation, RejectsEmptyAndNonFinite) {
 // ---- quantile intervals -----------------------------------------------------------------------
 
 TEST(AnalysisQuantileInterval, MedianRanksMatchTheTables) {
-  // Le Boudec, Table A.1 (95 %): n = 10 -> x(2), x(9); n = 20 -> x(6), x(15);
-  // n = 100 -> x(40), x(61). Samples 1..n make the values their own ranks.
+  // The classical equal-tailed ranks at 95 % (Le Boudec, Thm 2.1): n = 10 -> x(2), x(9);
+  // n = 20 -> x(6), x(15); n = 100 -> x(40), x(61). Samples 1..n make the values their own
+  // ranks; the coverages are recomputed term by term.
   struct Case {
     std::size_t n, j, k;
   };
