@@ -19,8 +19,10 @@ namespace {
 
 // Both samples at most this large and no ties: the exact null distribution of U.
 constexpr std::size_t kExactLimit = 50;
-// Pairwise differences the Hodges-Lehmann estimate holds in memory at most (32 MB).
-constexpr double kMaxPairwiseDifferences = 4e6;
+// Pairwise differences the Hodges-Lehmann estimate holds in memory at most (32 MB), and the
+// size both samples are thinned to when each is larger than its square root.
+constexpr std::size_t kMaxPairwiseDifferences = 4000000;
+constexpr std::size_t kThinnedSide = 2000;
 
 // P(U <= u), u = 0..m*n, of the Mann-Whitney statistic under the null hypothesis without
 // ties. The number of orderings with U = u is the number of partitions of u into at most m
@@ -207,15 +209,16 @@ Interval hodges_lehmann_ratio(std::span<const double> a, std::span<const double>
   detail::check_level(level, "hodges_lehmann_ratio");
   std::vector<double> log_a;
   std::vector<double> log_b;
-  const double pairs = static_cast<double>(a.size()) * static_cast<double>(b.size());
-  if (pairs > kMaxPairwiseDifferences) {
-    // Thin both samples by the same factor to evenly spaced order statistics, so that the
-    // pairwise differences fit; the interval then comes from the thinned sizes (wider).
-    const double factor = std::sqrt(kMaxPairwiseDifferences / pairs);
-    log_a = thin(a, std::max<std::size_t>(
-                        1, static_cast<std::size_t>(static_cast<double>(a.size()) * factor)));
-    log_b = thin(b, std::max<std::size_t>(
-                        1, static_cast<std::size_t>(static_cast<double>(b.size()) * factor)));
+  if (a.size() * b.size() > kMaxPairwiseDifferences) {
+    // Too many pairs to hold: the smaller sample keeps up to sqrt(limit) values and the
+    // larger one what the limit leaves, each thinned to evenly spaced order statistics. The
+    // interval then comes from the thinned sizes (wider than the full samples would give).
+    const bool a_smaller = a.size() <= b.size();
+    const std::size_t smaller = std::min(a.size(), b.size());
+    const std::size_t smaller_kept = std::min(smaller, kThinnedSide);
+    const std::size_t larger_kept = kMaxPairwiseDifferences / smaller_kept;
+    log_a = thin(a, a_smaller ? smaller_kept : larger_kept);
+    log_b = thin(b, a_smaller ? larger_kept : smaller_kept);
   } else {
     log_a.assign(a.begin(), a.end());
     log_b.assign(b.begin(), b.end());

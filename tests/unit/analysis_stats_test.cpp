@@ -363,6 +363,12 @@ TEST(AnalysisHodgesLehmann, LargeSamplesCoverTheTrueRatio) {
     EXPECT_GE(ratio.level, 0.95) << n;
     EXPECT_LT(ratio.level, 0.96) << n;
   }
+  // 10 x 500000: the ten are kept, the larger sample is thinned to 400000.
+  const Interval lopsided = hodges_lehmann_ratio(synthetic(10, 10, 5), synthetic(500000, 12, 6));
+  EXPECT_LT(lopsided.lower, 1.2);
+  EXPECT_GT(lopsided.upper, 1.2);
+  EXPECT_GT(lopsided.lower, 1.05);
+  EXPECT_GE(lopsided.level, 0.95);
   EXPECT_EQ(invalid_argument_message([] {
               hodges_lehmann_ratio(std::vector<double>{1, 0}, std::vector<double>{1});
             }),
