@@ -50,25 +50,30 @@ std::optional<RankWindow> balanced_window(std::size_t n, double q, double level)
   const double log_q = std::log(q);
   const double log_1q = std::log1p(-q);
   const double log_n_factorial = std::lgamma(nd + 1);
-  std::vector<double> pmf(n + 1);
-  for (std::size_t i = 0; i <= n; ++i) {
+  // Only counts within 40 standard deviations (and 60) of the mean carry mass: beyond, the
+  // Bernstein bound puts the tails below e^-90, far under any level a double can state.
+  const double reach = 40 * std::sqrt(nd * q * (1 - q)) + 60;
+  const auto first = static_cast<std::size_t>(std::max(0.0, std::floor(nd * q - reach)));
+  const auto last = static_cast<std::size_t>(std::min(nd, std::ceil(nd * q + reach)));
+  std::vector<double> pmf(last - first + 1);  // pmf[i - first] = P(B = i)
+  for (std::size_t i = first; i <= last; ++i) {
     const double id = static_cast<double>(i);
-    pmf[i] = std::exp(log_n_factorial - (std::lgamma(id + 1) + std::lgamma(nd - id + 1)) +
-                      id * log_q + (nd - id) * log_1q);
+    pmf[i - first] = std::exp(log_n_factorial - (std::lgamma(id + 1) + std::lgamma(nd - id + 1)) +
+                              id * log_q + (nd - id) * log_1q);
   }
   const double tail_allowed = (1 - level) / 2;
   // Lower tail: the largest j with P(B < j) <= tail_allowed.
-  std::size_t j = 0;
+  std::size_t j = first;
   double below = 0;  // P(B < j)
-  while (j < n && below + pmf[j] <= tail_allowed) {
-    below += pmf[j];
+  while (j < last && below + pmf[j - first] <= tail_allowed) {
+    below += pmf[j - first];
     ++j;
   }
   // Upper tail: the smallest k with P(B >= k) <= tail_allowed.
-  std::size_t k = n + 1;
+  std::size_t k = last + 1;
   double above = 0;  // P(B >= k)
-  while (k > 1 && above + pmf[k - 1] <= tail_allowed) {
-    above += pmf[k - 1];
+  while (k > first + 1 && above + pmf[k - 1 - first] <= tail_allowed) {
+    above += pmf[k - 1 - first];
     --k;
   }
   if (j < 1 || k > n || j >= k) return std::nullopt;

@@ -171,6 +171,16 @@ TEST(AnalysisQuantileInterval, MedianRanksMatchTheTables) {
   EXPECT_NEAR(median_interval(one_to(20))->level, 1 - 43400.0 / 1048576, 1e-13);
 }
 
+TEST(AnalysisQuantileInterval, LargeSampleMatchesExactIntegerArithmetic) {
+  // n = 10000: summing C(10000, i) / 2^10000 in exact rationals gives j = 4902, k = 5099,
+  // coverage 0.9511670501036181 (Le Boudec's normal approximation: 5000 -+ 0.98 sqrt(n)).
+  const auto interval = median_interval(one_to(10000));
+  ASSERT_TRUE(interval.has_value());
+  EXPECT_EQ(interval->lower, 4902.0);
+  EXPECT_EQ(interval->upper, 5099.0);
+  EXPECT_NEAR(interval->level, 0.9511670501036181, 1e-11);
+}
+
 TEST(AnalysisQuantileInterval, TooFewSamplesGiveNothing) {
   // [x(1), x(5)] of five covers 1 - 2/32 = 0.9375 < 0.95; six reach 1 - 2/64.
   EXPECT_FALSE(median_interval(one_to(5)).has_value());
@@ -252,6 +262,27 @@ TEST(AnalysisMannWhitney, ExactWhenSmallWithoutTies) {
   const RankTest one = mann_whitney(std::vector<double>{1, 2, 5}, std::vector<double>{3, 4});
   EXPECT_EQ(one.u, 2.0);                          // 5 > 3, 5 > 4
   EXPECT_NEAR(one.p_value, 2 * 4.0 / 10, 1e-15);  // P(U <= 2) = (1 + 1 + 2) / 10
+}
+
+TEST(AnalysisMannWhitney, ExactUpToFiftyValuesEach) {
+  // Interleaved without ties: a = 0, 2, 4, ..., b = 1, 3, 5, ...
+  const auto interleaved = [](std::size_t count, double offset) {
+    std::vector<double> values;
+    for (std::size_t i = 0; i < count; ++i)
+      values.push_back(2.0 * static_cast<double>(i) + offset);
+    return values;
+  };
+  const RankTest fifty = mann_whitney(interleaved(50, 0), interleaved(50, 1));
+  EXPECT_TRUE(fifty.exact);
+  EXPECT_EQ(fifty.u, 1225.0);  // pairs a_i > b_j: i > j, 50 * 49 / 2
+  // The exact and the normal approximation agree closely this far out.
+  const double sigma = std::sqrt(2500.0 * 101 / 12);
+  EXPECT_NEAR(fifty.p_value, 2 * normal_cdf((1225 + 0.5 - 1250) / sigma), 2e-3);
+  const RankTest fifty_one = mann_whitney(interleaved(51, 0), interleaved(50, 1));
+  EXPECT_FALSE(fifty_one.exact);
+  EXPECT_EQ(fifty_one.u, 1275.0);  // exactly mn / 2: z = 0, p = 1
+  EXPECT_EQ(fifty_one.z, 0.0);
+  EXPECT_EQ(fifty_one.p_value, 1.0);
 }
 
 TEST(AnalysisMannWhitney, TiesUseTheNormalApproximationAsR) {
