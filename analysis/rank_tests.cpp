@@ -153,8 +153,8 @@ double resample_median(const std::vector<double>& sorted, SplitMix64& generator,
 }  // namespace
 
 RankTest mann_whitney(std::span<const double> a, std::span<const double> b) {
-  detail::check_samples(a, "mann_whitney", "a");
-  detail::check_samples(b, "mann_whitney", "b");
+  stats_checks::check_samples(a, "mann_whitney", "a");
+  stats_checks::check_samples(b, "mann_whitney", "b");
   const double m = static_cast<double>(a.size());
   const double n = static_cast<double>(b.size());
   const Ranked ranked = rank_samples(a, b);
@@ -185,8 +185,8 @@ RankTest mann_whitney(std::span<const double> a, std::span<const double> b) {
 std::vector<double> holm_adjust(std::span<const double> p_values) {
   for (std::size_t i = 0; i < p_values.size(); ++i)
     if (!(p_values[i] >= 0 && p_values[i] <= 1))
-      throw std::invalid_argument("holm_adjust: p_values[" + std::to_string(i) +
-                                  "] = " + detail::number_text(p_values[i]) + " is outside [0, 1]");
+      throw std::invalid_argument("holm_adjust: p_values[" + std::to_string(i) + "] = " +
+                                  stats_checks::number_text(p_values[i]) + " is outside [0, 1]");
   const std::size_t count = p_values.size();
   std::vector<std::size_t> order(count);
   std::iota(order.begin(), order.end(), std::size_t{0});
@@ -204,9 +204,9 @@ std::vector<double> holm_adjust(std::span<const double> p_values) {
 }
 
 Interval hodges_lehmann_ratio(std::span<const double> a, std::span<const double> b, double level) {
-  detail::check_samples(a, "hodges_lehmann_ratio", "a", true);
-  detail::check_samples(b, "hodges_lehmann_ratio", "b", true);
-  detail::check_level(level, "hodges_lehmann_ratio");
+  stats_checks::check_samples(a, "hodges_lehmann_ratio", "a", true);
+  stats_checks::check_samples(b, "hodges_lehmann_ratio", "b", true);
+  stats_checks::check_level(level, "hodges_lehmann_ratio");
   std::vector<double> log_a;
   std::vector<double> log_b;
   if (a.size() * b.size() > kMaxPairwiseDifferences) {
@@ -278,9 +278,9 @@ Interval hodges_lehmann_ratio(std::span<const double> a, std::span<const double>
 
 Interval bootstrap_median_ratio(std::span<const double> a, std::span<const double> b, double level,
                                 int resamples, std::uint64_t seed) {
-  detail::check_samples(a, "bootstrap_median_ratio", "a", true);
-  detail::check_samples(b, "bootstrap_median_ratio", "b", true);
-  detail::check_level(level, "bootstrap_median_ratio");
+  stats_checks::check_samples(a, "bootstrap_median_ratio", "a", true);
+  stats_checks::check_samples(b, "bootstrap_median_ratio", "b", true);
+  stats_checks::check_level(level, "bootstrap_median_ratio");
   if (resamples < 1)
     throw std::invalid_argument("bootstrap_median_ratio: resamples " + std::to_string(resamples) +
                                 " must be at least 1");

@@ -83,13 +83,13 @@ std::optional<RankWindow> balanced_window(std::size_t n, double q, double level)
 }  // namespace
 
 double median(std::span<const double> samples) {
-  detail::check_samples(samples, "median", "samples");
+  stats_checks::check_samples(samples, "median", "samples");
   std::vector<double> values(samples.begin(), samples.end());
   return median_in_place(values);
 }
 
 double mad(std::span<const double> samples) {
-  detail::check_samples(samples, "mad", "samples");
+  stats_checks::check_samples(samples, "mad", "samples");
   std::vector<double> values(samples.begin(), samples.end());
   const double centre = median_in_place(values);
   for (double& value : values)
@@ -100,11 +100,11 @@ double mad(std::span<const double> samples) {
 }
 
 std::optional<Interval> quantile_interval(std::span<const double> samples, double q, double level) {
-  detail::check_samples(samples, "quantile_interval", "samples");
+  stats_checks::check_samples(samples, "quantile_interval", "samples");
   if (!(q > 0 && q < 1))
-    throw std::invalid_argument("quantile_interval: quantile " + detail::number_text(q) +
+    throw std::invalid_argument("quantile_interval: quantile " + stats_checks::number_text(q) +
                                 " is outside (0, 1)");
-  detail::check_level(level, "quantile_interval");
+  stats_checks::check_level(level, "quantile_interval");
   std::vector<double> sorted(samples.begin(), samples.end());
   std::sort(sorted.begin(), sorted.end());
   const std::size_t n = sorted.size();
@@ -125,20 +125,20 @@ std::optional<Interval> quantile_interval(std::span<const double> samples, doubl
 
 bool equivalent_within(const Interval& ratio90, double margin) {
   if (!(margin > 0) || !std::isfinite(margin))
-    throw std::invalid_argument("equivalent_within: margin " + detail::number_text(margin) +
+    throw std::invalid_argument("equivalent_within: margin " + stats_checks::number_text(margin) +
                                 " must be positive and finite");
   if (std::isnan(ratio90.lower) || std::isnan(ratio90.upper) || ratio90.lower > ratio90.upper)
     throw std::invalid_argument("equivalent_within: interval [" +
-                                detail::number_text(ratio90.lower) + ", " +
-                                detail::number_text(ratio90.upper) + "] is not an interval");
+                                stats_checks::number_text(ratio90.lower) + ", " +
+                                stats_checks::number_text(ratio90.upper) + "] is not an interval");
   // Both one-sided tests reject at alpha exactly when the (1 - 2 alpha) interval lies inside
   // the equivalence margins.
   return ratio90.lower >= 1 / (1 + margin) && ratio90.upper <= 1 + margin;
 }
 
 Interval geometric_mean_ratio(std::span<const double> ratios, double level) {
-  detail::check_samples(ratios, "geometric_mean_ratio", "ratios", true);
-  detail::check_level(level, "geometric_mean_ratio");
+  stats_checks::check_samples(ratios, "geometric_mean_ratio", "ratios", true);
+  stats_checks::check_level(level, "geometric_mean_ratio");
   const std::size_t n = ratios.size();
   double sum = 0;
   for (const double ratio : ratios)
