@@ -8,17 +8,21 @@
 #include "harness/options.hpp"
 #include "harness/p2p_main.hpp"
 #include "harness/qualify_main.hpp"
+#include "harness/report_main.hpp"
 #include "harness/signals.hpp"
 #include "harness/sweep.hpp"
 #include "transports/mpi_bootstrap.hpp"
 
 int main(int argc, char** argv) {
-  // The verdict commands read results files; compare, model and qualify --from need no MPI.
+  // The verdict commands read results files; compare, model and qualify --from need no MPI;
+  // report and export are the Python package's.
   if (argc >= 2) {
     const std::string_view command = argv[1];
     if (command == "qualify") return fb::qualify_main(argc, argv);
     if (command == "compare") return fb::compare_main(argc, argv);
     if (command == "model") return fb::model_main(argc, argv);
+    if (command == "report") return fb::python_command_main(argc, argv);
+    if (command == "export") return fb::python_command_main(argc, argv);
   }
   const auto outcome = fb::parse_command_line(argc, argv);
   if (!outcome.options && !outcome.p2p) {
