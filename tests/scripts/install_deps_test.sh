@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/install-deps.sh is quiet: one line per step, apt's output only when a step fails
 # (its tail and the path of the full log, with apt's exit status). apt-get, dpkg-query and
-# sudo are replaced by stand-ins on the PATH, so nothing is installed.
+# sudo are replaced by stand-ins on the PATH, so nothing is installed. The fabricbench.pth
+# that makes the Python package importable goes to a folder of the test's (FB_SITE_PACKAGES).
 set -u
 script=${1:?usage: install_deps_test.sh PATH/TO/install-deps.sh}
 work=$(mktemp -d)
@@ -33,6 +34,8 @@ STUB
 printf '#!/bin/sh\nexec "$@"\n' >"$work/bin/sudo"
 chmod +x "$work/bin/"*
 export PATH="$work/bin:$PATH" TMPDIR="$work/tmp" FAKE_ARGS="$work/args"
+export FB_SITE_PACKAGES="$work/site"
+python_dir=$(cd "$(dirname "$script")/.." && pwd)/python
 
 # 1. Everything missing, apt succeeds: exactly two lines, no log left behind.
 out=$("$script" 2>"$work/err")
@@ -48,6 +51,10 @@ $want"
 [ ! -s "$work/err" ] || fail "success case wrote to stderr: $(cat "$work/err")"
 [ "$count" -gt 10 ] || fail "apt-get install got only $count packages"
 [ -z "$(ls -A "$work/tmp")" ] || fail "logs left behind: $(ls "$work/tmp")"
+[ "$(cat "$work/site/fabricbench.pth" 2>/dev/null)" = "$python_dir" ] ||
+  fail "fabricbench.pth should name $python_dir, holds: $(cat "$work/site/fabricbench.pth" 2>&1)"
+tr " " "\n" <"$work/args" | grep -qx python3-pandas ||
+  fail "python3-pandas is not installed"
 
 # 2. apt-get install fails: one failed line, then the log's tail and its path; apt's status.
 out=$(FAKE_INSTALL_STATUS=100 "$script" 2>"$work/err")
@@ -70,6 +77,10 @@ if [ "$status" -ne 0 ] || ! [[ "$out" =~ ^install-deps:\ all\ [0-9]+\ packages\ 
   fail "installed case: exit $status, printed: $out"
 fi
 [ ! -e "$work/args" ] || fail "apt-get install ran with nothing missing"
+rm -f "$work/site/fabricbench.pth"
+FAKE_ALL_INSTALLED=1 "$script" >/dev/null 2>&1
+[ "$(cat "$work/site/fabricbench.pth" 2>/dev/null)" = "$python_dir" ] ||
+  fail "with nothing missing, fabricbench.pth was not written"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)"
