@@ -39,20 +39,49 @@ def summary(res):
     return html.key_values(rows)
 
 
+def _peak_rows(points, value, columns):
+    """Per series: its identity, sizes measured and the largest `value` with its size."""
+    rows = []
+    for name, series in points.groupby("series", sort=True):
+        best = series.loc[series[value].idxmax()]
+        rows.append([name, *[best[c] for c in columns], len(series),
+                     f"{int(series['size_bytes'].min())}..{int(series['size_bytes'].max())}",
+                     float(best[value]), int(best["size_bytes"])])
+    return rows
+
+
 def collectives(res, figures_html):
     if res.collectives.empty:
         return ""
+    table = html.table(["series", "algorithm", "transport", "points", "sizes (bytes)",
+                        "peak busbw (GB/s)", "at size (bytes)"],
+                       _peak_rows(res.collectives, "busbw_GBps", ["algorithm", "transport"]))
     return ("<h3>Collectives</h3><p>Bus bandwidth and median time per message size; our "
             "algorithms in colour, the baselines (MPI, NCCL) dashed in grey; the shaded band "
-            "spans the fastest iteration to the 99th percentile.</p>" + figures_html)
+            "spans the fastest iteration to the 99th percentile.</p>" + table + figures_html)
 
 
 def p2p(res, figures_html):
     if res.p2p.empty:
         return ""
+    rows = []
+    for name, series in res.p2p.groupby("series", sort=True):
+        first = series.iloc[0]
+        if first["test"] == "latency":
+            smallest = series.loc[series["size_bytes"].idxmin()]
+            summary = (f"p50 {html.format_number(float(smallest['lat_p50_us']))} µs, p99 "
+                       f"{html.format_number(float(smallest['lat_p99_us']))} µs at "
+                       f"{int(smallest['size_bytes'])} B")
+        else:
+            best = series.loc[series["bw_GBps"].idxmax()]
+            summary = (f"peak {html.format_number(float(best['bw_GBps']))} GB/s at "
+                       f"{int(best['size_bytes'])} B")
+        rows.append([name, first["test"], first["transport"], first.get("pairs", ""),
+                     len(series), summary])
+    table = html.table(["series", "test", "transport", "pairs", "points", "summary"], rows)
     return ("<h3>Point to point</h3><p>Latency percentiles against size, and the distribution "
             "of the individual iterations at chosen sizes (tails are noise and outliers).</p>"
-            + figures_html)
+            + table + figures_html)
 
 
 def matrices(res, figures_html):

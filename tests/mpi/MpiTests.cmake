@@ -147,3 +147,13 @@ add_test(NAME mpi.back_to_back_matches_plain_loop
                  $<TARGET_FILE:fb_back_to_back_reference> ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
 set_tests_properties(mpi.back_to_back_matches_plain_loop PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
                      LABELS mpi TIMEOUT 900 PROCESSORS 2 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+
+# The Python package (python/fabricbench) and `fabricbench report` over real 2-rank files:
+# pytest checks the frames against h5py, every schema version, bad files, and the report in
+# headless Chromium (screenshots kept in Testing/python-report).
+add_test(NAME python.package_and_report
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/python/run_pytest.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON}
+                 ${CMAKE_BINARY_DIR}/Testing/python-report)
+set_tests_properties(python.package_and_report PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
+                     LABELS "python;mpi" TIMEOUT 900 PROCESSORS 2)

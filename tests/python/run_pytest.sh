@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The Python package and the report over real files: a 2-rank `fabricbench run` and
+# `fabricbench p2p --test latency,bandwidth,matrix` into a temporary folder, then pytest over
+# tests/python with the package of this source tree. The reports and Chromium screenshots are
+# kept in ARTEFACTS (the build's Testing/python-report folder when run by ctest).
+set -eu
+bin="$1"; mpirun="$2"; python="$3"; artefacts="$4"
+here=$(cd "$(dirname "$0")" && pwd)
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+rm -rf "$artefacts" && mkdir -p "$artefacts"
+"$mpirun" -n 2 --oversubscribe "$bin" run --algorithm ring,mpi --transport ucx -b 8 -e 64K -f 4 \
+  -n 10 -w 1 --out "$dir/run.h5" >"$dir/run.txt"
+"$mpirun" -n 2 --oversubscribe "$bin" p2p --test latency,bandwidth,matrix --transport ucx -b 8 \
+  -e 64K -f 16 -n 50 -w 2 --line-rate 100Gb --matrix-threshold 0.1 --out "$dir/p2p.h5" >"$dir/p2p.txt"
+export FB_TEST_RESULTS="$dir" FABRICBENCH_EXE="$bin" FB_TEST_ARTEFACTS="$artefacts"
+export PYTHONPATH="$here/../../python${PYTHONPATH:+:$PYTHONPATH}"
+cd "$dir"
+"$python" -m pytest -p no:cacheprovider -rs -q "$here"
+echo "report and screenshots kept in $artefacts"
