@@ -11,4 +11,4 @@ shift || true
 "$root/scripts/build.sh" "$root/build" >/dev/null
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun -n 2 "$root/build/harness/fabricbench" run --out "$out" "$@" | grep -E '^# (fabricbench|[0-9]+ series)'
-/usr/bin/python3 "$root/scripts/compare.py" "$out" --sizes 8,16M,64M
+PYTHONPATH="$root/python" /usr/bin/python3 -m fabricbench baseline "$out" --sizes 8,16M,64M
