@@ -17,8 +17,12 @@ namespace {
 template <typename Series>
 std::string identity_key(const char* kind, const Series& series) {
   std::string key = kind;
-  for (const auto& [field, value] : series_identity(series))
-    key += "|" + field + "=" + value;
+  for (const auto& [field, value] : series_identity(series)) {
+    key += '|';
+    key += field;
+    key += '=';
+    key += value;
+  }
   return key;
 }
 
@@ -118,6 +122,7 @@ SeriesSummary summarise(const std::vector<PointComparison>& points, const Compar
     s.ratio_tost = bound.front()->ratio_tost;
   } else {
     std::vector<double> ratios;
+    ratios.reserve(bound.size());
     for (const auto* p : bound)
       ratios.push_back(p->ratio.estimate);
     s.ratio = geometric_mean_ratio(ratios, 1 - options.alpha);

@@ -17,7 +17,7 @@ using results::P2PSeriesData;
 using results::SeriesData;
 
 constexpr std::uint64_t kKiB = 1024;
-constexpr std::uint64_t kMiB = 1024 * 1024;
+constexpr std::uint64_t kMiB = kKiB * kKiB;
 
 // n samples spread evenly over [t, 1.05 t] in a scrambled order (a low-discrepancy sequence):
 // a known, deterministic sample with a median interval of about +-1 %.
@@ -32,6 +32,7 @@ std::vector<double> spread(double t, int n = 30) {
 
 std::vector<double> scaled(const std::vector<double>& v, double factor) {
   std::vector<double> out;
+  out.reserve(v.size());
   for (double x : v)
     out.push_back(x * factor);
   return out;
