@@ -5,8 +5,10 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <stdexcept>
@@ -76,8 +78,10 @@ std::optional<CompareArgs> parse(int argc, char** argv) {
   std::string fail_if_slower;
   CLI::App app{"Compare two fabricbench results files, A (baseline) and B, point by point",
                "fabricbench compare"};
-  app.add_option("A", args.path_a, "Baseline results file (.h5)")->required();
-  app.add_option("B", args.path_b, "Results file compared against A (.h5)")->required();
+  app.add_option("A", args.path_a, "Baseline results file (.h5)")->required()->type_name("FILE");
+  app.add_option("B", args.path_b, "Results file compared against A (.h5)")
+      ->required()
+      ->type_name("FILE");
   app.add_option("--json", args.json, "Write the verdicts as JSON (results/VERDICTS.md) to FILE")
       ->type_name("FILE");
   app.add_option("--alpha", alpha,
@@ -247,6 +251,12 @@ void print_report(const Comparison& c, const results::FileData& a, const results
     }
   }
   if (!unmatched) std::printf("# every series and size is in both files\n");
+  for (const auto* f : {&a, &b}) {
+    for (const auto& [name, matrix] : f->matrices) {
+      std::printf("# not compared: link matrix %s of %s (fabricbench qualify judges links)\n",
+                  name.c_str(), f == &a ? "A" : "B");
+    }
+  }
   for (const auto& d : c.differences) {
     const bool refusal = d.severity == analysis::Difference::Severity::kRefuse;
     std::printf("# %s: %s\n", refusal ? "warning (--force)" : "warning", d.message().c_str());
@@ -283,6 +293,14 @@ int run(const CompareArgs& args) {
                    std::to_string(c.series_only_in_a.size()) + " series only in A, " +
                    std::to_string(c.series_only_in_b.size()) + " only in B)");
   }
+  // Opened before anything is printed, so an unusable path is one line and nothing else.
+  std::ofstream json;
+  if (!args.json.empty()) {
+    json.open(args.json);
+    if (!json) {
+      throw BadInput("--json: cannot write '" + args.json + "': " + std::strerror(errno));
+    }
+  }
   print_report(c, a, b, args);
   const bool slower = c.slower_than_allowed();
   if (args.options.fail_if_slower_pct) {
@@ -291,14 +309,13 @@ int run(const CompareArgs& args) {
                        : "pass: no point significantly slower by more than that");
   }
   const int code = slower ? kExitSlower : kExitOk;
-  if (!args.json.empty()) {
+  if (json.is_open()) {
     auto doc = analysis::to_json(c, a, args.path_a, b, args.path_b);
     doc["settings"]["force"] = args.force;
     doc["exit_code"] = code;
-    std::ofstream out(args.json);
-    out << doc.dump(2) << "\n";
-    out.close();
-    if (!out) throw BadInput("--json: cannot write '" + args.json + "'");
+    json << doc.dump(2) << "\n";
+    json.close();
+    if (!json) throw std::runtime_error("--json: writing '" + args.json + "' failed");
   }
   std::fflush(stdout);
   return code;

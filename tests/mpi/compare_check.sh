@@ -3,7 +3,8 @@
 # significant difference anywhere and exits 0; --fail-if-slower exits 10 only for a copy whose
 # times are doubled (B slower), 0 the other way round and for a limit beyond the slowdown; a
 # run differing in timing method is refused (exit 2, one line) unless --force; files with
-# nothing in common are one line and exit 2; --json writes the document of results/VERDICTS.md.
+# nothing in common, a missing file and an unwritable --json are one line and exit 2; --json
+# writes the document of results/VERDICTS.md.
 set -u
 bin="$1"; mpirun="$2"; python="$3"
 dir=$(mktemp -d)
@@ -87,4 +88,6 @@ compare_exit 2 "$dir/a.h5" "$dir/p.h5"
 one_line "nothing to compare: "
 compare_exit 2 "$dir/a.h5" "$dir/missing.h5"
 one_line "$dir/missing.h5"
+compare_exit 2 "$dir/a.h5" "$dir/a.h5" --json "$dir/no/such/dir/c.json"
+one_line "--json: cannot write '$dir/no/such/dir/c.json': No such file or directory"
 echo "PASS"
