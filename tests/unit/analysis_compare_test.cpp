@@ -193,7 +193,8 @@ TEST(CompareVerdict, EquivalenceByTwoOneSidedTests) {
     auto [a, b] = scaled_pair({kMiB}, 1.0);
     CompareOptions o;
     o.equivalence_pct = 5;
-    const auto& p = only_point(compare_files(a, b, o));
+    const auto c = compare_files(a, b, o);
+    const auto& p = only_point(c);
     EXPECT_EQ(p.verdict, Verdict::kEquivalent);
     ASSERT_TRUE(p.ratio_tost);
     EXPECT_NEAR(p.ratio_tost->level, 0.90, 0.05);
@@ -219,7 +220,8 @@ TEST(CompareVerdict, HolmCorrectsOverThePointsOfASeries) {
   // 6 against 6 samples, completely separated: raw p about 0.002-0.005 (exact or normal).
   const std::vector<double> six{10, 11, 12, 13, 14, 15};
   auto [a1, b1] = scaled_pair({kMiB}, 2.0, six);
-  const auto& alone = only_point(compare_files(a1, b1, {}));
+  const auto c1 = compare_files(a1, b1, {});
+  const auto& alone = only_point(c1);
   EXPECT_LT(alone.p_value, 0.01);
   EXPECT_DOUBLE_EQ(alone.p_holm, alone.p_value);
   EXPECT_EQ(alone.verdict, Verdict::kSlower);
