@@ -121,7 +121,10 @@ std::map<std::string, std::string> environment_map(const std::vector<std::string
 
 std::string Difference::message() const {
   std::string out = scope == "run" ? std::string() : scope + ": ";
-  out += a == b ? what + " is " + a + " in both" : what + " differs (A " + a + ", B " + b + ")";
+  const bool plural =
+      what == "pipeline parameters" || what == "iterations" || what == "ranks in the job";
+  out += a == b ? what + (plural ? " are " : " is ") + a + " in both"
+                : what + (plural ? " differ (A " : " differs (A ") + a + ", B " + b + ")";
   if (!note.empty()) out += ": " + note;
   return out;
 }

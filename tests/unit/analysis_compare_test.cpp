@@ -438,7 +438,7 @@ TEST(CompareMatch, PointToPointByTestTransportPairsAndWindow) {
   EXPECT_EQ(c.series_only_in_b, std::vector<std::string>{"bandwidth.ucx"});
   ASSERT_EQ(c.differences.size(), 1u);
   EXPECT_EQ(c.differences[0].message(),
-            "latency.ucx: iterations differs (A 30, B 40): more samples narrow the intervals; "
+            "latency.ucx: iterations differ (A 30, B 40): more samples narrow the intervals; "
             "the medians compare");
   EXPECT_FALSE(c.refused());
 
