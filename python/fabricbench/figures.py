@@ -298,3 +298,82 @@ def matrix_figures(res, prefix=""):
                               f"link matrix {name}: bandwidth and latency of every ordered pair"
                               + (f", aggregated {blocks.how}" if blocks.how else ""), fig))
     return figures
+
+
+VERDICT_COLOURS = {"faster": "tab:green", "slower": "tab:red", "no difference": "0.45",
+                   "equivalent": "tab:blue", "not compared": "white"}
+SERIES_PER_FIGURE = 12
+
+
+def _interval(value):
+    if not isinstance(value, dict):
+        return np.nan, np.nan, np.nan
+    return tuple(np.nan if value.get(k) is None else float(value[k])
+                 for k in ("estimate", "lower", "upper"))
+
+
+def compare_figures(document, prefix=""):
+    """From `fabricbench compare --json`: per matched series, B/A time ratio against size with
+    its confidence band (an unbounded side runs off the plot), each point coloured by its
+    verdict. Small multiples, SERIES_PER_FIGURE to a figure."""
+    series = [s for s in document.get("series", []) if s.get("points")]
+    figures = []
+    for start in range(0, len(series), SERIES_PER_FIGURE):
+        chunk = series[start:start + SERIES_PER_FIGURE]
+        columns = 2 if len(chunk) > 1 else 1
+        rows = math.ceil(len(chunk) / columns)
+        fig, axes = plt.subplots(rows, columns, figsize=(11 if columns == 2 else 7, 3.2 * rows),
+                                 squeeze=False)
+        for axis, entry in zip(axes.ravel(), chunk):
+            points = entry["points"]
+            sizes = np.array([p["size_bytes"] for p in points], dtype=float)
+            ratio = np.array([_interval(p.get("time_ratio")) for p in points])
+            finite = ratio[np.isfinite(ratio)]
+            top = np.nanmax(finite) * 1.5 if len(finite) else 2.0
+            lower = np.where(np.isfinite(ratio[:, 1]), ratio[:, 1], np.nan)
+            upper = np.where(np.isfinite(ratio[:, 2]), ratio[:, 2], top)
+            axis.fill_between(sizes, lower, upper, color="tab:blue", alpha=0.18, linewidth=0,
+                              label=f"{_level_text(points)} interval")
+            axis.plot(sizes, ratio[:, 0], color="tab:blue", linewidth=1)
+            for verdict, colour in VERDICT_COLOURS.items():
+                chosen = [i for i, p in enumerate(points) if p.get("verdict") == verdict]
+                if chosen:
+                    axis.scatter(sizes[chosen], ratio[chosen, 0], color=colour, edgecolor="black",
+                                 linewidth=0.5, s=22, zorder=3, label=verdict)
+            axis.axhline(1.0, color="black", linestyle="--", linewidth=0.8)
+            _size_axis(axis)
+            axis.set_yscale("log")
+            _plain_log_labels(axis)
+            axis.set_ylabel("time B / time A")
+            axis.set_title(entry.get("name_b") or entry.get("name_a"), fontsize=8)
+            axis.legend(fontsize=6)
+        for axis in axes.ravel()[len(chunk):]:
+            axis.set_visible(False)
+        a, b = document.get("a", {}), document.get("b", {})
+        title = f"B = {_base(b.get('path'))} against A = {_base(a.get('path'))}"
+        fig.suptitle(f"{title}: time ratio (below 1: B faster)")
+        fig.tight_layout()
+        part = f"-{start // SERIES_PER_FIGURE + 1}" if len(series) > SERIES_PER_FIGURE else ""
+        figures.append(Figure(slug(prefix, "compare", _base(a.get("path")), _base(b.get("path")))
+                              + part, f"{title}: time ratio per size with its confidence band "
+                              "and the verdict of each point", fig))
+    return figures
+
+
+def _plain_log_labels(axis):
+    """Numbers, not powers of ten, on a log axis spanning less than two decades."""
+    low, high = axis.get_ylim()
+    plain = FuncFormatter(lambda v, _pos: f"{v:g}")
+    axis.yaxis.set_major_formatter(plain)
+    if high / low < 100:
+        axis.yaxis.set_minor_formatter(plain)
+
+
+def _level_text(points):
+    levels = [p["time_ratio"]["level"] for p in points
+              if isinstance(p.get("time_ratio"), dict) and p["time_ratio"].get("level")]
+    return f"{min(levels) * 100:.0f}%" if levels else "confidence"
+
+
+def _base(path):
+    return str(path or "").rsplit("/", 1)[-1]

@@ -10,6 +10,7 @@ VERDICT_CLASSES = {
     "fail": "bad", "failed": "bad", "slower": "bad", "worse": "bad", "error": "bad",
     "inconclusive": "unsure", "same": "neutral", "no difference": "neutral",
     "not significant": "neutral", "skipped": "neutral", "skip": "neutral",
+    "equivalent": "neutral", "not compared": "neutral",
 }
 
 STYLE = """

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from . import html, jsonview
+from . import compare_view, html, jsonview
 from .verdicts import run_command
 
 MAX_FLAGGED_ROWS = 500  # a huge matrix lists this many flagged links, then says how many more
@@ -138,11 +138,15 @@ def comparison(results, exe, renderer):
     base = results[0]
     parts = ['<h2 id="comparison">Comparison of the files</h2>',
              f"<p>Every file against the first, {html.text(os.path.basename(base.path))}.</p>"]
-    for other in results[1:]:
+    for index, other in enumerate(results[1:], start=2):
+        prefix = f"f1-f{index}"
+        title = f"{os.path.basename(other.path)} against {os.path.basename(base.path)}"
         result = run_command(["compare", base.path, other.path], exe)
-        parts.append(_verdict_block(
-            f"{os.path.basename(other.path)} against {os.path.basename(base.path)}", result,
-            "No comparison"))
+        if result.ok:
+            parts.append(f"<h3>{html.text(title)}</h3>"
+                         + compare_view.render(result.document, renderer, prefix))
+        else:
+            parts.append(_verdict_block(title, result, "No comparison"))
     return "\n".join(parts)
 
 

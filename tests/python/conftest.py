@@ -1,6 +1,6 @@
 """Fixtures for the package's tests. The ctest `python.package_and_report` (run_pytest.sh)
 makes real results files with the fabricbench executable and passes them in:
-FB_TEST_RESULTS (a folder holding run.h5 and p2p.h5), FABRICBENCH_EXE (the executable) and
+FB_TEST_RESULTS (a folder holding run.h5, run2.h5 and p2p.h5), FABRICBENCH_EXE (the executable) and
 FB_TEST_ARTEFACTS (where screenshots and reports are kept). Without them the tests that need
 real files skip and say so; the synthetic-file tests always run."""
 import os
@@ -24,6 +24,12 @@ def _real(name):
 def run_file():
     """A real 2-rank `fabricbench run` (ring and mpi over ucx)."""
     return _real("run.h5")
+
+
+@pytest.fixture
+def run2_file():
+    """The same `fabricbench run` once more, to compare against run.h5."""
+    return _real("run2.h5")
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Python package and the report over real files: a 2-rank `fabricbench run` and
-# `fabricbench p2p --test latency,bandwidth,matrix` into a temporary folder, then pytest over
+# `fabricbench p2p --test latency,bandwidth,matrix` (and the run once more) into a temporary folder, then pytest over
 # tests/python with the package of this source tree. The reports and Chromium screenshots are
 # kept in ARTEFACTS (the build's Testing/python-report folder when run by ctest).
 set -eu
@@ -11,6 +11,9 @@ trap 'rm -rf "$dir"' EXIT
 rm -rf "$artefacts" && mkdir -p "$artefacts"
 "$mpirun" -n 2 --oversubscribe "$bin" run --algorithm ring,mpi --transport ucx -b 8 -e 64K -f 4 \
   -n 10 -w 1 --out "$dir/run.h5" >"$dir/run.txt"
+# the same sweep again: a second run to compare against the first
+"$mpirun" -n 2 --oversubscribe "$bin" run --algorithm ring,mpi --transport ucx -b 8 -e 64K -f 4 \
+  -n 10 -w 1 --out "$dir/run2.h5" >"$dir/run2.txt"
 "$mpirun" -n 2 --oversubscribe "$bin" p2p --test latency,bandwidth,matrix --transport ucx -b 8 \
   -e 64K -f 16 -n 50 -w 2 --line-rate 100Gb --matrix-threshold 0.1 --out "$dir/p2p.h5" >"$dir/p2p.txt"
 export FB_TEST_RESULTS="$dir" FABRICBENCH_EXE="$bin" FB_TEST_ARTEFACTS="$artefacts"

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import h5py
 import matplotlib.image
 import numpy as np
 import pytest
@@ -34,30 +35,42 @@ def report_via_executable(executable, files, folder, *extra):
     return output, done
 
 
-def test_report_of_real_files(executable, run_file, p2p_file, artefacts):
+FILES_FIGURES = ["f1-collective-allreduce-float32-sum-host-0-2",
+                 "f2-collective-allreduce-float32-sum-host-0-2", "f3-latency-latency.ucx",
+                 "f3-p2p-bandwidth", "f3-matrix-links.ucx", "f1-f2-compare-run.h5-run2.h5"]
+
+
+def test_report_of_real_files(executable, run_file, run2_file, p2p_file, artefacts):
     figures = os.path.join(artefacts, "figures")
-    output, done = report_via_executable(executable, [run_file, p2p_file], artefacts,
+    output, done = report_via_executable(executable, [run_file, run2_file, p2p_file], artefacts,
                                          "--format", "svg", "--figures", figures)
     assert re.search(r"^report: \[1/\d+\] loading .*run\.h5$", done.stderr, re.M)
-    assert done.stdout.strip() == f"report: {output} and 4 figures in {figures}"
+    assert done.stdout.strip() == f"report: {output} and 6 figures in {figures}"
     with open(output, encoding="utf-8") as handle:
         page = handle.read()
     assert_self_contained(page)
     keys = [m.group(1) for m in FIGURE.finditer(page)]
-    assert keys == ["f1-collective-allreduce-float32-sum-host-0-2", "f2-latency-latency.ucx",
-                    "f2-p2p-bandwidth", "f2-matrix-links.ucx"]
+    assert keys == FILES_FIGURES
     assert sorted(os.listdir(figures)) == sorted(f"{k}.svg" for k in keys)
     assert page.count('class="fb-figure"') == len(keys)
     for section in ("Collectives", "Point to point", "Link matrices", "Qualify verdicts",
                     "Model against the measurements", "Comparison of the files"):
         assert section in page, section
     assert "<details><summary>Provenance" in page
-    assert "allreduce.ring.ucx.float32.sum" in page or "ring/ucx" in page
+    assert "allreduce.ring.ucx.float32.sum" in page
+    # the comparison of run2 against run: one row per size of each series, a verdict in each
+    verdicts = re.findall(r'<td class="(good|bad|neutral)">(faster|slower|no difference|'
+                          r'equivalent|not compared)</td>', page)
+    with h5py.File(run_file, "r") as f:
+        assert len(verdicts) == sum(len(g["points"]) for g in f["series"].values())
+    # p2p.h5 shares no series with run.h5: the section says why instead of failing
+    assert ("No comparison: `fabricbench compare` gave no verdict (exit 2): fabricbench: error: "
+            "nothing to compare") in page
     print(f"report kept at {output}")
 
 
-def test_report_renders_in_chromium(executable, run_file, p2p_file, artefacts):
-    output, _ = report_via_executable(executable, [run_file, p2p_file], artefacts)
+def test_report_renders_in_chromium(executable, run_file, run2_file, p2p_file, artefacts):
+    output, _ = report_via_executable(executable, [run_file, run2_file, p2p_file], artefacts)
     screenshot = os.path.join(artefacts, "report.png")
     if os.path.exists(screenshot):
         os.remove(screenshot)
@@ -65,10 +78,10 @@ def test_report_renders_in_chromium(executable, run_file, p2p_file, artefacts):
     assert console == [], console
     figures = re.findall(r'<figure class="fb-figure"[^>]*data-rendered="(\d+)x(\d+) (\d+)x(\d+)"',
                          dom)
-    assert len(figures) == 4, dom[:2000]
+    assert len(figures) == len(FILES_FIGURES), dom[:2000]
     for sizes in figures:
         assert all(int(v) > 0 for v in sizes), sizes  # decoded (natural) and laid out
-    assert 'data-figures-rendered="4/4"' in dom
+    assert f'data-figures-rendered="{len(FILES_FIGURES)}/{len(FILES_FIGURES)}"' in dom
     image = matplotlib.image.imread(screenshot)
     colours = len(np.unique((image[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0))
     assert image.shape[:2] == (3000, 1400) and colours > 50
