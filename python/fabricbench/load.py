@@ -161,7 +161,10 @@ def _read_series(path, name, group, attrs):
 
 
 def _long_samples(name, kind, sizes, matrix):
-    matrix = np.asarray(matrix, dtype=np.float64).reshape(len(sizes), -1)
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if len(sizes) == 0:
+        return pd.DataFrame(columns=SAMPLE_COLUMNS)
+    matrix = matrix.reshape(len(sizes), -1)
     iterations = matrix.shape[1]
     return pd.DataFrame({
         "series": name,
@@ -174,6 +177,8 @@ def _long_samples(name, kind, sizes, matrix):
 
 def _long_pairs(name, sizes, pairs, matrix):
     pairs = list(pairs)
+    if len(sizes) == 0:
+        return pd.DataFrame(columns=PAIR_COLUMNS)
     matrix = np.asarray(matrix, dtype=np.float64).reshape(len(sizes), len(pairs))
     ends = [tuple(int(r) for r in p.split("-")) for p in pairs]
     return pd.DataFrame({

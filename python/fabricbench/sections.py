@@ -36,6 +36,9 @@ def summary(res):
                    f"point-to-point; {len(res.points)} points, {len(res.samples)} samples"),
         ("link matrices", len(res.matrices)),
     ]
+    if "skipped" in res.series:
+        for row in res.series.dropna(subset=["skipped"]).itertuples():
+            rows.append((f"not measured: {row.series}", row.skipped))
     return html.key_values(rows)
 
 

@@ -141,6 +141,22 @@ def test_committed_rows_limit_the_points(tmp_path, rng):
     assert res.p2p["pairs"].tolist() == ["0-1", "0-1"]
 
 
+def test_skipped_series_has_no_points_but_is_listed(tmp_path, rng):
+    path = tmp_path / "skipped.h5"
+    with h5py.File(path, "w") as f:
+        synthetic.root_attributes(f, 2, 2)
+        synthetic.collective_series(f, "allreduce.ring.ucx.float32.sum", "ring", [8],
+                                    rng.uniform(1, 2, (1, 4)))
+        g = synthetic.collective_series(f, "allreduce.nccl.none.float32.sum.cuda", "nccl", [],
+                                        np.zeros((0, 4)), committed=0)
+        g.attrs["skipped"] = "no CUDA device: cudaGetDeviceCount: no CUDA-capable device"
+    res = fabricbench.load(path)
+    assert res.points["series"].tolist() == ["allreduce.ring.ucx.float32.sum"]
+    skipped = res.series.set_index("series").loc["allreduce.nccl.none.float32.sum.cuda"]
+    assert skipped["points"] == 0 and skipped["skipped"].startswith("no CUDA device")
+    assert len(res.samples) == 4
+
+
 def test_large_matrix_links_long_form(tmp_path):
     path = tmp_path / "big.h5"
     slow = ((3, 17), (199, 0), (120, 121))
