@@ -134,7 +134,9 @@ CostCoefficients double_tree_allreduce(std::int64_t p, std::int64_t n, std::int6
   }
   const auto k = chunks_of((n + 1) / 2, chunk_bytes);
   const double depth = floor_log2(p);
-  const double steps = busiest * static_cast<double>(k) + 2 * depth;
+  // The first chunk climbs D levels and comes down D; every later one adds the busiest
+  // rank's m sends.
+  const double steps = busiest * static_cast<double>(k - 1) + 2 * depth;
   // s = n / (2k) bytes per step.
   return {steps, steps / (2.0 * static_cast<double>(k)), most_children / 2.0};
 }
@@ -172,7 +174,7 @@ std::optional<AlgorithmCost> algorithm_cost(std::string_view collective, std::st
                            recursive_doubling_allreduce(p)};
     if (algorithm == "tree")
       return AlgorithmCost{
-          "double binary tree: (m k + 2 floor(log2 p))(a + n/(2k) b) + c n/2 g, "
+          "double binary tree: (m (k-1) + 2 floor(log2 p))(a + n/(2k) b) + c n/2 g, "
           "k = ceil(n/2 / chunk)",
           double_tree_allreduce(p, n, chunk)};
   } else if (collective == "reducescatter") {

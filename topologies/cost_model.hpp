@@ -62,9 +62,10 @@ CostCoefficients chain_reduce(std::int64_t p, std::int64_t n, std::int64_t chunk
 // Double binary tree all-reduce (collectives/tree_allreduce.cpp, topologies/tree.hpp):
 // each tree carries n/2 bytes in k = ceil(n/2 / chunk) chunks of s = n/(2k). Per chunk
 // index the busiest rank sends (or receives) m chunks over both trees (m = 4 once p >= 4:
-// 3 as an inner node of one tree, 1 as a leaf of the other), and the pipeline fills and
-// drains through the up and the down pass of depth D = floor(log2 p):
-// (m k + 2 D)(alpha + s beta) + c n/2 gamma, c the most children a rank reduces for.
+// 3 as an inner node of one tree, 1 as a leaf of the other). The first chunk climbs the D =
+// floor(log2 p) levels and comes down again; each further chunk adds m steps at the busiest
+// rank: (m (k-1) + 2 D)(alpha + s beta) + c n/2 gamma, c the most children a rank reduces
+// for. At p = 2 this is the ring's 2 alpha + n beta + n/2 gamma.
 CostCoefficients double_tree_allreduce(std::int64_t p, std::int64_t n, std::int64_t chunk_bytes);
 // Pairwise all-to-all: (p-1)(alpha + n/p beta).
 CostCoefficients pairwise_alltoall(std::int64_t p);
