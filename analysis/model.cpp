@@ -71,12 +71,18 @@ topo::AlgorithmCost cost_at(const CollectiveFit& fit, std::int64_t p, std::uint6
   return *cost;
 }
 
-std::vector<double> row_of(const topo::CostCoefficients& c, std::uint64_t n, bool gamma_column) {
+// The design row of the fit's columns: a, b n, g n (alpha, beta, gamma).
+std::vector<double> row_of(const topo::CostCoefficients& c, std::uint64_t n,
+                           std::span<const std::size_t> columns) {
   const double bytes = static_cast<double>(n);
-  std::vector<double> row{c.a, c.b * bytes};
-  if (gamma_column) row.push_back(c.g * bytes);
+  const double full[3] = {c.a, c.b * bytes, c.g * bytes};
+  std::vector<double> row;
+  for (const auto k : columns)
+    row.push_back(full[k]);
   return row;
 }
+
+constexpr const char* kParameterNames[3] = {"alpha", "beta", "gamma"};
 
 }  // namespace
 
@@ -187,24 +193,63 @@ CollectiveFit fit_collective(const std::string& collective, const std::string& a
       out.gamma_in_beta = c.g / c.b;
     }
   }
-  std::vector<std::vector<double>> x;
-  for (std::size_t i = 0; i < points.size(); ++i)
-    x.push_back(row_of(coefficients[i], points[i].size_bytes, gamma_column));
-  const std::size_t unknowns = gamma_column ? 3 : 2;
+  out.columns = gamma_column ? std::vector<std::size_t>{0, 1, 2} : std::vector<std::size_t>{0, 1};
+  const std::size_t unknowns = out.columns.size();
   if (points.size() <= unknowns)
     throw std::invalid_argument(collective + " " + algorithm + ": " +
                                 std::to_string(points.size()) + " points cannot fit " +
                                 std::to_string(unknowns) + " parameters with an interval");
-  try {
-    out.fit = fit_linear(x, y, relative_weights(y), level);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(collective + " " + algorithm +
-                                ": the points do not determine alpha, beta" +
-                                (gamma_column ? ", gamma" : "") + " (" + e.what() + ")");
+  const auto weights = relative_weights(y);
+  const auto fit_columns = [&] {
+    std::vector<std::vector<double>> x;
+    for (std::size_t i = 0; i < points.size(); ++i)
+      x.push_back(row_of(coefficients[i], points[i].size_bytes, out.columns));
+    try {
+      out.fit = fit_linear(x, y, weights, level);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(collective + " " + algorithm +
+                                  ": the points do not determine alpha, beta" +
+                                  (gamma_column ? ", gamma" : "") + " (" + e.what() + ")");
+    }
+  };
+  fit_columns();
+  // Hold negative parameters at zero, the most significantly negative first.
+  while (out.columns.size() > 1) {
+    std::optional<std::size_t> worst;
+    double worst_t = 0;
+    for (std::size_t j = 0; j < out.columns.size(); ++j) {
+      if (out.fit.beta[j] >= 0) continue;
+      const double t = out.fit.std_error[j] > 0 ? out.fit.beta[j] / out.fit.std_error[j]
+                                                : -std::numeric_limits<double>::infinity();
+      if (!worst || t < worst_t) {
+        worst = j;
+        worst_t = t;
+      }
+    }
+    if (!worst) break;
+    out.held_at_zero.push_back(
+        {kParameterNames[out.columns[*worst]], coefficient(out.fit, *worst)});
+    out.columns.erase(out.columns.begin() + static_cast<std::ptrdiff_t>(*worst));
+    fit_columns();
   }
-  out.alpha_us = coefficient(out.fit, 0);
-  out.beta_us_per_byte = coefficient(out.fit, 1);
-  if (gamma_column) out.gamma_us_per_byte = coefficient(out.fit, 2);
+  const Interval zero{0, 0, 0, level};
+  out.alpha_us = zero;
+  out.beta_us_per_byte = zero;
+  if (gamma_column) out.gamma_us_per_byte = zero;
+  for (std::size_t j = 0; j < out.columns.size(); ++j) {
+    const auto value = coefficient(out.fit, j);
+    switch (out.columns[j]) {
+      case 0:
+        out.alpha_us = value;
+        break;
+      case 1:
+        out.beta_us_per_byte = value;
+        break;
+      default:
+        out.gamma_us_per_byte = value;
+        break;
+    }
+  }
   for (std::size_t i = 0; i < points.size(); ++i) {
     const double fitted = y[i] - out.fit.residuals[i];
     out.residuals.push_back(
@@ -218,7 +263,7 @@ TimePrediction predict_time(const CollectiveFit& fit, std::int64_t ranks,
   if (ranks < 2)
     throw std::invalid_argument("predictions need at least 2 ranks, got " + std::to_string(ranks));
   const auto cost = cost_at(fit, ranks, size_bytes);
-  const auto row = row_of(cost.coefficients, size_bytes, fit.gamma_us_per_byte.has_value());
+  const auto row = row_of(cost.coefficients, size_bytes, fit.columns);
   TimePrediction out;
   out.ranks = ranks;
   out.size_bytes = size_bytes;

@@ -87,7 +87,16 @@ struct CollectiveFit {
   // beta is beta + gamma_in_beta * gamma (ring, Rabenseifner: 1/2; chain reduce: 1).
   std::optional<Interval> gamma_us_per_byte;
   double gamma_in_beta = 0;
-  LinearFit fit;  // columns: a, b n [, g n]
+  // Parameters are times and cannot be negative: one whose unconstrained estimate is
+  // negative is held at 0 (0 [0, 0]) and the others refitted without it; its unconstrained
+  // interval stays here.
+  struct HeldAtZero {
+    std::string parameter;  // "alpha", "beta" or "gamma"
+    Interval unconstrained;
+  };
+  std::vector<HeldAtZero> held_at_zero;
+  LinearFit fit;                     // over `columns` of the row a, b n [, g n]
+  std::vector<std::size_t> columns;  // 0 alpha, 1 beta, 2 gamma
   std::vector<Residual> residuals;
   std::vector<std::int64_t> ranks_fitted;  // the distinct rank counts of the points
 };

@@ -76,6 +76,11 @@ json collective_json(const CollectiveModel& m) {
   double max_rel = 0;
   for (const auto& r : f.residuals)
     max_rel = std::max(max_rel, std::fabs(r.relative));
+  json held = json::array();
+  for (const auto& h : f.held_at_zero)
+    held.push_back(
+        {{"parameter", h.parameter},
+         {"unconstrained", interval(h.unconstrained, h.parameter == "alpha" ? 1.0 : kNsPerUs)}});
   return {{"group", m.group},
           {"collective", f.collective},
           {"algorithm", f.algorithm},
@@ -92,6 +97,7 @@ json collective_json(const CollectiveModel& m) {
           {"gamma_ns_per_byte",
            f.gamma_us_per_byte ? interval(*f.gamma_us_per_byte, kNsPerUs) : json(nullptr)},
           {"gamma_in_beta", f.gamma_in_beta},
+          {"held_at_zero", held},
           {"r_squared", number(f.fit.r_squared)},
           {"relative_residual_std_error", number(f.fit.residual_std_error)},
           {"max_abs_relative_residual", number(max_rel)},
@@ -220,7 +226,7 @@ std::string format_report(const ModelReport& report) {
     out += format(
         "# collectives: T(p, n) = a alpha + b n beta + g n gamma, weights 1/T^2, %d%% intervals\n",
         pct);
-    out += format("%-40s %-12s %-30s %-30s %-26s %7s %8s\n", "group", "ranks", "alpha_us",
+    out += format("%-44s %-12s %-30s %-30s %-26s %7s %8s\n", "group", "ranks", "alpha_us",
                   "beta_ns_per_byte", "gamma_ns_per_byte", "R^2", "max|res|");
     for (const auto& m : report.collectives) {
       const auto& f = m.fit;
@@ -235,23 +241,28 @@ std::string format_report(const ModelReport& report) {
       const std::string gamma = f.gamma_us_per_byte ? interval_text(*f.gamma_us_per_byte, kNsPerUs)
                                 : f.gamma_in_beta > 0 ? format("in beta (x%.3g)", f.gamma_in_beta)
                                                       : std::string("-");
-      out += format("%-40s %-12s %-30s %-30s %-26s %7.4f %7.1f%%\n", m.group.c_str(), ranks.c_str(),
+      out += format("%-44s %-12s %-30s %-30s %-26s %7.4f %7.1f%%\n", m.group.c_str(), ranks.c_str(),
                     interval_text(f.alpha_us).c_str(),
                     interval_text(f.beta_us_per_byte, kNsPerUs).c_str(), gamma.c_str(),
                     f.fit.r_squared, max_rel * 100);
       out += "  ";
       out += f.formula;
       out += '\n';
+      for (const auto& h : f.held_at_zero)
+        out += format(
+            "  %s held at 0: its unconstrained estimate %s %s is negative\n", h.parameter.c_str(),
+            interval_text(h.unconstrained, h.parameter == "alpha" ? 1.0 : kNsPerUs).c_str(),
+            h.parameter == "alpha" ? "us" : "ns/B");
     }
     out += "\n";
   }
   if (!report.predictions.empty()) {
     out += format("# predictions (%d%% prediction intervals)\n", pct);
-    out += format("%-40s %8s %10s %36s %30s\n", "group", "ranks", "size", "time_us", "busbw_GBps");
+    out += format("%-44s %8s %10s %36s %30s\n", "group", "ranks", "size", "time_us", "busbw_GBps");
     for (const auto& row : report.predictions) {
       const auto& p = row.prediction;
       out += format(
-          "%-40s %8lld %10s %36s %30s\n", row.group.c_str(), static_cast<long long>(p.ranks),
+          "%-44s %8lld %10s %36s %30s\n", row.group.c_str(), static_cast<long long>(p.ranks),
           bytes_text(p.size_bytes).c_str(),
           format("%.4g [%.4g, %.4g]", p.time_us.value, p.time_us.lower, p.time_us.upper).c_str(),
           format("%.4g [%.4g, %.4g]", p.busbw_GBps, p.busbw_lower_GBps, p.busbw_upper_GBps)
@@ -276,7 +287,7 @@ std::string format_report(const ModelReport& report) {
         "(predicted - measured) / measured\n",
         static_cast<long long>(report.backtest->fit_nodes));
     for (const auto& s : report.backtest->series) {
-      out += format("%-44s nodes %lld, %lld ranks: median |error| %.1f%% (all sizes), %s (>= 1M)\n",
+      out += format("%-52s nodes %lld, %lld ranks: median |error| %.1f%% (all sizes), %s (>= 1M)\n",
                     s.series.c_str(), static_cast<long long>(s.nodes),
                     static_cast<long long>(s.ranks), s.median_abs_error * 100,
                     s.median_abs_error_large

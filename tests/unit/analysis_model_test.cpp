@@ -146,6 +146,31 @@ TEST(CollectiveFit, TreeSeparatesGammaAcrossRankCounts) {
   expect_covers(*fit.gamma_us_per_byte, gamma, "gamma");
 }
 
+TEST(CollectiveFit, HoldsANegativeAlphaAtZero) {
+  // Ring on 2 ranks, T = n beta - 5 us: unconstrained alpha = -5 / 2(p-1) = -2.5 us.
+  std::vector<CollectivePoint> points;
+  for (const auto n : sizes(64 * kKiB, 16 * kMiB))
+    points.push_back({2, n, static_cast<double>(n) * 0.002 - 5});
+  const auto fit = fb::analysis::fit_collective("allreduce", "ring", {}, points);
+  ASSERT_EQ(fit.held_at_zero.size(), 1u);
+  EXPECT_EQ(fit.held_at_zero[0].parameter, "alpha");
+  EXPECT_NEAR(fit.held_at_zero[0].unconstrained.estimate, -2.5, 1e-6);
+  EXPECT_EQ(fit.columns, (std::vector<std::size_t>{1}));
+  EXPECT_EQ(fit.alpha_us.estimate, 0);
+  EXPECT_EQ(fit.alpha_us.upper, 0);
+  EXPECT_GT(fit.beta_us_per_byte.estimate, 0.0019);
+  // Predictions use beta alone: 16 ranks, 1 MiB: 1.875 n beta.
+  EXPECT_NEAR(fb::analysis::predict_time(fit, 16, kMiB).time_us.value,
+              1.875 * 1048576 * fit.beta_us_per_byte.estimate, 1e-6);
+  const auto table = [&] {
+    fb::analysis::ModelReport report;
+    report.collectives.push_back({"allreduce.ring", "ucx", "float32", "sum", "host", {}, fit});
+    return fb::analysis::format_report(report);
+  }();
+  EXPECT_NE(table.find("alpha held at 0: its unconstrained estimate -2.5 ["), std::string::npos)
+      << table;
+}
+
 TEST(CollectivePrediction, MatchesTheFormulaByHand) {
   const double alpha = 5, beta = 0.002, gamma = 0.0005;
   Noise noise;
