@@ -212,7 +212,16 @@ CollectiveFit fit_collective(const std::string& collective, const std::string& a
                                   (gamma_column ? ", gamma" : "") + " (" + e.what() + ")");
     }
   };
-  fit_columns();
+  try {
+    fit_columns();
+  } catch (const std::invalid_argument&) {
+    // alpha and beta cannot be told apart when every point is a whole number of full
+    // chunks (a pipeline's a alpha + b n beta is then steps x (alpha + chunk beta)): hold
+    // alpha at 0, its cost goes into beta.
+    out.held_at_zero.push_back({"alpha", std::nullopt});
+    out.columns.erase(out.columns.begin());
+    fit_columns();
+  }
   // Hold negative parameters at zero, the most significantly negative first.
   while (out.columns.size() > 1) {
     std::optional<std::size_t> worst;

@@ -89,10 +89,11 @@ struct CollectiveFit {
   double gamma_in_beta = 0;
   // Parameters are times and cannot be negative: one whose unconstrained estimate is
   // negative is held at 0 (0 [0, 0]) and the others refitted without it; its unconstrained
-  // interval stays here.
+  // interval stays here. alpha is also held at 0, without an unconstrained interval, when
+  // the points cannot tell it from beta (every point a whole number of full chunks).
   struct HeldAtZero {
     std::string parameter;  // "alpha", "beta" or "gamma"
-    Interval unconstrained;
+    std::optional<Interval> unconstrained;
   };
   std::vector<HeldAtZero> held_at_zero;
   LinearFit fit;                     // over `columns` of the row a, b n [, g n]

@@ -80,7 +80,10 @@ json collective_json(const CollectiveModel& m) {
   for (const auto& h : f.held_at_zero)
     held.push_back(
         {{"parameter", h.parameter},
-         {"unconstrained", interval(h.unconstrained, h.parameter == "alpha" ? 1.0 : kNsPerUs)}});
+         {"unconstrained", h.unconstrained
+                               ? interval(*h.unconstrained, h.parameter == "alpha" ? 1.0 : kNsPerUs)
+                               : json(nullptr)},
+         {"reason", h.unconstrained ? "negative" : "not separable from beta"}});
   return {{"group", m.group},
           {"collective", f.collective},
           {"algorithm", f.algorithm},
@@ -248,11 +251,17 @@ std::string format_report(const ModelReport& report) {
       out += "  ";
       out += f.formula;
       out += '\n';
-      for (const auto& h : f.held_at_zero)
-        out += format(
-            "  %s held at 0: its unconstrained estimate %s %s is negative\n", h.parameter.c_str(),
-            interval_text(h.unconstrained, h.parameter == "alpha" ? 1.0 : kNsPerUs).c_str(),
-            h.parameter == "alpha" ? "us" : "ns/B");
+      for (const auto& h : f.held_at_zero) {
+        if (h.unconstrained) {
+          out += format(
+              "  %s held at 0: its unconstrained estimate %s %s is negative\n", h.parameter.c_str(),
+              interval_text(*h.unconstrained, h.parameter == "alpha" ? 1.0 : kNsPerUs).c_str(),
+              h.parameter == "alpha" ? "us" : "ns/B");
+        } else {
+          out += format("  %s held at 0: these points cannot tell it from beta (whole chunks)\n",
+                        h.parameter.c_str());
+        }
+      }
     }
     out += "\n";
   }

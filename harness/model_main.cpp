@@ -53,7 +53,13 @@ std::vector<std::uint64_t> parse_sizes(const std::string& text) {
   for (const auto& item : split_list(text)) {
     std::string error;
     const auto n = parse_size(item, &error);
-    if (!n) throw BadModelInput("--sizes: '" + item + "': " + error);
+    if (!n) {
+      std::string message = "--sizes: '";
+      message += item;
+      message += "': ";
+      message += error;
+      throw BadModelInput(message);
+    }
     out.push_back(*n);
   }
   if (out.empty()) throw BadModelInput("--sizes: no sizes given");

@@ -154,7 +154,8 @@ TEST(CollectiveFit, HoldsANegativeAlphaAtZero) {
   const auto fit = fb::analysis::fit_collective("allreduce", "ring", {}, points);
   ASSERT_EQ(fit.held_at_zero.size(), 1u);
   EXPECT_EQ(fit.held_at_zero[0].parameter, "alpha");
-  EXPECT_NEAR(fit.held_at_zero[0].unconstrained.estimate, -2.5, 1e-6);
+  ASSERT_TRUE(fit.held_at_zero[0].unconstrained.has_value());
+  EXPECT_NEAR(fit.held_at_zero[0].unconstrained->estimate, -2.5, 1e-6);
   EXPECT_EQ(fit.columns, (std::vector<std::size_t>{1}));
   EXPECT_EQ(fit.alpha_us.estimate, 0);
   EXPECT_EQ(fit.alpha_us.upper, 0);
@@ -169,6 +170,23 @@ TEST(CollectiveFit, HoldsANegativeAlphaAtZero) {
   }();
   EXPECT_NE(table.find("alpha held at 0: its unconstrained estimate -2.5 ["), std::string::npos)
       << table;
+}
+
+TEST(CollectiveFit, HoldsAlphaAtZeroWhenWholeChunksHideIt) {
+  // Tree on 2 ranks, 256 KiB chunks, sizes 512 KiB..16 MiB: k = n / 512 KiB chunks, so the
+  // formula is 2k (alpha + 256 KiB beta): alpha and beta are one column twice.
+  const fb::topo::CostParameters chunk{{"chunk_bytes", static_cast<std::int64_t>(256 * kKiB)}};
+  std::vector<CollectivePoint> points;
+  for (const auto n : sizes(512 * kKiB, 16 * kMiB)) {
+    const double k = static_cast<double>(n / (512 * kKiB));
+    points.push_back({2, n, 2 * k * (10 + 262144 * 0.002)});
+  }
+  const auto fit = fb::analysis::fit_collective("allreduce", "tree", chunk, points);
+  ASSERT_EQ(fit.held_at_zero.size(), 1u);
+  EXPECT_EQ(fit.held_at_zero[0].parameter, "alpha");
+  EXPECT_FALSE(fit.held_at_zero[0].unconstrained.has_value());
+  // beta carries alpha's share: 0.002 + 10 / 256 KiB per byte.
+  EXPECT_NEAR(fit.beta_us_per_byte.estimate, 0.002 + 10.0 / 262144, 1e-9);
 }
 
 TEST(CollectivePrediction, MatchesTheFormulaByHand) {
