@@ -115,7 +115,9 @@ HockneyFit fit_hockney(std::span<const SizeTime> input, const BreakRule& rule, d
       best_split = split;
     }
   }
-  if (best_split && single.sse_relative > 0 &&
+  // A line within about 1e-6 of every point needs no break (rounding, not protocols).
+  const double exact_sse = 1e-12 * static_cast<double>(points.size());
+  if (best_split && single.sse_relative > exact_sse &&
       best_sse * rule.min_improvement <= single.sse_relative) {
     const auto low = all.first(*best_split);
     const auto high = all.subspan(*best_split);

@@ -102,4 +102,12 @@ ModelReport build_model(const std::vector<std::string>& paths,
 nlohmann::json to_json(const ModelReport& report);
 std::string format_report(const ModelReport& report);
 
+// The fitted link as an ASTRA-sim analytical network configuration (network.yml: one
+// switch dimension of `npus` NPUs, link bandwidth in GB/s and latency in ns). The link
+// comes from the p2p models when the files have them: latency = alpha of the smallest
+// sizes' segment of a latency series, bandwidth = 1 / beta of the largest sizes' segment of
+// a bandwidth series (of a latency series without one). Otherwise from a collective fit,
+// ring all-reduce first. Throws std::invalid_argument when no fit gives a positive beta.
+std::string astra_sim_network_yaml(const ModelReport& report, std::int64_t npus);
+
 }  // namespace fb::analysis

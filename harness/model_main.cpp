@@ -76,6 +76,8 @@ struct RawModelOptions {
   double level = 0.95;
   double break_factor = 4.0;
   std::string json_path;
+  std::string astra_sim_path;
+  std::int64_t export_npus = 0;
 };
 
 void write_json(const std::string& path, const nlohmann::json& doc) {
@@ -110,6 +112,11 @@ int model_main(int argc, char** argv) {
       ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
   app.add_option("--json", raw.json_path, "Also write the report as JSON (results/VERDICTS.md)");
+  app.add_option("--export-astra-sim", raw.astra_sim_path,
+                 "Write the fitted link as an ASTRA-sim analytical network.yml");
+  app.add_option("--export-npus", raw.export_npus,
+                 "NPUs of the exported network (default: the largest --predict-ranks, else the "
+                 "most ranks fitted)");
 
   analysis::ModelOptions options;
   try {
@@ -121,6 +128,8 @@ int model_main(int argc, char** argv) {
       if (raw.fit_nodes < 1) throw BadModelInput("--fit-nodes: needs a node count of at least 1");
       options.fit_nodes = raw.fit_nodes;
     }
+    if (app.count("--export-npus") > 0 && raw.export_npus < 2)
+      throw BadModelInput("--export-npus: needs at least 2 NPUs");
     options.level = raw.level;
     options.break_rule.min_improvement = raw.break_factor;
   } catch (const CLI::CallForHelp&) {
@@ -154,8 +163,37 @@ int model_main(int argc, char** argv) {
     std::fprintf(stderr, "fabricbench: error: model: %s\n", e.what());
     return kExitBadInput;
   }
+  std::string astra_sim;
+  if (!raw.astra_sim_path.empty()) {
+    std::int64_t npus = raw.export_npus;
+    if (npus == 0) {
+      for (const auto r : options.predict_ranks)
+        npus = std::max(npus, r);
+      for (const auto& m : report.collectives)
+        for (const auto r : m.fit.ranks_fitted)
+          if (options.predict_ranks.empty()) npus = std::max(npus, r);
+      npus = std::max<std::int64_t>(npus, 2);
+    }
+    try {
+      astra_sim = analysis::astra_sim_network_yaml(report, npus);
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "fabricbench: error: model: %s\n", e.what());
+      return kExitBadInput;
+    }
+  }
   std::printf("%s", analysis::format_report(report).c_str());
   std::fflush(stdout);
+  if (!astra_sim.empty()) {
+    std::ofstream out(raw.astra_sim_path);
+    out << astra_sim;
+    out.close();
+    if (!out) {
+      std::fprintf(stderr,
+                   "fabricbench: error: model: --export-astra-sim %s: could not be written\n",
+                   raw.astra_sim_path.c_str());
+      return kExitFailure;
+    }
+  }
   if (!raw.json_path.empty()) {
     try {
       write_json(raw.json_path, analysis::to_json(report));

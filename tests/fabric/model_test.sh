@@ -3,8 +3,9 @@
 # 2- and 4-host subsets of 4 emulated hosts, plus a p2p latency/bandwidth file. The model is
 # fitted on the 2-host subset only and predicts the 4-host one (the back-test): the report
 # and its JSON name every held-out point with a finite relative error, the p2p series get
-# alpha-beta models, and bad input is one line and exit 2. No timing thresholds: the
-# accuracy of the back-test is measured, not asserted (docs/PERFORMANCE.md).
+# alpha-beta models, the ASTRA-sim export has the link, and bad input is one line and exit
+# 2. No timing thresholds: the back-test's accuracy is measured, not asserted
+# (docs/PERFORMANCE.md).
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "$0")/common.sh"
 fabric_init "$@"
@@ -17,7 +18,12 @@ run_fb p2p -n 2 --hosts fbf-h0,fbf-h1 -- p2p --test latency,bandwidth --transpor
 
 echo "+ fabricbench model sweep.h5 p2p.h5 --fit-nodes 2 --predict-ranks 16,1024 --json model.json"
 "$BIN" model "$WORK/sweep.h5" "$WORK/p2p.h5" --fit-nodes 2 --predict-ranks 16,1024 \
-  --json "$WORK/model.json" | tee "$WORK/model.txt"
+  --json "$WORK/model.json" --export-astra-sim "$WORK/network.yml" | tee "$WORK/model.txt"
+cat "$WORK/network.yml"
+grep -q "^npus_count: \[ 1024 \]$" "$WORK/network.yml" ||
+  { echo "FAIL: network.yml without npus_count 1024"; exit 1; }
+grep -Eq "^bandwidth: \[ [0-9.e+-]+ \]  # GB/s$" "$WORK/network.yml" ||
+  { echo "FAIL: network.yml without a bandwidth"; exit 1; }
 grep -q "^# back-test: fitted on the 2-node subset" "$WORK/model.txt" ||
   { echo "FAIL: no back-test section"; exit 1; }
 

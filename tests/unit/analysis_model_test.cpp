@@ -241,6 +241,28 @@ TEST(Crossover, TreeBelowRingAboveAsWorkedByHand) {
   EXPECT_TRUE(fb::analysis::find_crossovers(tree, ring, 16, 64 * kKiB, kMiB).empty());
 }
 
+TEST(ModelExport, AstraSimNetworkFromTheP2PFit) {
+  // Latency 2 us + n / (1 GB/s) below 64 KiB; a bandwidth series streaming at 2.5 GB/s.
+  std::vector<SizeTime> latency, bandwidth;
+  for (const auto n : sizes(8, 32 * kKiB))
+    latency.push_back({n, 2.0 + static_cast<double>(n) * 0.001});
+  for (const auto n : sizes(8, 4 * kMiB))
+    bandwidth.push_back({n, 0.5 + static_cast<double>(n) * 0.0004});
+  fb::analysis::ModelReport report;
+  report.p2p.push_back(
+      {"latency.ucx", "ucx", "latency", "half round trip", fb::analysis::fit_hockney(latency)});
+  report.p2p.push_back({"bandwidth.ucx", "ucx", "bandwidth", "time per message",
+                        fb::analysis::fit_hockney(bandwidth)});
+  const auto yaml = fb::analysis::astra_sim_network_yaml(report, 16);
+  EXPECT_NE(yaml.find("topology: [ Switch ]\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("npus_count: [ 16 ]\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("bandwidth: [ 2.5 ]  # GB/s\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("latency: [ 2000 ]  # ns\n"), std::string::npos) << yaml;
+  EXPECT_THROW(fb::analysis::astra_sim_network_yaml(fb::analysis::ModelReport{}, 16),
+               std::invalid_argument);
+  EXPECT_THROW(fb::analysis::astra_sim_network_yaml(report, 1), std::invalid_argument);
+}
+
 TEST(ModelErrors, ClearMessages) {
   const auto message = [](const auto& f) {
     try {
