@@ -178,7 +178,7 @@ TEST(CollectiveFit, HoldsAlphaAtZeroWhenWholeChunksHideIt) {
   const fb::topo::CostParameters chunk{{"chunk_bytes", static_cast<std::int64_t>(256 * kKiB)}};
   std::vector<CollectivePoint> points;
   for (const auto n : sizes(512 * kKiB, 16 * kMiB)) {
-    const double k = static_cast<double>(n / (512 * kKiB));
+    const double k = static_cast<double>(n) / static_cast<double>(512 * kKiB);  // whole
     points.push_back({2, n, 2 * k * (10 + 262144 * 0.002)});
   }
   const auto fit = fb::analysis::fit_collective("allreduce", "tree", chunk, points);
