@@ -377,3 +377,80 @@ def _level_text(points):
 
 def _base(path):
     return str(path or "").rsplit("/", 1)[-1]
+
+
+def model_fit_figures(document, prefix=""):
+    """From `fabricbench model --json`: per fitted collective group and p2p series, the
+    measured and fitted times against size, and the relative residuals beneath."""
+    fits = [(entry["group"], entry.get("formula", ""), entry.get("residuals", []))
+            for entry in document.get("collectives", [])]
+    fits += [(entry["series"], f"Hockney, {entry.get('fitted_quantity', '')}"
+              + (f", break at {format_bytes(entry['break_bytes'])}B"
+                 if entry.get("break_bytes") else ""), entry.get("residuals", []))
+             for entry in document.get("p2p", [])]
+    figures = []
+    for name, formula, residuals in fits:
+        if not residuals:
+            continue
+        fig, (time_axis, residual_axis) = plt.subplots(
+            2, 1, figsize=(7, 4.6), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
+        by_ranks = {}
+        for r in residuals:
+            by_ranks.setdefault(r.get("ranks"), []).append(r)
+        for i, (ranks, rows) in enumerate(sorted(by_ranks.items(), key=lambda kv: kv[0] or 0)):
+            rows = sorted(rows, key=lambda r: r["size_bytes"])
+            sizes = [float(r["size_bytes"]) for r in rows]
+            colour = plt.cm.tab10(i % 10)
+            suffix = f" ({ranks} ranks)" if ranks else ""
+            time_axis.scatter(sizes, [r["measured_us"] for r in rows], color=colour, s=14,
+                              label=f"measured{suffix}")
+            time_axis.plot(sizes, [r["fitted_us"] for r in rows], color=colour,
+                           label=f"model{suffix}")
+            residual_axis.plot(sizes, [100 * r["relative_residual"] for r in rows], marker="o",
+                               markersize=3, color=colour, linewidth=0.8)
+        residual_axis.axhline(0, color="black", linewidth=0.8)
+        time_axis.set_yscale("log")
+        time_axis.set_ylabel("time (µs)")
+        time_axis.legend(fontsize=7)
+        residual_axis.set_ylabel("residual (%)")
+        _size_axis(residual_axis)
+        fig.suptitle(f"{name}: {formula}", fontsize=9)
+        figures.append(Figure(slug(prefix, "model", name),
+                              f"{name}: measured against the fitted model ({formula}), and the "
+                              "relative residuals (measured - fitted) / measured", fig))
+    return figures
+
+
+def scaling_figures(document, prefix=""):
+    """The model's predicted time against rank count, one panel per size, one line per
+    algorithm, the prediction interval shaded (a lower bound at or below 0 is clipped)."""
+    predictions = document.get("predictions", [])
+    if not predictions:
+        return []
+    sizes = sorted({p["size_bytes"] for p in predictions})
+    fig, axes = plt.subplots(1, len(sizes), figsize=(3.8 * len(sizes), 3.6), squeeze=False)
+    groups = sorted({p["group"] for p in predictions})
+    for axis, size in zip(axes[0], sizes):
+        for i, group in enumerate(groups):
+            rows = sorted((p for p in predictions if p["group"] == group and
+                           p["size_bytes"] == size), key=lambda p: p["ranks"])
+            if not rows:
+                continue
+            ranks = [p["ranks"] for p in rows]
+            estimate = np.array([_interval(p["time_us"])[0] for p in rows])
+            lower = np.array([_interval(p["time_us"])[1] for p in rows])
+            upper = np.array([_interval(p["time_us"])[2] for p in rows])
+            lower = np.where(lower > 0, lower, estimate / 10)
+            colour = plt.cm.tab10(i % 10)
+            axis.plot(ranks, estimate, marker="o", markersize=3, color=colour, label=group)
+            axis.fill_between(ranks, lower, upper, color=colour, alpha=0.15, linewidth=0)
+        axis.set_xscale("log", base=2)
+        axis.set_yscale("log")
+        axis.set_xlabel("ranks")
+        axis.set_ylabel("predicted time (µs)")
+        axis.set_title(f"{format_bytes(size)}B", fontsize=9)
+    axes[0][0].legend(fontsize=6)
+    fig.suptitle("predicted scaling (band: prediction interval)")
+    fig.tight_layout()
+    return [Figure(slug(prefix, "model-scaling"), "the model's predicted time against rank count "
+                   "at chosen sizes, with prediction intervals", fig)]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from . import compare_view, html, jsonview
+from . import compare_view, html, jsonview, model_view
 from .verdicts import run_command
 
 MAX_FLAGGED_ROWS = 500  # a huge matrix lists this many flagged links, then says how many more
@@ -133,8 +133,11 @@ def qualify(res, exe):
 
 
 def model(res, exe, renderer, prefix):
-    result = run_command(["model", res.path], exe)
-    return _verdict_block("Model against the measurements", result, "No model in this report")
+    title = "Model against the measurements"
+    result = run_command(model_view.command(res), exe)
+    if result.ok:
+        return f"<h3>{title}</h3>" + model_view.render(result.document, renderer, prefix)
+    return _verdict_block(title, result, "No model in this report")
 
 
 def comparison(results, exe, renderer):

@@ -35,9 +35,15 @@ def report_via_executable(executable, files, folder, *extra):
     return output, done
 
 
+# per file: its measurements, then the model's fits (ring only: MPI has no cost formula) and
+# predicted scaling; last the comparison of run2 against run
 FILES_FIGURES = ["f1-collective-allreduce-float32-sum-host-0-2",
-                 "f2-collective-allreduce-float32-sum-host-0-2", "f3-latency-latency.ucx",
-                 "f3-p2p-bandwidth", "f3-matrix-links.ucx", "f1-f2-compare-run.h5-run2.h5"]
+                 "f1-model-allreduce.ring.ucx.float32.sum", "f1-model-scaling",
+                 "f2-collective-allreduce-float32-sum-host-0-2",
+                 "f2-model-allreduce.ring.ucx.float32.sum", "f2-model-scaling",
+                 "f3-latency-latency.ucx", "f3-p2p-bandwidth", "f3-matrix-links.ucx",
+                 "f3-model-bandwidth.ucx", "f3-model-latency.ucx",
+                 "f1-f2-compare-run.h5-run2.h5"]
 
 
 def test_report_of_real_files(executable, run_file, run2_file, p2p_file, artefacts):
@@ -45,7 +51,8 @@ def test_report_of_real_files(executable, run_file, run2_file, p2p_file, artefac
     output, done = report_via_executable(executable, [run_file, run2_file, p2p_file], artefacts,
                                          "--format", "svg", "--figures", figures)
     assert re.search(r"^report: \[1/\d+\] loading .*run\.h5$", done.stderr, re.M)
-    assert done.stdout.strip() == f"report: {output} and 6 figures in {figures}"
+    assert done.stdout.strip() == (f"report: {output} and {len(FILES_FIGURES)} figures in "
+                                   f"{figures}")
     with open(output, encoding="utf-8") as handle:
         page = handle.read()
     assert_self_contained(page)
@@ -63,6 +70,9 @@ def test_report_of_real_files(executable, run_file, run2_file, p2p_file, artefac
                           r'equivalent|not compared)</td>', page)
     with h5py.File(run_file, "r") as f:
         assert len(verdicts) == sum(len(g["points"]) for g in f["series"].values())
+    # the model: the ring's fitted formula, MPI's series not modelled and why
+    assert "<td>ring: 2(p-1) a + 2(p-1)/p n b + (p-1)/p n g</td>" in page
+    assert "no cost formula for allreduce mpi" in page
     # p2p.h5 shares no series with run.h5: the section says why instead of failing
     assert ("No comparison: `fabricbench compare` gave no verdict (exit 2): fabricbench: error: "
             "nothing to compare") in page
