@@ -450,7 +450,10 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       "  qualify                     Judge a fabric against a profile (measures under mpirun,\n"
       "                              or --from FILE.h5)\n"
       "  compare                     Is B faster than A? Per point, with intervals\n"
-      "  model                       Fit cost models and predict other scales");
+      "  model                       Fit cost models and predict other scales\n"
+      "Results in pictures and flat files (Python package, README):\n"
+      "  report                      One self-contained HTML report of one or more files\n"
+      "  export                      Every table of a file as CSV or JSON");
   RawRunOptions raw;
   bool check = false;
   std::string out;
