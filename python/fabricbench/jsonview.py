@@ -12,7 +12,7 @@ def is_interval(value):
 
 def format_interval(value):
     level = value.get("level")
-    level_text = f" {level * 100:g}%" if isinstance(level, (int, float)) and level <= 1 else (
+    level_text = f" {level * 100:.3g}%" if isinstance(level, (int, float)) and level <= 1 else (
         f" {level}" if level is not None else "")
     return (f"{html.format_number(value['estimate'])} [{html.format_number(value['lower'])}, "
             f"{html.format_number(value['upper'])}]{level_text}")
