@@ -201,7 +201,7 @@ void evaluate_matrix(const Profile& profile, const QualifyRule& rule, const resu
         c.from_host = i < m.hostnames.size() ? m.hostnames[i] : "?";
         c.to_host = j < m.hostnames.size() ? m.hostnames[j] : "?";
         c.concerns = pair_text(c.from_host, c.from_rank, c.to_host, c.to_rank);
-        c.name = rule.name + " " + m.transport + " " + c.from_host + " -> " + c.to_host;
+        c.name = rule.name + " " + m.transport + " " + c.concerns;
         c.first_samples = m.iterations;
         if (has_samples) {
           judge_check(c, rule, values[k]);

@@ -7,7 +7,8 @@
 // and the row effects, column effects and residuals are each screened for low outliers
 // robustly: a value is an outlier when it lies more than `z_cutoff` robust standard
 // deviations (MAD, scaled to the normal) below the median of its kind AND means a drop of
-// at least `min_drop` (10 %: quieter matrices must not flag a 2 % difference). The MAD is
+// at least `min_drop` (15 %: a quiet matrix must not flag a 3 % difference, and a noisy one
+// not a host 10 % below the others). The MAD is
 // floored at `mad_floor` (log scale) so that a matrix of identical links still has a scale.
 #pragma once
 
@@ -31,7 +32,7 @@ MatrixEffects median_polish_log(std::span<const double> values, int n, int sweep
 
 struct LocaliseOptions {
   double z_cutoff = 3.5;
-  double min_drop = 0.10;
+  double min_drop = 0.15;
   double mad_floor = 0.01;
 };
 
