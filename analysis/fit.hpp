@@ -28,7 +28,10 @@ struct LinearFit {
 // (latency in us against time per byte). `weights` empty: all 1; otherwise one positive
 // weight per row (e.g. 1 / y^2 to fit relative errors). Throws std::invalid_argument when
 // there are fewer rows than columns, the widths differ, or the columns are linearly
-// dependent (the message says which column).
+// dependent (the message says which column). R^2 is centred on the weighted mean when a
+// column is constant (an intercept), on zero otherwise (as R's summary.lm). With as many
+// rows as columns (dof 0) the fit is exact but says nothing of the noise: standard errors
+// and covariances are +infinity and the intervals (here and in predict) unbounded.
 LinearFit fit_linear(const std::vector<std::vector<double>>& x, std::span<const double> y,
                      std::span<const double> weights = {}, double level = 0.95);
 

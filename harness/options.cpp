@@ -445,6 +445,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   CLI::App app{"fabricbench: collective-communication and fabric benchmarks", "fabricbench"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
+  app.footer(
+      "Verdicts from results files (fabricbench COMMAND --help; docs/ANALYSIS.md):\n"
+      "  qualify                     Judge a fabric against a profile (measures under mpirun,\n"
+      "                              or --from FILE.h5)\n"
+      "  compare                     Is B faster than A? Per point, with intervals\n"
+      "  model                       Fit cost models and predict other scales");
   RawRunOptions raw;
   bool check = false;
   std::string out;
