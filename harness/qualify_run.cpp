@@ -519,7 +519,7 @@ int run_qualify(const QualifyOptions& o, const analysis::Profile& profile, MpiBo
           for (const auto* r : collective_rules) {
             if (job.continues.rfind(r->collective + "." + r->algorithm + ".", 0) == 0) rule = r;
           }
-          const std::string part = path + ".more" + std::to_string(round);
+          const std::string part = path + ".part-" + job.name;
           const int code = sweep_into(run_arguments(*rule, o, part, job.sizes.front(),
                                                     job.sizes.back(), job.iterations),
                                       bootstrap, faults);

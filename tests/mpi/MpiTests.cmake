@@ -147,3 +147,11 @@ add_test(NAME mpi.back_to_back_matches_plain_loop
                  $<TARGET_FILE:fb_back_to_back_reference> ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
 set_tests_properties(mpi.back_to_back_matches_plain_loop PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
                      LABELS mpi TIMEOUT 900 PROCESSORS 2 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+
+# qualify under mpirun: every kind of rule, inconclusive checks measured again within the
+# profile's budget and pooled (exit 0), or reported INCONCLUSIVE without one (exit 9).
+add_test(NAME mpi.qualify_remeasure
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/qualify_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/python/check_results.py)
+set_tests_properties(mpi.qualify_remeasure PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
+                     TIMEOUT 300 PROCESSORS 2)
