@@ -143,10 +143,8 @@ nlohmann::json verdicts_json(const QualifyReport& report, const std::string& fil
     j["higher_is_better"] = higher_is_better(c.test);
     if (c.judgement.interval) {
       const auto& i = *c.judgement.interval;
-      j["value"] = {{"estimate", i.estimate},
-                    {"lower", i.lower},
-                    {"upper", i.upper},
-                    {"level", i.level}};
+      j["value"] = {
+          {"estimate", i.estimate}, {"lower", i.lower}, {"upper", i.upper}, {"level", i.level}};
     } else {
       j["value"] = nullptr;
     }
@@ -212,8 +210,8 @@ std::string verdicts_junit(const QualifyReport& report) {
     out += "      </properties>\n";
     const std::string summary = value_text(c) + " vs " + threshold_text(c);
     if (j.verdict == Verdict::fail) {
-      out += "      <failure message=\"" + xml_escape(c.statistic + " " + summary + " (" +
-                                                      c.concerns + ")") +
+      out += "      <failure message=\"" +
+             xml_escape(c.statistic + " " + summary + " (" + c.concerns + ")") +
              "\" type=\"FAIL\"/>\n";
     } else if (j.verdict == Verdict::inconclusive) {
       out += "      <skipped message=\"" +

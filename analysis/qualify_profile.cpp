@@ -153,7 +153,9 @@ class ProfileReader {
         std::string known;
         for (const auto& k : allowed)
           known += (known.empty() ? "" : ", ") + k;
-        fail(entry.first, "unknown key '" + key + "' in " + what + " (known: " + known + ")");
+        std::string problem = "unknown key '";
+        problem.append(key).append("' in ").append(what).append(" (known: ").append(known);
+        fail(entry.first, problem + ")");
       }
     }
   }

@@ -84,9 +84,10 @@ analysis::Profile resolve_profile(const QualifyOptions& o) {
 
 QualifyOptions parse(int argc, char** argv, bool& help, std::string& help_text) {
   QualifyOptions o;
-  CLI::App app("Judges a fabric against a profile: measured (under mpirun or srun), or from "
-               "an existing results file (--from, no MPI). See docs/ANALYSIS.md.",
-               "fabricbench qualify");
+  CLI::App app(
+      "Judges a fabric against a profile: measured (under mpirun or srun), or from "
+      "an existing results file (--from, no MPI). See docs/ANALYSIS.md.",
+      "fabricbench qualify");
   std::string line_rate;
   app.add_option("--profile", o.profile,
                  "A shipped profile (hdr200, ndr400, xdr800, roce100, roce200, roce400, "
@@ -127,7 +128,8 @@ QualifyOptions parse(int argc, char** argv, bool& help, std::string& help_text) 
   }
   if (o.record && o.from.empty()) throw QualifyBadInput("--record goes with --from");
   if (!o.from.empty() && (!o.out.empty() || o.overwrite)) {
-    throw QualifyBadInput("--from judges an existing file; --out and --overwrite are for measuring");
+    throw QualifyBadInput(
+        "--from judges an existing file; --out and --overwrite are for measuring");
   }
   if (o.window < 1) throw QualifyBadInput("--window must be at least 1");
   if (o.warmup < 0) throw QualifyBadInput("--warmup must not be negative");

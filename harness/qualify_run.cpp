@@ -129,7 +129,8 @@ std::vector<Job> first_jobs(const analysis::Profile& profile, const std::string&
     const std::string kind = p2p_test_name(rule.test);
     auto& job = p2p[kind];
     job.kind = kind;
-    job.name = kind + "." + transport;
+    job.name = kind;
+    job.name.append(".").append(transport);
     job.iterations = std::max(job.iterations, rule.iterations);
     for (const auto s : window_sizes(rule.min_bytes, rule.max_bytes))
       job.sizes.push_back(s);
@@ -211,9 +212,7 @@ class Measurer {
         mirror_(mirror),
         control_(control) {}
 
-  bool run(const Job& job) {
-    return job.kind == "matrix" ? matrix(job) : p2p(job);
-  }
+  bool run(const Job& job) { return job.kind == "matrix" ? matrix(job) : p2p(job); }
   std::int64_t wrong() const { return wrong_; }
 
  private:
@@ -293,7 +292,8 @@ class Measurer {
   bool matrix(const Job& job) {
     if (control_.step().stop()) return false;
     const std::uint64_t size = job.sizes.front();
-    P2PBench bench(transport_, bootstrap_, config(job.iterations), std::max<std::uint64_t>(size, 8));
+    P2PBench bench(transport_, bootstrap_, config(job.iterations),
+                   std::max<std::uint64_t>(size, 8));
     const auto m = bench.matrix(8, size, job.iterations, job.iterations);
     wrong_ += m.wrong;
     if (bootstrap_.rank() != 0) return true;
@@ -333,28 +333,17 @@ class Measurer {
 std::vector<std::string> run_arguments(const analysis::QualifyRule& rule, const QualifyOptions& o,
                                        const std::string& out, std::uint64_t min_bytes,
                                        std::uint64_t max_bytes, std::int64_t iterations) {
-  return {"fabricbench",
-          "run",
-          "--collective",
-          rule.collective,
-          "--algorithm",
-          rule.algorithm,
-          "--transport",
-          o.transport,
-          "--dtype",
-          rule.dtype,
-          "-b",
-          std::to_string(min_bytes),
-          "-e",
-          std::to_string(max_bytes),
-          "-n",
-          std::to_string(iterations),
-          "-w",
-          std::to_string(o.warmup),
-          "--progress",
-          "off",
-          "--out",
-          out};
+  return {"fabricbench",  "run",
+          "--collective", rule.collective,
+          "--algorithm",  rule.algorithm,
+          "--transport",  o.transport,
+          "--dtype",      rule.dtype,
+          "-b",           std::to_string(min_bytes),
+          "-e",           std::to_string(max_bytes),
+          "-n",           std::to_string(iterations),
+          "-w",           std::to_string(o.warmup),
+          "--progress",   "off",
+          "--out",        out};
 }
 
 // Runs one collective sweep into `out` (a new file); returns the exit code.
@@ -425,8 +414,9 @@ int run_qualify(const QualifyOptions& o, const analysis::Profile& profile, MpiBo
   }
   if (needs_pair && n < 2) {
     if (rank == 0) {
-      std::fprintf(stderr, "fabricbench: error: the profile's p2p and link rules need at least 2 "
-                           "ranks (this job has 1)\n");
+      std::fprintf(stderr,
+                   "fabricbench: error: the profile's p2p and link rules need at least 2 "
+                   "ranks (this job has 1)\n");
     }
     return kExitBadInput;
   }
@@ -492,9 +482,8 @@ int run_qualify(const QualifyOptions& o, const analysis::Profile& profile, MpiBo
   std::unique_ptr<Transport> transport;
   auto jobs = first_jobs(profile, o.transport);
   if (!jobs.empty()) transport = find_transport(o.transport)->create(bootstrap);
-  RunControl control(bootstrap, [&] {
-    return rank == 0 && writer ? writer->failure() : std::string();
-  });
+  RunControl control(bootstrap,
+                     [&] { return rank == 0 && writer ? writer->failure() : std::string(); });
   faults.set_linger_limit(std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_s * 1000)) +
                           std::chrono::seconds(7));
   if (rank == 0) {
@@ -520,9 +509,9 @@ int run_qualify(const QualifyOptions& o, const analysis::Profile& profile, MpiBo
             if (job.continues.rfind(r->collective + "." + r->algorithm + ".", 0) == 0) rule = r;
           }
           const std::string part = path + ".part-" + job.name;
-          const int code = sweep_into(run_arguments(*rule, o, part, job.sizes.front(),
-                                                    job.sizes.back(), job.iterations),
-                                      bootstrap, faults);
+          const int code = sweep_into(
+              run_arguments(*rule, o, part, job.sizes.front(), job.sizes.back(), job.iterations),
+              bootstrap, faults);
           if (code != kExitOk) return code;
           if (rank == 0) {
             auto data = results::read_file(part);
@@ -583,9 +572,9 @@ int run_qualify(const QualifyOptions& o, const analysis::Profile& profile, MpiBo
       code = kExitWrongResult;
     } else {
       try {
-        writer->write_verdicts("qualify." + profile.name,
-                               analysis::verdict_set(report, utc_timestamp_iso8601(),
-                                                     o.command_line));
+        writer->write_verdicts(
+            "qualify." + profile.name,
+            analysis::verdict_set(report, utc_timestamp_iso8601(), o.command_line));
         writer->set_status("complete");
       } catch (const std::exception& e) {
         std::fprintf(stderr, "fabricbench: error: cannot record the verdicts: %s\n", e.what());

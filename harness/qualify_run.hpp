@@ -14,7 +14,7 @@
 namespace fb {
 
 struct QualifyOptions {
-  std::string profile;                  // --profile: a shipped name or a path
+  std::string profile;                   // --profile: a shipped name or a path
   std::optional<double> line_rate_Gbps;  // --line-rate
   std::string from;                      // --from FILE: judge it, no measurement
   bool record = false;                   // --record: with --from, add /verdicts to FILE

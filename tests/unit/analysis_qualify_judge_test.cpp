@@ -44,9 +44,9 @@ TEST(QualifyJudge, IntervalOfTheMedian) {
 }
 
 TEST(QualifyJudge, RateVerdicts) {
-  EXPECT_EQ(judge(ramp(90), rate(95, 90)).verdict, Verdict::pass);   // lower 95 >= warn 95
-  EXPECT_EQ(judge(ramp(90), rate(96, 90)).verdict, Verdict::warn);   // fail <= 95 < warn
-  EXPECT_EQ(judge(ramp(90), rate(110, 95)).verdict, Verdict::warn);  // lower == fail
+  EXPECT_EQ(judge(ramp(90), rate(95, 90)).verdict, Verdict::pass);            // lower 95 >= warn 95
+  EXPECT_EQ(judge(ramp(90), rate(96, 90)).verdict, Verdict::warn);            // fail <= 95 < warn
+  EXPECT_EQ(judge(ramp(90), rate(110, 95)).verdict, Verdict::warn);           // lower == fail
   EXPECT_EQ(judge(ramp(90), rate(110, 100)).verdict, Verdict::inconclusive);  // 95 < 100 <= 104
   EXPECT_EQ(judge(ramp(90), rate(110, 104)).verdict, Verdict::inconclusive);
   EXPECT_EQ(judge(ramp(90), rate(110, 104.5)).verdict, Verdict::fail);  // upper 104 < 104.5

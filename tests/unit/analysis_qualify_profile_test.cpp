@@ -154,7 +154,8 @@ TEST(QualifyProfile, UnknownKeys) {
 
 TEST(QualifyProfile, MissingFields) {
   EXPECT_EQ(error_of(good_with("    fail: 0.95\n", "")), "p.yaml:8: rule 'bw' has no 'fail'");
-  EXPECT_EQ(error_of(good_with("  line_rate: 400 Gb/s\n", "")), "p.yaml:4: link has no 'line_rate'");
+  EXPECT_EQ(error_of(good_with("  line_rate: 400 Gb/s\n", "")),
+            "p.yaml:4: link has no 'line_rate'");
   EXPECT_EQ(error_of(good_with("    unit: us\n", "")), "p.yaml:16: rule 'lat' has no 'unit'");
   EXPECT_EQ(error_of(good_with("    sizes: [1M, 4M]\n", "")), "p.yaml:8: rule 'bw' has no 'sizes'");
   EXPECT_EQ(error_of("profile: x\nlink:\n  line_rate: 1 Gb/s\n"),

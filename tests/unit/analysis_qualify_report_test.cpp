@@ -61,15 +61,16 @@ results::LinkMatrix matrix(int slow, int iterations) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   m.latency_us.assign(16, nan);
   m.bandwidth_GBps.assign(16, nan);
-  for (int i = 0; i < 4; ++i) {
-    for (int j = 0; j < 4; ++j) {
-      const auto k = static_cast<std::size_t>(i * 4 + j);
+  for (std::size_t i = 0; i < 4; ++i) {
+    for (std::size_t j = 0; j < 4; ++j) {
+      const std::size_t k = i * 4 + j;
       if (i == j) {
         m.latency_samples_us.emplace_back(static_cast<std::size_t>(iterations), nan);
         m.bandwidth_samples_us.emplace_back(static_cast<std::size_t>(iterations), nan);
         continue;
       }
-      const double rate = (i == slow || j == slow) ? 0.059 : 0.118;
+      const double rate =
+          (static_cast<int>(i) == slow || static_cast<int>(j) == slow) ? 0.059 : 0.118;
       m.bandwidth_GBps[k] = rate;
       m.latency_us[k] = 50;
       m.latency_samples_us.emplace_back(static_cast<std::size_t>(iterations), 50.0);
@@ -100,7 +101,7 @@ TEST(QualifyReport, HealthyFabricPasses) {
   EXPECT_EQ(bw.name, "p2p-bandwidth ucx 256 KiB");
   EXPECT_EQ(bw.concerns, "h0 (rank 0) -> h1 (rank 1)");
   EXPECT_EQ(bw.unit, "GB/s");
-  EXPECT_DOUBLE_EQ(bw.fail_threshold, 0.1);    // 0.80 x 1 Gb/s / 8
+  EXPECT_DOUBLE_EQ(bw.fail_threshold, 0.1);     // 0.80 x 1 Gb/s / 8
   EXPECT_DOUBLE_EQ(bw.warn_threshold, 0.1125);  // 0.90 x 1 Gb/s / 8
   ASSERT_TRUE(bw.judgement.interval);
   EXPECT_NEAR(bw.judgement.interval->estimate, 0.118, 0.001);
