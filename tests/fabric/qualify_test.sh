@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fabricbench qualify on the emulated fabric, 4 hosts on one leaf, every link at 1 Gbit/s:
 #   - the built-in generic profile at --line-rate 1Gb passes (exit 0): every check PASS or
-#     WARN, no slow host or link named;
+#     WARN, no slow host or link named (a run left INCONCLUSIVE by outside load on this
+#     shared machine is repeated once; a FAIL is never excused);
 #   - with fbf-h2's link re-shaped to 500 Mbit/s both ways, it fails (exit 8): every failed
 #     check concerns fbf-h2, and the link matrix localisation names fbf-h2 alone, as a host
 #     slow in both directions;
@@ -77,6 +78,13 @@ PYEOF
 }
 
 qualify healthy
+if [ "$RC" -eq 9 ]; then
+  # The machine is shared: other load can slow a link for the seconds it is measured, which
+  # leaves its check INCONCLUSIVE within the budget (never FAIL: that would fail here). Such a
+  # run is repeated once.
+  echo "note  healthy fabric: INCONCLUSIVE (exit 9) under outside load ($(cut -d' ' -f1-3 /proc/loadavg)); measuring once more"
+  qualify healthy
+fi
 [ "$RC" -eq 0 ] || fail "healthy fabric: qualify exited $RC, want 0"
 check healthy PASS/WARN - || fail "healthy fabric: verdicts"
 grep -q '^<testsuites name="fabricbench qualify generic" tests="15" failures="0" skipped="0"' "$WORK/healthy.xml" ||
