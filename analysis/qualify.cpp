@@ -95,9 +95,9 @@ void evaluate_p2p(const Profile& profile, const QualifyRule& rule, const results
         !transport_matches(transport, s.info.transport)) {
       continue;
     }
-    std::size_t dash = s.info.pairs[0].find('-');
-    const int a = std::stoi(s.info.pairs[0].substr(0, dash));
-    const int b = std::stoi(s.info.pairs[0].substr(dash + 1));
+    int a = 0;
+    int b = 0;
+    if (std::sscanf(s.info.pairs[0].c_str(), "%d-%d", &a, &b) != 2) continue;
     const auto samples = pooled(file.p2p_series, s);
     for (const auto& [size, raw] : samples) {
       if (size < rule.min_bytes || size > rule.max_bytes) continue;
@@ -247,15 +247,22 @@ std::string format_bytes(std::uint64_t bytes) {
 
 std::vector<double> p2p_values(const results::P2PSeriesInfo& info, std::uint64_t size_bytes,
                                const std::vector<double>& samples_us) {
-  if (info.test == "latency") return samples_us;
+  if (info.test == "latency") {
+    std::vector<double> out;
+    for (const double t : samples_us) {
+      if (std::isfinite(t)) out.push_back(t);
+    }
+    return out;
+  }
   const double directions = info.test == "bibw" ? 2.0 : 1.0;
   const double pairs = static_cast<double>(std::max<std::size_t>(info.pairs.size(), 1));
   const double bytes =
       static_cast<double>(size_bytes) * static_cast<double>(info.window) * directions * pairs;
   std::vector<double> out;
   out.reserve(samples_us.size());
-  for (const double t : samples_us)
-    out.push_back(bytes / t / 1e3);  // bytes per us / 1e3 = GB/s
+  for (const double t : samples_us) {
+    if (std::isfinite(t) && t > 0) out.push_back(bytes / t / 1e3);  // bytes per us / 1e3 = GB/s
+  }
   return out;
 }
 
@@ -263,8 +270,10 @@ std::vector<double> collective_values(const results::SeriesInfo& info, std::uint
                                       const std::vector<double>& samples_us) {
   std::vector<double> out;
   out.reserve(samples_us.size());
-  for (const double t : samples_us)
-    out.push_back(info.busbw_factor * static_cast<double>(size_bytes) / t / 1e3);
+  for (const double t : samples_us) {
+    if (std::isfinite(t) && t > 0)
+      out.push_back(info.busbw_factor * static_cast<double>(size_bytes) / t / 1e3);
+  }
   return out;
 }
 

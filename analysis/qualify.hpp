@@ -65,6 +65,7 @@ QualifyReport evaluate(const Profile& profile, const results::FileData& file,
 // Per-iteration samples in the unit judged (GB/s for rates, us for latency), from a p2p
 // series point (rates: size x window, x2 for bibw, over the window time), a collective point
 // (bus bandwidth: busbw_factor x size over the time) or a matrix entry's window times.
+// Samples that are not finite (or, for times behind rates, not positive) are left out.
 std::vector<double> p2p_values(const results::P2PSeriesInfo& info, std::uint64_t size_bytes,
                                const std::vector<double>& samples_us);
 std::vector<double> collective_values(const results::SeriesInfo& info, std::uint64_t size_bytes,

@@ -1,5 +1,6 @@
 #include "analysis/qualify_output.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -66,7 +67,7 @@ nlohmann::json number_or_null(double v) {
 
 std::string format_verdict_table(const QualifyReport& report) {
   std::string out;
-  char line[1024];
+  char line[4096];
   std::snprintf(line, sizeof line,
                 "# qualify: profile %s (%s), line rate %s Gb/s per NIC, %d NIC(s) per node%s\n",
                 report.profile.c_str(), report.profile_source.c_str(),
@@ -75,14 +76,17 @@ std::string format_verdict_table(const QualifyReport& report) {
                     ? (", PCIe cap " + figure(*report.link.pcie_cap_Gbps) + " Gb/s").c_str()
                     : "");
   out += line;
-  std::snprintf(line, sizeof line, "# %-12s %-44s %-8s %-40s %-34s %7s  %s\n", "verdict", "check",
-                "stat", "value [interval] @level", "threshold", "samples", "concerns");
+  int width = 5;  // of the check column: the longest name
+  for (const auto& c : report.checks)
+    width = std::max(width, static_cast<int>(c.name.size()));
+  std::snprintf(line, sizeof line, "# %-12s %-*s %-8s %-40s %-34s %7s  %s\n", "verdict", width,
+                "check", "stat", "value [interval] @level", "threshold", "samples", "concerns");
   out += line;
   std::map<Verdict, int> counts;
   for (const auto& c : report.checks) {
     ++counts[c.judgement.verdict];
-    std::snprintf(line, sizeof line, "  %-12s %-44s %-8s %-40s %-34s %7zu  %s\n",
-                  std::string(to_string(c.judgement.verdict)).c_str(), c.name.c_str(),
+    std::snprintf(line, sizeof line, "  %-12s %-*s %-8s %-40s %-34s %7zu  %s\n",
+                  std::string(to_string(c.judgement.verdict)).c_str(), width, c.name.c_str(),
                   c.statistic.c_str(), value_text(c).c_str(), threshold_text(c).c_str(),
                   c.judgement.samples, c.concerns.c_str());
     out += line;

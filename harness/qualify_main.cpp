@@ -150,7 +150,14 @@ int judge_file(const QualifyOptions& o, const analysis::Profile& profile) {
     std::fprintf(stderr, "fabricbench: error: --from: %s\n", e.what());
     return kExitBadInput;
   }
-  const auto report = analysis::evaluate(profile, data, o.transport);
+  analysis::QualifyReport report;
+  try {
+    report = analysis::evaluate(profile, data, o.transport);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fabricbench: error: --from: cannot judge %s: %s\n", o.from.c_str(),
+                 e.what());
+    return kExitBadInput;
+  }
   const int code = report_verdicts(report, o, o.from);
   if (o.record) {
     try {

@@ -50,6 +50,25 @@ with h5py.File(sys.argv[1], "r") as f:
 print("ok    continuations pooled, PASS:", sorted(cont))
 PY
 
+# --from judges without MPI and changes nothing; --record adds a verdict set and nothing else.
+sum=$(md5sum <"$dir/b.h5")
+rc=0; "$bin" qualify --profile "$dir/budget.yaml" --from "$dir/b.h5" >"$dir/from.txt" || rc=$?
+[ "$rc" -eq 0 ] || { echo "FAIL: --from exited $rc, want 0"; exit 1; }
+[ "$(md5sum <"$dir/b.h5")" = "$sum" ] || { echo "FAIL: --from changed the file"; exit 1; }
+rc=0; "$bin" qualify --profile generic --line-rate 1Mb --from "$dir/b.h5" --record >"$dir/rec.txt" || rc=$?
+[ "$rc" -eq 9 ] || { echo "FAIL: --record with generic exited $rc, want 9 (nothing in its windows)"; exit 1; }
+grep -q "^# verdicts recorded in $dir/b.h5 (/verdicts/qualify.generic)" "$dir/rec.txt"
+"$python" - "$dir/b.h5" <<'PY'
+import sys
+import h5py
+with h5py.File(sys.argv[1], "r") as f:
+    assert sorted(f["verdicts"]) == ["qualify.generic", "qualify.local"], list(f["verdicts"])
+    assert f["verdicts/qualify.generic"].attrs["overall"] == "INCONCLUSIVE"
+    assert f.attrs["status"] == "complete"
+    assert "resume_count" not in f.attrs or f.attrs["resume_count"] == 1, f.attrs["resume_count"]
+print("ok    --from leaves the file alone; --record adds /verdicts/qualify.generic only")
+PY
+
 rc=0
 "$mpirun" -n 3 --oversubscribe "$bin" qualify --profile "$dir/nobudget.yaml" --out "$dir/n.h5" \
   --junit "$dir/n.xml" --window 4 --warmup 1 >"$dir/n.txt" || rc=$?

@@ -231,6 +231,29 @@ TEST(QualifyReport, JsonAndJunit) {
       << xml2;
 }
 
+TEST(QualifyReport, SampleConversions) {
+  results::P2PSeriesInfo bw;
+  bw.test = "bandwidth";
+  bw.window = 4;
+  bw.pairs = {"0-1"};
+  // 1000 bytes x 4 messages in 2 us = 2 GB/s; a zero or NaN time is left out.
+  const auto v = p2p_values(bw, 1000, {2.0, 0.0, std::nan(""), 4.0});
+  ASSERT_EQ(v.size(), 2U);
+  EXPECT_DOUBLE_EQ(v[0], 2.0);
+  EXPECT_DOUBLE_EQ(v[1], 1.0);
+  bw.test = "bibw";
+  EXPECT_DOUBLE_EQ(p2p_values(bw, 1000, {2.0})[0], 4.0);  // both directions summed
+  bw.test = "latency";
+  EXPECT_EQ(p2p_values(bw, 8, {1.5, 2.5}), (std::vector<double>{1.5, 2.5}));
+  results::SeriesInfo c;
+  c.busbw_factor = 2;
+  EXPECT_DOUBLE_EQ(collective_values(c, 1000, {4.0})[0], 0.5);
+  EXPECT_EQ(format_bytes(8), "8 B");
+  EXPECT_EQ(format_bytes(256 << 10), "256 KiB");
+  EXPECT_EQ(format_bytes(3 << 20), "3 MiB");
+  EXPECT_EQ(format_bytes(1000), "1000 B");
+}
+
 class TempDir {
  public:
   TempDir()
