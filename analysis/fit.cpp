@@ -45,7 +45,7 @@ void check_inputs(const std::vector<std::vector<double>>& x, std::span<const dou
       if (!std::isfinite(x[r][c]))
         throw std::invalid_argument("fit_linear: x[" + std::to_string(r) + "][" +
                                     std::to_string(c) + "] is not finite (" +
-                                    detail::number_text(x[r][c]) + ")");
+                                    stats_checks::number_text(x[r][c]) + ")");
   }
   if (x.size() < width)
     throw std::invalid_argument("fit_linear: " + std::to_string(x.size()) +
@@ -53,7 +53,7 @@ void check_inputs(const std::vector<std::vector<double>>& x, std::span<const dou
   if (y.size() != x.size())
     throw std::invalid_argument("fit_linear: " + std::to_string(y.size()) + " values of y for " +
                                 std::to_string(x.size()) + " rows");
-  detail::check_samples(y, "fit_linear", "y");
+  stats_checks::check_samples(y, "fit_linear", "y");
   if (!weights.empty()) {
     if (weights.size() != x.size())
       throw std::invalid_argument("fit_linear: " + std::to_string(weights.size()) +
@@ -61,10 +61,10 @@ void check_inputs(const std::vector<std::vector<double>>& x, std::span<const dou
     for (std::size_t r = 0; r < weights.size(); ++r)
       if (!(weights[r] > 0) || !std::isfinite(weights[r]))
         throw std::invalid_argument("fit_linear: weights[" + std::to_string(r) +
-                                    "] = " + detail::number_text(weights[r]) +
+                                    "] = " + stats_checks::number_text(weights[r]) +
                                     " is not positive and finite");
   }
-  detail::check_level(level, "fit_linear");
+  stats_checks::check_level(level, "fit_linear");
 }
 
 // Reduces `a` to upper-triangular R in place (R in its top p rows) and applies the same
@@ -232,9 +232,9 @@ Prediction predict(const LinearFit& fit, std::span<const double> x, double weigh
   if (x.size() != p)
     throw std::invalid_argument("predict: " + std::to_string(x.size()) + " values for a fit of " +
                                 std::to_string(p) + " coefficients");
-  detail::check_samples(x, "predict", "x");
+  stats_checks::check_samples(x, "predict", "x");
   if (!(weight > 0) || !std::isfinite(weight))
-    throw std::invalid_argument("predict: weight " + detail::number_text(weight) +
+    throw std::invalid_argument("predict: weight " + stats_checks::number_text(weight) +
                                 " is not positive and finite");
   if (fit.covariance.size() != p)
     throw std::invalid_argument("predict: the fit has no covariance (not from fit_linear)");

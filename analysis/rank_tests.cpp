@@ -19,8 +19,10 @@ namespace {
 
 // Both samples at most this large and no ties: the exact null distribution of U.
 constexpr std::size_t kExactLimit = 50;
-// Pairwise differences the Hodges-Lehmann estimate holds in memory at most (32 MB).
-constexpr double kMaxPairwiseDifferences = 4e6;
+// Pairwise differences the Hodges-Lehmann estimate holds in memory at most (32 MB), and the
+// size both samples are thinned to when each is larger than its square root.
+constexpr std::size_t kMaxPairwiseDifferences = 4000000;
+constexpr std::size_t kThinnedSide = 2000;
 
 // P(U <= u), u = 0..m*n, of the Mann-Whitney statistic under the null hypothesis without
 // ties. The number of orderings with U = u is the number of partitions of u into at most m
@@ -151,8 +153,8 @@ double resample_median(const std::vector<double>& sorted, SplitMix64& generator,
 }  // namespace
 
 RankTest mann_whitney(std::span<const double> a, std::span<const double> b) {
-  detail::check_samples(a, "mann_whitney", "a");
-  detail::check_samples(b, "mann_whitney", "b");
+  stats_checks::check_samples(a, "mann_whitney", "a");
+  stats_checks::check_samples(b, "mann_whitney", "b");
   const double m = static_cast<double>(a.size());
   const double n = static_cast<double>(b.size());
   const Ranked ranked = rank_samples(a, b);
@@ -183,8 +185,8 @@ RankTest mann_whitney(std::span<const double> a, std::span<const double> b) {
 std::vector<double> holm_adjust(std::span<const double> p_values) {
   for (std::size_t i = 0; i < p_values.size(); ++i)
     if (!(p_values[i] >= 0 && p_values[i] <= 1))
-      throw std::invalid_argument("holm_adjust: p_values[" + std::to_string(i) +
-                                  "] = " + detail::number_text(p_values[i]) + " is outside [0, 1]");
+      throw std::invalid_argument("holm_adjust: p_values[" + std::to_string(i) + "] = " +
+                                  stats_checks::number_text(p_values[i]) + " is outside [0, 1]");
   const std::size_t count = p_values.size();
   std::vector<std::size_t> order(count);
   std::iota(order.begin(), order.end(), std::size_t{0});
@@ -202,20 +204,21 @@ std::vector<double> holm_adjust(std::span<const double> p_values) {
 }
 
 Interval hodges_lehmann_ratio(std::span<const double> a, std::span<const double> b, double level) {
-  detail::check_samples(a, "hodges_lehmann_ratio", "a", true);
-  detail::check_samples(b, "hodges_lehmann_ratio", "b", true);
-  detail::check_level(level, "hodges_lehmann_ratio");
+  stats_checks::check_samples(a, "hodges_lehmann_ratio", "a", true);
+  stats_checks::check_samples(b, "hodges_lehmann_ratio", "b", true);
+  stats_checks::check_level(level, "hodges_lehmann_ratio");
   std::vector<double> log_a;
   std::vector<double> log_b;
-  const double pairs = static_cast<double>(a.size()) * static_cast<double>(b.size());
-  if (pairs > kMaxPairwiseDifferences) {
-    // Thin both samples by the same factor to evenly spaced order statistics, so that the
-    // pairwise differences fit; the interval then comes from the thinned sizes (wider).
-    const double factor = std::sqrt(kMaxPairwiseDifferences / pairs);
-    log_a = thin(a, std::max<std::size_t>(
-                        1, static_cast<std::size_t>(static_cast<double>(a.size()) * factor)));
-    log_b = thin(b, std::max<std::size_t>(
-                        1, static_cast<std::size_t>(static_cast<double>(b.size()) * factor)));
+  if (a.size() * b.size() > kMaxPairwiseDifferences) {
+    // Too many pairs to hold: the smaller sample keeps up to sqrt(limit) values and the
+    // larger one what the limit leaves, each thinned to evenly spaced order statistics. The
+    // interval then comes from the thinned sizes (wider than the full samples would give).
+    const bool a_smaller = a.size() <= b.size();
+    const std::size_t smaller = std::min(a.size(), b.size());
+    const std::size_t smaller_kept = std::min(smaller, kThinnedSide);
+    const std::size_t larger_kept = kMaxPairwiseDifferences / smaller_kept;
+    log_a = thin(a, a_smaller ? smaller_kept : larger_kept);
+    log_b = thin(b, a_smaller ? larger_kept : smaller_kept);
   } else {
     log_a.assign(a.begin(), a.end());
     log_b.assign(b.begin(), b.end());
@@ -275,9 +278,9 @@ Interval hodges_lehmann_ratio(std::span<const double> a, std::span<const double>
 
 Interval bootstrap_median_ratio(std::span<const double> a, std::span<const double> b, double level,
                                 int resamples, std::uint64_t seed) {
-  detail::check_samples(a, "bootstrap_median_ratio", "a", true);
-  detail::check_samples(b, "bootstrap_median_ratio", "b", true);
-  detail::check_level(level, "bootstrap_median_ratio");
+  stats_checks::check_samples(a, "bootstrap_median_ratio", "a", true);
+  stats_checks::check_samples(b, "bootstrap_median_ratio", "b", true);
+  stats_checks::check_level(level, "bootstrap_median_ratio");
   if (resamples < 1)
     throw std::invalid_argument("bootstrap_median_ratio: resamples " + std::to_string(resamples) +
                                 " must be at least 1");

@@ -50,25 +50,30 @@ std::optional<RankWindow> balanced_window(std::size_t n, double q, double level)
   const double log_q = std::log(q);
   const double log_1q = std::log1p(-q);
   const double log_n_factorial = std::lgamma(nd + 1);
-  std::vector<double> pmf(n + 1);
-  for (std::size_t i = 0; i <= n; ++i) {
+  // Only counts within 40 standard deviations (and 60) of the mean carry mass: beyond, the
+  // Bernstein bound puts the tails below e^-90, far under any level a double can state.
+  const double reach = 40 * std::sqrt(nd * q * (1 - q)) + 60;
+  const auto first = static_cast<std::size_t>(std::max(0.0, std::floor(nd * q - reach)));
+  const auto last = static_cast<std::size_t>(std::min(nd, std::ceil(nd * q + reach)));
+  std::vector<double> pmf(last - first + 1);  // pmf[i - first] = P(B = i)
+  for (std::size_t i = first; i <= last; ++i) {
     const double id = static_cast<double>(i);
-    pmf[i] = std::exp(log_n_factorial - (std::lgamma(id + 1) + std::lgamma(nd - id + 1)) +
-                      id * log_q + (nd - id) * log_1q);
+    pmf[i - first] = std::exp(log_n_factorial - (std::lgamma(id + 1) + std::lgamma(nd - id + 1)) +
+                              id * log_q + (nd - id) * log_1q);
   }
   const double tail_allowed = (1 - level) / 2;
   // Lower tail: the largest j with P(B < j) <= tail_allowed.
-  std::size_t j = 0;
+  std::size_t j = first;
   double below = 0;  // P(B < j)
-  while (j < n && below + pmf[j] <= tail_allowed) {
-    below += pmf[j];
+  while (j < last && below + pmf[j - first] <= tail_allowed) {
+    below += pmf[j - first];
     ++j;
   }
   // Upper tail: the smallest k with P(B >= k) <= tail_allowed.
-  std::size_t k = n + 1;
+  std::size_t k = last + 1;
   double above = 0;  // P(B >= k)
-  while (k > 1 && above + pmf[k - 1] <= tail_allowed) {
-    above += pmf[k - 1];
+  while (k > first + 1 && above + pmf[k - 1 - first] <= tail_allowed) {
+    above += pmf[k - 1 - first];
     --k;
   }
   if (j < 1 || k > n || j >= k) return std::nullopt;
@@ -78,13 +83,13 @@ std::optional<RankWindow> balanced_window(std::size_t n, double q, double level)
 }  // namespace
 
 double median(std::span<const double> samples) {
-  detail::check_samples(samples, "median", "samples");
+  stats_checks::check_samples(samples, "median", "samples");
   std::vector<double> values(samples.begin(), samples.end());
   return median_in_place(values);
 }
 
 double mad(std::span<const double> samples) {
-  detail::check_samples(samples, "mad", "samples");
+  stats_checks::check_samples(samples, "mad", "samples");
   std::vector<double> values(samples.begin(), samples.end());
   const double centre = median_in_place(values);
   for (double& value : values)
@@ -95,11 +100,11 @@ double mad(std::span<const double> samples) {
 }
 
 std::optional<Interval> quantile_interval(std::span<const double> samples, double q, double level) {
-  detail::check_samples(samples, "quantile_interval", "samples");
+  stats_checks::check_samples(samples, "quantile_interval", "samples");
   if (!(q > 0 && q < 1))
-    throw std::invalid_argument("quantile_interval: quantile " + detail::number_text(q) +
+    throw std::invalid_argument("quantile_interval: quantile " + stats_checks::number_text(q) +
                                 " is outside (0, 1)");
-  detail::check_level(level, "quantile_interval");
+  stats_checks::check_level(level, "quantile_interval");
   std::vector<double> sorted(samples.begin(), samples.end());
   std::sort(sorted.begin(), sorted.end());
   const std::size_t n = sorted.size();
@@ -120,20 +125,20 @@ std::optional<Interval> quantile_interval(std::span<const double> samples, doubl
 
 bool equivalent_within(const Interval& ratio90, double margin) {
   if (!(margin > 0) || !std::isfinite(margin))
-    throw std::invalid_argument("equivalent_within: margin " + detail::number_text(margin) +
+    throw std::invalid_argument("equivalent_within: margin " + stats_checks::number_text(margin) +
                                 " must be positive and finite");
   if (std::isnan(ratio90.lower) || std::isnan(ratio90.upper) || ratio90.lower > ratio90.upper)
     throw std::invalid_argument("equivalent_within: interval [" +
-                                detail::number_text(ratio90.lower) + ", " +
-                                detail::number_text(ratio90.upper) + "] is not an interval");
+                                stats_checks::number_text(ratio90.lower) + ", " +
+                                stats_checks::number_text(ratio90.upper) + "] is not an interval");
   // Both one-sided tests reject at alpha exactly when the (1 - 2 alpha) interval lies inside
   // the equivalence margins.
   return ratio90.lower >= 1 / (1 + margin) && ratio90.upper <= 1 + margin;
 }
 
 Interval geometric_mean_ratio(std::span<const double> ratios, double level) {
-  detail::check_samples(ratios, "geometric_mean_ratio", "ratios", true);
-  detail::check_level(level, "geometric_mean_ratio");
+  stats_checks::check_samples(ratios, "geometric_mean_ratio", "ratios", true);
+  stats_checks::check_level(level, "geometric_mean_ratio");
   const std::size_t n = ratios.size();
   double sum = 0;
   for (const double ratio : ratios)

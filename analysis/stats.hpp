@@ -79,8 +79,9 @@ std::vector<double> holm_adjust(std::span<const double> p_values);
 // positive samples. The critical value is exact when both samples have at most 50 values,
 // from the normal approximation otherwise; `level` is the coverage achieved. Samples too
 // small for the level (3 and 3 at 95 %) give the whole axis: lower 0, upper +infinity,
-// level 1. Beyond 4e6 pairs both samples are thinned by the same factor to evenly spaced
-// order statistics, and the interval comes from the thinned sizes (slightly wider).
+// level 1. Beyond 4e6 pairs the samples are thinned to evenly spaced order statistics (the
+// smaller to at most 2000, the larger to what 4e6 pairs leave), and the interval comes from
+// the thinned sizes (slightly wider).
 Interval hodges_lehmann_ratio(std::span<const double> a, std::span<const double> b,
                               double level = 0.95);
 // Percentile bootstrap of median(b) / median(a), `resamples` resamples, a fixed seed so a

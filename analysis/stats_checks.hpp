@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace fb::analysis::detail {
+namespace fb::analysis::stats_checks {
 
 inline std::string number_text(double value) {
   if (std::isnan(value)) return "nan";
@@ -42,4 +42,4 @@ inline void check_samples(std::span<const double> samples, const char* function,
   }
 }
 
-}  // namespace fb::analysis::detail
+}  // namespace fb::analysis::stats_checks

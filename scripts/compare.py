@@ -5,6 +5,10 @@ Usage: scripts/compare.py RESULTS.h5 [--baseline ALGORITHM] [--sizes 8,16M,64M]
 
 For each size, prints each series' median time and busbw and their ratio to the baseline
 (busbw ratio > 1 and time ratio < 1 mean faster than the baseline).
+
+This compares series within ONE file, by their medians only. To compare two runs (two
+files) with confidence intervals, rank tests and verdicts, use `fabricbench compare A.h5 B.h5`
+(docs/ANALYSIS.md), which does not replace this script.
 """
 import argparse
 import sys

@@ -60,6 +60,23 @@ expect_bad p2p --line-rate fast
 expect_bad p2p --line-rate 300Xb
 expect_bad p2p --line-rate 0Gb
 expect_bad p2p --matrix-threshold 2
+# compare: arguments, then files (read without MPI).
+expect_bad compare
+expect_bad compare /nonexistent/a.h5
+expect_bad compare /nonexistent/a.h5 /nonexistent/b.h5
+expect_bad compare /etc/hostname /etc/hostname
+expect_bad compare a.h5 b.h5 --fail-if-slower x
+expect_bad compare a.h5 b.h5 --fail-if-slower -5
+expect_bad compare a.h5 b.h5 --fail-if-slower 100
+expect_bad compare a.h5 b.h5 --equivalence 0
+expect_bad compare a.h5 b.h5 --alpha 0.5
+expect_bad compare a.h5 b.h5 --ratio median
+expect_bad compare a.h5 b.h5 --bw-from 1Q
+expect_bad compare a.h5 b.h5 --frobnicate
+if ! "$bin" compare --help | grep -q -- '--fail-if-slower'; then
+  echo "FAIL: fabricbench compare --help does not list --fail-if-slower"
+  failures=$((failures + 1))
+fi
 
 # qualify: a malformed profile is one line naming the file, the line and the problem.
 profiles=$(mktemp -d)

@@ -148,6 +148,13 @@ add_test(NAME mpi.back_to_back_matches_plain_loop
 set_tests_properties(mpi.back_to_back_matches_plain_loop PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
                      LABELS mpi TIMEOUT 900 PROCESSORS 2 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
 
+# fabricbench compare on real files: a file against itself, --fail-if-slower, refusals.
+add_test(NAME mpi.compare_files
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/compare_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON})
+set_tests_properties(mpi.compare_files PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
+                     TIMEOUT 300 PROCESSORS 2)
+
 # qualify under mpirun: every kind of rule, inconclusive checks measured again within the
 # profile's budget and pooled (exit 0), or reported INCONCLUSIVE without one (exit 9).
 add_test(NAME mpi.qualify_remeasure

@@ -151,8 +151,9 @@ TEST(AnalysisLocation, RejectsEmptyAndNonFinite) {
 // ---- quantile intervals -----------------------------------------------------------------------
 
 TEST(AnalysisQuantileInterval, MedianRanksMatchTheTables) {
-  // Le Boudec, Table A.1 (95 %): n = 10 -> x(2), x(9); n = 20 -> x(6), x(15);
-  // n = 100 -> x(40), x(61). Samples 1..n make the values their own ranks.
+  // The classical equal-tailed ranks at 95 % (Le Boudec, Thm 2.1): n = 10 -> x(2), x(9);
+  // n = 20 -> x(6), x(15); n = 100 -> x(40), x(61). Samples 1..n make the values their own
+  // ranks; the coverages are recomputed term by term.
   struct Case {
     std::size_t n, j, k;
   };
@@ -168,6 +169,16 @@ TEST(AnalysisQuantileInterval, MedianRanksMatchTheTables) {
   // By hand: n = 10 covers 1 - 2 (1 + 10) / 1024; n = 20 covers 1 - 2 * 21700 / 2^20.
   EXPECT_NEAR(median_interval(one_to(10))->level, 1 - 22.0 / 1024, 1e-14);
   EXPECT_NEAR(median_interval(one_to(20))->level, 1 - 43400.0 / 1048576, 1e-13);
+}
+
+TEST(AnalysisQuantileInterval, LargeSampleMatchesExactIntegerArithmetic) {
+  // n = 10000: summing C(10000, i) / 2^10000 in exact rationals gives j = 4902, k = 5099,
+  // coverage 0.9511670501036181 (Le Boudec's normal approximation: 5000 -+ 0.98 sqrt(n)).
+  const auto interval = median_interval(one_to(10000));
+  ASSERT_TRUE(interval.has_value());
+  EXPECT_EQ(interval->lower, 4902.0);
+  EXPECT_EQ(interval->upper, 5099.0);
+  EXPECT_NEAR(interval->level, 0.9511670501036181, 1e-11);
 }
 
 TEST(AnalysisQuantileInterval, TooFewSamplesGiveNothing) {
@@ -251,6 +262,27 @@ TEST(AnalysisMannWhitney, ExactWhenSmallWithoutTies) {
   const RankTest one = mann_whitney(std::vector<double>{1, 2, 5}, std::vector<double>{3, 4});
   EXPECT_EQ(one.u, 2.0);                          // 5 > 3, 5 > 4
   EXPECT_NEAR(one.p_value, 2 * 4.0 / 10, 1e-15);  // P(U <= 2) = (1 + 1 + 2) / 10
+}
+
+TEST(AnalysisMannWhitney, ExactUpToFiftyValuesEach) {
+  // Interleaved without ties: a = 0, 2, 4, ..., b = 1, 3, 5, ...
+  const auto interleaved = [](std::size_t count, double offset) {
+    std::vector<double> values;
+    for (std::size_t i = 0; i < count; ++i)
+      values.push_back(2.0 * static_cast<double>(i) + offset);
+    return values;
+  };
+  const RankTest fifty = mann_whitney(interleaved(50, 0), interleaved(50, 1));
+  EXPECT_TRUE(fifty.exact);
+  EXPECT_EQ(fifty.u, 1225.0);  // pairs a_i > b_j: i > j, 50 * 49 / 2
+  // The exact and the normal approximation agree closely this far out.
+  const double sigma = std::sqrt(2500.0 * 101 / 12);
+  EXPECT_NEAR(fifty.p_value, 2 * normal_cdf((1225 + 0.5 - 1250) / sigma), 2e-3);
+  const RankTest fifty_one = mann_whitney(interleaved(51, 0), interleaved(50, 1));
+  EXPECT_FALSE(fifty_one.exact);
+  EXPECT_EQ(fifty_one.u, 1275.0);  // exactly mn / 2: z = 0, p = 1
+  EXPECT_EQ(fifty_one.z, 0.0);
+  EXPECT_EQ(fifty_one.p_value, 1.0);
 }
 
 TEST(AnalysisMannWhitney, TiesUseTheNormalApproximationAsR) {
@@ -362,6 +394,12 @@ TEST(AnalysisHodgesLehmann, LargeSamplesCoverTheTrueRatio) {
     EXPECT_GE(ratio.level, 0.95) << n;
     EXPECT_LT(ratio.level, 0.96) << n;
   }
+  // 10 x 500000: the ten are kept, the larger sample is thinned to 400000.
+  const Interval lopsided = hodges_lehmann_ratio(synthetic(10, 10, 5), synthetic(500000, 12, 6));
+  EXPECT_LT(lopsided.lower, 1.2);
+  EXPECT_GT(lopsided.upper, 1.2);
+  EXPECT_GT(lopsided.lower, 1.05);
+  EXPECT_GE(lopsided.level, 0.95);
   EXPECT_EQ(invalid_argument_message([] {
               hodges_lehmann_ratio(std::vector<double>{1, 0}, std::vector<double>{1});
             }),
