@@ -19,6 +19,7 @@ qualify() {
   local name=$1
   echo "+ scripts/fabric/mpirun.sh fabricbench qualify --profile generic --line-rate 1Gb ..."
   RC=0
+  rm -f "$WORK/$name".*
   (cd "$WORK" && "$FABRIC_MPIRUN" --timeout 150 "$BIN" qualify --profile generic \
      --line-rate 1Gb --transport ucx --out "$WORK/$name.h5" --json "$WORK/$name.json" \
      --junit "$WORK/$name.xml") >"$WORK/$name.txt" 2>"$WORK/$name.err" || RC=$?
