@@ -11,9 +11,9 @@ namespace {
 // 20 samples 90, 91, ..., 109: the median is 99.5; its 95% interval from order statistics is
 // [x(6), x(15)] = [95, 104] (binomial(20, 1/2) coverage 0.9586).
 std::vector<double> ramp(double from, int n = 20) {
-  std::vector<double> v;
-  for (int i = 0; i < n; ++i)
-    v.push_back(from + i);
+  std::vector<double> v(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < v.size(); ++i)
+    v[i] = from + static_cast<double>(i);
   return v;
 }
 

@@ -13,14 +13,18 @@ namespace {
 
 const std::vector<std::string> kHosts{"h0", "h1", "h2", "h3", "h4", "h5"};
 
+// Index of entry (i, j) of an n x n row-major matrix.
+std::size_t at(int i, int j, int n) {
+  return static_cast<std::size_t>(i) * static_cast<std::size_t>(n) + static_cast<std::size_t>(j);
+}
+
 // n x n at `base` GB/s with a little deterministic noise (+-1.5 %), NaN diagonal.
 std::vector<double> clean(int n, double base = 0.117) {
-  std::vector<double> m(static_cast<std::size_t>(n * n));
+  std::vector<double> m(at(n, 0, n));
   for (int i = 0; i < n; ++i) {
     for (int j = 0; j < n; ++j) {
       const double noise = 1 + 0.015 * std::sin(7.0 * i + 3.0 * j);
-      m[static_cast<std::size_t>(i * n + j)] =
-          i == j ? std::numeric_limits<double>::quiet_NaN() : base * noise;
+      m[at(i, j, n)] = i == j ? std::numeric_limits<double>::quiet_NaN() : base * noise;
     }
   }
   return m;
@@ -37,8 +41,8 @@ TEST(QualifyMatrix, BadHostRowAndColumn) {
   auto m = clean(n);
   for (int k = 0; k < n; ++k) {
     if (k == 2) continue;
-    m[static_cast<std::size_t>(2 * n + k)] *= 0.5;  // what h2 sends
-    m[static_cast<std::size_t>(k * n + 2)] *= 0.5;  // what h2 receives
+    m[at(2, k, n)] *= 0.5;  // what h2 sends
+    m[at(k, 2, n)] *= 0.5;  // what h2 receives
   }
   const auto f = localise(m, n, kHosts);
   ASSERT_EQ(f.size(), 1U);
@@ -54,7 +58,7 @@ TEST(QualifyMatrix, SlowOutgoingOnly) {
   const int n = 5;
   auto m = clean(n);
   for (int k = 0; k < n; ++k) {
-    if (k != 1) m[static_cast<std::size_t>(1 * n + k)] *= 0.6;
+    if (k != 1) m[at(1, k, n)] *= 0.6;
   }
   const auto f = localise(m, n, kHosts);
   ASSERT_EQ(f.size(), 1U);
@@ -66,7 +70,7 @@ TEST(QualifyMatrix, SlowOutgoingOnly) {
 TEST(QualifyMatrix, SingleBadLink) {
   const int n = 4;
   auto m = clean(n);
-  m[static_cast<std::size_t>(3 * n + 1)] *= 0.4;  // h3 -> h1 only
+  m[at(3, 1, n)] *= 0.4;  // h3 -> h1 only
   const auto f = localise(m, n, kHosts);
   ASSERT_EQ(f.size(), 1U);
   EXPECT_EQ(f[0].kind, LinkFinding::Kind::link);
@@ -83,8 +87,8 @@ TEST(QualifyMatrix, SmallDropIsNotAFinding) {
   auto m = clean(n);
   for (int k = 0; k < n; ++k) {
     if (k == 0) continue;
-    m[static_cast<std::size_t>(k)] *= 0.9;  // h0 sends 10 % slower: below min_drop
-    m[static_cast<std::size_t>(k * n)] *= 0.9;
+    m[at(0, k, n)] *= 0.9;  // h0 sends 10 % slower: below min_drop
+    m[at(k, 0, n)] *= 0.9;
   }
   EXPECT_TRUE(localise(m, n, kHosts).empty());
 }
@@ -101,9 +105,9 @@ TEST(QualifyMatrix, MedianPolishSeparatesEffects) {
   std::vector<double> m(9);
   for (int i = 0; i < n; ++i) {
     for (int j = 0; j < n; ++j) {
-      m[static_cast<std::size_t>(i * n + j)] =
-          i == j ? std::numeric_limits<double>::quiet_NaN()
-                 : rows[static_cast<std::size_t>(i)] * cols[static_cast<std::size_t>(j)];
+      m[at(i, j, n)] = i == j
+                           ? std::numeric_limits<double>::quiet_NaN()
+                           : rows[static_cast<std::size_t>(i)] * cols[static_cast<std::size_t>(j)];
     }
   }
   const auto e = median_polish_log(m, n);
