@@ -371,6 +371,10 @@ MatrixResult P2PBench::matrix(std::size_t latency_bytes, std::size_t bandwidth_b
   const auto un = static_cast<std::size_t>(n);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> lat_row(un, nan), bw_row(un, nan);
+  // This rank's samples per peer, laid out [peer][iteration] for one allgather each.
+  const auto lat_width = static_cast<std::size_t>(latency_iters);
+  const auto bw_width = static_cast<std::size_t>(bandwidth_iters);
+  std::vector<double> lat_samples(un * lat_width, nan), bw_samples(un * bw_width, nan);
   std::int64_t wrong = 0;
   fill_pattern(std::max(latency_bytes, bandwidth_bytes));
   for (const auto& round : topo::round_robin_rounds(n)) {
@@ -395,7 +399,14 @@ MatrixResult P2PBench::matrix(std::size_t latency_bytes, std::size_t bandwidth_b
       const auto& sent = me == a ? ab : ba;  // the direction this rank sent in
       const double window_bytes = static_cast<double>(bandwidth_bytes) * config_.window;
       bw_row[static_cast<std::size_t>(peer)] = window_bytes / (median_of(sent) * 1e-6) / 1e9;
-      if (me == a) lat_row[static_cast<std::size_t>(peer)] = median[0];
+      const auto p = static_cast<std::size_t>(peer);
+      std::copy_n(sent.begin(), std::min(sent.size(), bw_width),
+                  bw_samples.begin() + static_cast<std::ptrdiff_t>(p * bw_width));
+      if (me == a) {
+        lat_row[p] = median[0];
+        std::copy_n(lat.begin(), std::min(lat.size(), lat_width),
+                    lat_samples.begin() + static_cast<std::ptrdiff_t>(p * lat_width));
+      }
     }
   }
   bootstrap_.barrier();
@@ -407,11 +418,25 @@ MatrixResult P2PBench::matrix(std::size_t latency_bytes, std::size_t bandwidth_b
                        std::as_writable_bytes(std::span(result.latency_us)));
   bootstrap_.allgather(std::as_bytes(std::span(bw_row)),
                        std::as_writable_bytes(std::span(result.bandwidth_GBps)));
+  std::vector<double> all_lat(un * un * lat_width), all_bw(un * un * bw_width);
+  bootstrap_.allgather(std::as_bytes(std::span(lat_samples)),
+                       std::as_writable_bytes(std::span(all_lat)));
+  bootstrap_.allgather(std::as_bytes(std::span(bw_samples)),
+                       std::as_writable_bytes(std::span(all_bw)));
+  result.latency_samples_us.resize(un * un);
+  result.bandwidth_samples_us.resize(un * un);
+  for (std::size_t k = 0; k < un * un; ++k) {
+    const auto lat_at = all_lat.begin() + static_cast<std::ptrdiff_t>(k * lat_width);
+    const auto bw_at = all_bw.begin() + static_cast<std::ptrdiff_t>(k * bw_width);
+    result.latency_samples_us[k].assign(lat_at, lat_at + static_cast<std::ptrdiff_t>(lat_width));
+    result.bandwidth_samples_us[k].assign(bw_at, bw_at + static_cast<std::ptrdiff_t>(bw_width));
+  }
   // Latency was measured once per pair (by the lower rank): mirror it.
   for (std::size_t i = 0; i < un; ++i) {
     for (std::size_t j = 0; j < un; ++j) {
       if (std::isnan(result.latency_us[i * un + j]) && !std::isnan(result.latency_us[j * un + i])) {
         result.latency_us[i * un + j] = result.latency_us[j * un + i];
+        result.latency_samples_us[i * un + j] = result.latency_samples_us[j * un + i];
       }
     }
   }

@@ -54,6 +54,10 @@ struct MatrixResult {
   int n = 0;
   std::vector<double> latency_us;      // n x n, [sender][receiver], NaN where not measured
   std::vector<double> bandwidth_GBps;  // n x n
+  // Per entry (row i * n + j) every timed iteration: half round trips (us, measured by the
+  // lower rank, mirrored) and the sender's window times (us); NaN rows on the diagonal.
+  std::vector<std::vector<double>> latency_samples_us;
+  std::vector<std::vector<double>> bandwidth_samples_us;
   std::int64_t wrong = 0;
 };
 

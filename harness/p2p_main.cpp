@@ -293,6 +293,10 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
           lm.bandwidth_GBps = m.bandwidth_GBps;
           lm.threshold_fraction = o.matrix_threshold;
           lm.line_rate_Gbps = line_rate;
+          lm.iterations = o.iters;
+          lm.window = o.window;
+          lm.latency_samples_us = m.latency_samples_us;
+          lm.bandwidth_samples_us = m.bandwidth_samples_us;
           flag_links(lm);
           flagged = flagged || !lm.flagged.empty();
           if (rank == 0) report.matrix("links." + transport_name, lm);

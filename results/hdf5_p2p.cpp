@@ -80,6 +80,28 @@ void write_square(hid_t group, const char* name, const std::string& object, hsiz
   write_string_attribute(dataset.get(), where, "units", units, ctx);
 }
 
+// A [rows][width] float64 dataset from equal-length rows, in microseconds.
+void write_sample_rows(hid_t group, const char* name, const std::string& object,
+                       const std::vector<std::vector<double>>& rows, hsize_t width,
+                       const Context& ctx) {
+  const std::string where = object + "/" + name;
+  std::vector<double> flat;
+  flat.reserve(rows.size() * width);
+  for (const auto& row : rows)
+    flat.insert(flat.end(), row.begin(), row.end());
+  const hsize_t dims[2] = {rows.size(), width};
+  Hid space = ctx.own(H5Screate_simple(2, dims, nullptr), H5Sclose, "H5Screate_simple", where);
+  Hid dataset = ctx.own(
+      H5Dcreate2(group, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose, "H5Dcreate2", where);
+  if (!flat.empty()) {
+    ctx.check(
+        H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, flat.data()),
+        "H5Dwrite", where);
+  }
+  write_string_attribute(dataset.get(), where, "units", "us", ctx);
+}
+
 }  // namespace
 
 void validate_p2p_series(const std::string& name, const P2PSeriesInfo& info) {
@@ -140,6 +162,22 @@ void validate_matrix(const std::string& name, const LinkMatrix& matrix) {
     invalid("bandwidth_GBps has " + std::to_string(matrix.bandwidth_GBps.size()) +
             " entries, expected " + std::to_string(n * n));
   }
+  if (matrix.iterations < 0) invalid("iterations must not be negative");
+  if (matrix.iterations > 0) {
+    const auto width = static_cast<std::size_t>(matrix.iterations);
+    for (const auto* samples : {&matrix.latency_samples_us, &matrix.bandwidth_samples_us}) {
+      if (samples->size() != n * n) {
+        invalid("per-entry samples need n * n = " + std::to_string(n * n) + " rows, got " +
+                std::to_string(samples->size()));
+      }
+      for (const auto& row : *samples) {
+        if (row.size() != width) {
+          invalid("every entry needs " + std::to_string(width) + " samples, one has " +
+                  std::to_string(row.size()));
+        }
+      }
+    }
+  }
 }
 
 P2PSeriesHandle create_p2p_series(hid_t series_root, const std::string& name,
@@ -156,6 +194,7 @@ P2PSeriesHandle create_p2p_series(hid_t series_root, const std::string& name,
   write_int64_attribute(g, object, "window", info.window, ctx);
   write_double_attribute(g, object, "line_rate_Gbps", info.line_rate_Gbps, ctx);
   write_string_list_attribute(g, object, "pairs", info.pairs, ctx);
+  if (!info.continues.empty()) write_string_attribute(g, object, "continues", info.continues, ctx);
 
   P2PSeriesHandle series;
   series.name = name;
@@ -215,6 +254,16 @@ void write_link_matrix(hid_t matrix_root, const std::string& name, const LinkMat
   const auto n = static_cast<hsize_t>(matrix.n_ranks);
   write_square(g, "latency_us", object, n, matrix.latency_us, "us", ctx);
   write_square(g, "bandwidth_GBps", object, n, matrix.bandwidth_GBps, "GB/s", ctx);
+  if (!matrix.continues.empty()) {
+    write_string_attribute(g, object, "continues", matrix.continues, ctx);
+  }
+  if (matrix.iterations > 0) {
+    write_int64_attribute(g, object, "iterations", matrix.iterations, ctx);
+    write_int64_attribute(g, object, "window", matrix.window, ctx);
+    const auto width = static_cast<hsize_t>(matrix.iterations);
+    write_sample_rows(g, "latency_samples_us", object, matrix.latency_samples_us, width, ctx);
+    write_sample_rows(g, "bandwidth_samples_us", object, matrix.bandwidth_samples_us, width, ctx);
+  }
 }
 
 P2PSeriesData read_p2p_series(hid_t group, const std::string& name, const Context& ctx) {
@@ -230,6 +279,9 @@ P2PSeriesData read_p2p_series(hid_t group, const std::string& name, const Contex
   info.window = read_int64(group, object, "window", ctx);
   info.line_rate_Gbps = read_double(group, object, "line_rate_Gbps", ctx);
   info.pairs = read_string_list(group, object, "pairs", ctx);
+  if (has_attribute(group, object, "continues", ctx)) {
+    info.continues = read_string(group, object, "continues", ctx);
+  }
   if (info.iterations < 1) {
     ctx.fail(object + "@iterations is " + std::to_string(info.iterations));
   }
@@ -294,6 +346,27 @@ LinkMatrix read_link_matrix(hid_t group, const std::string& name, const Context&
   const auto n = static_cast<hsize_t>(matrix.n_ranks);
   matrix.latency_us = read_double_matrix(group, "latency_us", object, n, n, ctx);
   matrix.bandwidth_GBps = read_double_matrix(group, "bandwidth_GBps", object, n, n, ctx);
+  if (has_attribute(group, object, "continues", ctx)) {
+    matrix.continues = read_string(group, object, "continues", ctx);
+  }
+  if (has_attribute(group, object, "iterations", ctx)) {
+    matrix.iterations = read_int64(group, object, "iterations", ctx);
+    matrix.window = read_int64(group, object, "window", ctx);
+    if (matrix.iterations < 1) {
+      ctx.fail(object + "@iterations is " + std::to_string(matrix.iterations));
+    }
+    const auto width = static_cast<hsize_t>(matrix.iterations);
+    for (auto [dataset, field] :
+         {std::pair{"latency_samples_us", &matrix.latency_samples_us},
+          std::pair{"bandwidth_samples_us", &matrix.bandwidth_samples_us}}) {
+      const auto values = read_double_matrix(group, dataset, object, n * n, width, ctx);
+      field->assign(n * n, std::vector<double>(width));
+      for (std::size_t k = 0; k < n * n; ++k) {
+        std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(k * width), width,
+                    (*field)[k].begin());
+      }
+    }
+  }
   return matrix;
 }
 

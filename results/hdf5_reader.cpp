@@ -10,6 +10,7 @@
 #include "results/hdf5_io.hpp"
 #include "results/hdf5_p2p.hpp"
 #include "results/hdf5_util.hpp"
+#include "results/hdf5_verdicts.hpp"
 #include "results/results.hpp"
 
 namespace fb::results {
@@ -52,7 +53,8 @@ SeriesData read_series(hid_t g, const std::string& name, const Context& ctx) {
   }
   for (auto [attribute, field] :
        {std::pair{"memory", &info.memory}, std::pair{"staging", &info.staging},
-        std::pair{"skipped", &info.skipped}, std::pair{"timing", &info.timing}}) {
+        std::pair{"skipped", &info.skipped}, std::pair{"timing", &info.timing},
+        std::pair{"continues", &info.continues}}) {
     if (detail::has_attribute(g, object, attribute, ctx)) {
       *field = read_string(g, object, attribute, ctx);
     }
@@ -184,6 +186,13 @@ FileData read_file(const std::filesystem::path& path) {
     for (const std::string& name : detail::link_names(matrix_root.get(), "/matrix", ctx)) {
       Hid group = detail::open_group(matrix_root.get(), name, "/matrix/" + name, ctx);
       data.matrices.emplace_back(name, detail::read_link_matrix(group.get(), name, ctx));
+    }
+  }
+  if (detail::has_link(root, "verdicts", "/verdicts", ctx)) {
+    Hid verdicts_root = detail::open_group(root, "verdicts", "/verdicts", ctx);
+    for (const std::string& name : detail::link_names(verdicts_root.get(), "/verdicts", ctx)) {
+      Hid group = detail::open_group(verdicts_root.get(), name, "/verdicts/" + name, ctx);
+      data.verdicts.emplace_back(name, detail::read_verdict_set(group.get(), name, ctx));
     }
   }
   return data;

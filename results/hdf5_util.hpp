@@ -159,10 +159,10 @@ PointRecord from_row(const PointRow& row) noexcept;
 Hid make_vlen_string_type(H5T_cset_t cset, const Context& ctx);
 
 // Names of the collective series attributes that are not algorithm parameters.
-inline constexpr std::array<const char*, 15> kSeriesFixedAttributes = {
-    "kind",        "collective", "algorithm",  "transport", "dtype",
-    "op",          "n_ranks",    "iterations", "warmup",    "busbw_factor",
-    "description", "memory",     "staging",    "skipped",   "timing"};
+inline constexpr std::array<const char*, 16> kSeriesFixedAttributes = {
+    "kind",    "collective", "algorithm", "transport",    "dtype",       "op",
+    "n_ranks", "iterations", "warmup",    "busbw_factor", "description", "memory",
+    "staging", "skipped",    "timing",    "continues"};
 
 bool is_fixed_series_attribute(const std::string& name) noexcept;
 

@@ -21,6 +21,7 @@
 #include "results/hdf5_io.hpp"
 #include "results/hdf5_p2p.hpp"
 #include "results/hdf5_util.hpp"
+#include "results/hdf5_verdicts.hpp"
 #include "results/results.hpp"
 
 namespace fb::results {
@@ -82,7 +83,8 @@ constexpr std::uint64_t kMetadataReserveBytes = std::uint64_t{64} * 1024;
 
 std::uint64_t matrix_bytes(const LinkMatrix& matrix) {
   const auto n = static_cast<std::uint64_t>(std::max<std::int64_t>(matrix.n_ranks, 0));
-  return kMetadataReserveBytes + std::uint64_t{4} * n * n * sizeof(double);
+  const auto iterations = static_cast<std::uint64_t>(std::max<std::int64_t>(matrix.iterations, 0));
+  return kMetadataReserveBytes + std::uint64_t{4} * n * n * sizeof(double) * (1 + iterations);
 }
 
 // Ends the process at exit() before HDF5's own clean-up runs (handlers run in reverse order of
@@ -432,6 +434,9 @@ std::size_t Hdf5Writer::begin_series(const std::string& name, const SeriesInfo& 
     write_string_attribute(g, object, "timing", info.timing, ctx);
     if (!info.staging.empty()) write_string_attribute(g, object, "staging", info.staging, ctx);
     if (!info.skipped.empty()) write_string_attribute(g, object, "skipped", info.skipped, ctx);
+    if (!info.continues.empty()) {
+      write_string_attribute(g, object, "continues", info.continues, ctx);
+    }
     for (const auto& [parameter, value] : info.parameters) {
       write_int64_attribute(g, object, parameter.c_str(), value, ctx);
     }
@@ -524,6 +529,9 @@ void Hdf5Writer::write_matrix(const std::string& name, const LinkMatrix& matrix)
   Impl& s = *impl_;
   const Context& ctx = s.ctx;
   if (!s.failure.empty()) throw ResultsWriteFailed(s.failure);
+  if (s.matrix_root.get() < 0 && detail::has_link(s.file.get(), "matrix", "/matrix", ctx)) {
+    s.matrix_root = detail::open_group(s.file.get(), "matrix", "/matrix", ctx);  // appending
+  }
   if (s.matrix_root.get() >= 0 &&
       detail::has_link(s.matrix_root.get(), name, "/matrix/" + name, ctx)) {
     throw std::invalid_argument(ctx.path() + ": matrix '" + name + "' already exists");
@@ -535,6 +543,45 @@ void Hdf5Writer::write_matrix(const std::string& name, const LinkMatrix& matrix)
     detail::write_link_matrix(s.matrix_root.get(), name, matrix, ctx);
     s.flush();
   });
+}
+
+void Hdf5Writer::write_verdicts(const std::string& name, const VerdictSet& verdicts) {
+  detail::validate_verdicts(name, verdicts);
+  detail::ErrorSilencer quiet;
+  Impl& s = *impl_;
+  if (!s.failure.empty()) throw ResultsWriteFailed(s.failure);
+  s.write(kMetadataReserveBytes + verdicts.checks.size() * 1024, [&] {
+    detail::write_verdict_set(s.file.get(), name, verdicts, s.ctx);
+    s.flush();
+  });
+}
+
+void record_verdicts(const std::filesystem::path& path, const std::string& name,
+                     const VerdictSet& verdicts) {
+  detail::validate_verdicts(name, verdicts);
+  detail::ErrorSilencer quiet;
+  const Context ctx(path.string());
+  // Locked like a writer, so that a running fabricbench's file is refused, not corrupted.
+  detail::FileGuard guard(path, detail::FileGuard::Mode::kReopen);
+  require_results_file(path.string());
+  Hid fapl = make_file_access(ctx);
+  Hid file;
+  try {
+    file =
+        ctx.own(H5Fopen(path.string().c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose, "H5Fopen", "");
+  } catch (const std::runtime_error& e) {
+    throw ResultsWriteFailed(e.what());
+  }
+  const std::string why = guard.reserve(kMetadataReserveBytes + verdicts.checks.size() * 1024);
+  if (!why.empty()) throw ResultsWriteFailed(path.string() + ": " + why);
+  try {
+    detail::write_verdict_set(file.get(), name, verdicts, ctx);
+    ctx.check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "H5Fflush", "/");
+  } catch (const std::runtime_error& e) {
+    throw ResultsWriteFailed(e.what());
+  }
+  file.reset();
+  guard.release_reservation();
 }
 
 const std::filesystem::path& Hdf5Writer::path() const {

@@ -74,6 +74,9 @@ struct SeriesInfo {
   std::string skipped;
   // How timed iterations became samples: iteration, back-to-back or window (--timing).
   std::string timing = "iteration";
+  // Non-empty: this series holds more samples of points of the series named here (taken by
+  // `fabricbench qualify` for an inconclusive check), to be pooled with them per size.
+  std::string continues;
 };
 
 // One row of the compound dataset `points`.
@@ -108,6 +111,7 @@ struct P2PSeriesInfo {
   std::int64_t window = 1;         // messages in flight (bandwidth tests); 1 for latency
   std::vector<std::string> pairs;  // e.g. {"0-1"} or {"0-2", "1-3"}: sender-receiver ranks
   double line_rate_Gbps = 0;       // 0 when unknown
+  std::string continues;           // as SeriesInfo::continues
 };
 
 // Latency tests: half round trips, in microseconds. Bandwidth tests: bw_GBps and
@@ -135,6 +139,44 @@ struct LinkMatrix {
   double median_bandwidth_GBps = 0;
   std::vector<std::string> flagged;  // e.g. "host-a (rank 0) <-> host-b (rank 3): 1.2 GB/s"
   double line_rate_Gbps = 0;
+  // Per-entry samples (files written since the matrix kept them; empty before): for every
+  // ordered pair (row i * n + j) `iterations` timed iterations, NaN rows on the diagonal.
+  // Latency: half round trips (us), measured once per pair and mirrored. Bandwidth: the
+  // sender's time for one window of `window` messages of bandwidth_bytes (us).
+  std::int64_t iterations = 0;
+  std::int64_t window = 0;
+  std::vector<std::vector<double>> latency_samples_us;    // [n * n][iterations]
+  std::vector<std::vector<double>> bandwidth_samples_us;  // [n * n][iterations]
+  std::string continues;  // as SeriesInfo::continues: more samples of the matrix named here
+};
+
+// The verdicts of one `fabricbench qualify` judgement: /verdicts/<name>.
+struct VerdictCheck {
+  std::string check;      // e.g. "p2p-bandwidth ucx 1 MiB"
+  std::string rule;       // the profile rule
+  std::string test;       // p2p_latency, p2p_bandwidth, p2p_bibw, link_matrix, collective
+  std::string series;     // the series or matrix judged ("" when nothing was measured)
+  std::string concerns;   // the ranks and hosts, e.g. "h0 (rank 0) -> h2 (rank 2)"
+  std::string statistic;  // median, p99, ...
+  std::string unit;       // of estimate, bounds and thresholds: "GB/s" or "us"
+  std::string verdict;    // PASS, WARN, FAIL, INCONCLUSIVE
+  std::string note;       // why, when INCONCLUSIVE
+  std::uint64_t size_bytes = 0;
+  std::uint64_t samples = 0;
+  double estimate = 0, lower = 0, upper = 0;  // NaN when there is no interval
+  double level = 0;                           // coverage achieved by [lower, upper]
+  double warn_threshold = 0, fail_threshold = 0;
+};
+
+struct VerdictSet {
+  std::string profile;         // its name
+  std::string profile_source;  // its file, or "built-in"
+  double line_rate_Gbps = 0;
+  std::string created_utc;
+  std::string command_line;
+  std::string overall;                // the worst verdict
+  std::vector<std::string> findings;  // link matrix localisation, one sentence each
+  std::vector<VerdictCheck> checks;
 };
 
 struct P2PSeriesData {
@@ -151,6 +193,7 @@ struct FileData {
   std::vector<SeriesData> series;                            // collective series, sorted by name
   std::vector<P2PSeriesData> p2p_series;                     // sorted by name (schema version 2)
   std::vector<std::pair<std::string, LinkMatrix>> matrices;  // sorted by name
+  std::vector<std::pair<std::string, VerdictSet>> verdicts;  // sorted by name
 };
 
 // The file was refused before anything was written to it; every message starts with the path.
@@ -221,6 +264,9 @@ class Hdf5Writer {
   // Writes /matrix/<name> in one go and flushes.
   void write_matrix(const std::string& name, const LinkMatrix& matrix);
 
+  // Writes /verdicts/<name> in one go and flushes (replacing a set of that name).
+  void write_verdicts(const std::string& name, const VerdictSet& verdicts);
+
   // Rewrites the root attribute `status` and flushes.
   void set_status(const std::string& status);
 
@@ -235,6 +281,12 @@ class Hdf5Writer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Adds /verdicts/<name> to an existing results file (replacing a set of that name) and
+// changes nothing else in it: not its status, not its resume counters. Locks the file as a
+// writer does; throws what the Append constructor throws.
+void record_verdicts(const std::filesystem::path& path, const std::string& name,
+                     const VerdictSet& verdicts);
 
 // Reads a whole file written by Hdf5Writer. Throws std::runtime_error with the path and the
 // problem when the file is missing, not HDF5, or not a fabricbench file.

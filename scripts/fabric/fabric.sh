@@ -8,9 +8,14 @@
 #   fabric.sh status
 #   fabric.sh hosts [--list]
 #   fabric.sh link HOST up|down
+#   fabric.sh shape HOST RATE
 #
 # `link` takes a host's link down (or back up) at its leaf switch port, as a pulled cable or
 # a failed switch port would: the host keeps its address but nothing reaches it.
+# `shape` re-shapes one host's link in both directions (its own egress and its switch port's)
+# to RATE, as a host whose NIC or cable negotiated a lower speed; RATE equal to the fabric's
+# host rate restores it. A re-shaped fabric is rebuilt by the next `up`, even with the same
+# parameters.
 #
 # Topology (everything lives in namespaces this script creates; the root namespace gets
 # no device, route or firewall rule, only tagged lines in /etc/hosts):
@@ -44,7 +49,7 @@ TBF_LATENCY=${FBF_TBF_LATENCY:-5ms}
 die() { echo "fabric.sh: $*" >&2; exit 1; }
 refuse() { echo "fabric.sh: refused: $*" >&2; exit 4; }
 usage() {
-  sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -144,7 +149,8 @@ do_down() {
 do_up() {
   local n=$1 l=$2 hrate=$3 srate=$4
   local want="hosts=$n leaves=$l host_rate=$hrate spine_rate=$srate tbf_latency=$TBF_LATENCY"
-  if [ -f "$STATE_FILE" ] && [ "$(head -n1 "$STATE_FILE")" = "$want" ] && verify "$n" "$l"; then
+  # A host re-shaped since (`shape`, recorded below the first line) means rebuilding.
+  if [ -f "$STATE_FILE" ] && [ "$(cat "$STATE_FILE")" = "$want" ] && verify "$n" "$l"; then
     echo "fabric already up: $want"
     return 0
   fi
@@ -295,6 +301,24 @@ do_link() { # host up|down
   echo "link of $host: $state"
 }
 
+do_shape() { # host rate
+  read_state || { echo "fabric.sh: the fabric is down" >&2; return 3; }
+  local host=$1 rate=${2,,} i
+  [[ $host =~ ^${PREFIX}-h([0-9]+)$ ]] || { echo "fabric.sh: '$host' is not an emulated host (${PREFIX}-hN)" >&2; return 2; }
+  i=${BASH_REMATCH[1]}
+  [ "$i" -lt "$ST_HOSTS" ] || { echo "fabric.sh: no host $host (the fabric has $ST_HOSTS)" >&2; return 2; }
+  rate_bps "$rate" >/dev/null || { echo "fabric.sh: bad rate '$2' (e.g. 400mbit, 1gbit)" >&2; return 2; }
+  shape "$host" "$HOST_IF" "$rate"
+  shape "$SW_NS" "${PREFIX}-h$i-p" "$rate"
+  local tmp
+  tmp=$(mktemp)
+  grep -v "^shaped $host " "$STATE_FILE" >"$tmp" || true
+  [ "$rate" = "$ST_HRATE" ] || echo "shaped $host $rate" >>"$tmp"
+  cat "$tmp" >"$STATE_FILE"
+  rm -f "$tmp"
+  echo "link of $host: shaped to $rate both ways"
+}
+
 with_lock() {
   mkdir -p "$(dirname "$LOCK_FILE")"
   exec 9>"$LOCK_FILE"
@@ -353,8 +377,14 @@ main() {
       require_netns
       do_link "$1" "$2"
       ;;
+    shape)
+      [ $# -eq 2 ] || usage
+      require_netns
+      with_lock
+      do_shape "$1" "$2"
+      ;;
     -h|--help|help) usage ;;
-    *) echo "fabric.sh: unknown subcommand '$cmd' (up, down, status, hosts, link)" >&2; exit 2 ;;
+    *) echo "fabric.sh: unknown subcommand '$cmd' (up, down, status, hosts, link, shape)" >&2; exit 2 ;;
   esac
 }
 

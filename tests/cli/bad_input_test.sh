@@ -78,6 +78,53 @@ if ! "$bin" compare --help | grep -q -- '--fail-if-slower'; then
   failures=$((failures + 1))
 fi
 
+# qualify: a malformed profile is one line naming the file, the line and the problem.
+profiles=$(mktemp -d)
+good='profile: t
+link:
+  line_rate: 1 Gb/s
+rules:
+  - name: bw
+    test: p2p_bandwidth
+    sizes: [64K, 1M]
+    unit: line_rate
+    warn: 0.9
+    fail: 0.8'
+printf '%s\n' "$good" >"$profiles/good.yaml"
+printf '%s\n' "${good/sizes: \[64K, 1M\]/sizes: [64K, 1M}" >"$profiles/syntax.yaml"
+printf '%s\n' "${good/unit: line_rate/unit: line_rate
+    colour: red}" >"$profiles/unknown.yaml"
+printf '%s\n' "${good/    fail: 0.8/}" >"$profiles/missing.yaml"
+printf '%s\n' "${good/1 Gb\/s/1 Gbit\/ss}" >"$profiles/unit.yaml"
+printf '%s\n' "${good/warn: 0.9/warn: 0.7}" >"$profiles/order.yaml"
+# expect_message MESSAGE ARGS...: exit 2 and exactly MESSAGE as the one stderr line.
+expect_message() {
+  local want=$1; shift
+  local got code=0
+  got=$("$bin" "$@" 2>&1 >/dev/null) || code=$?
+  if [ "$code" -ne 2 ] || [ "$got" != "$want" ]; then
+    echo "FAIL: fabricbench $* -> exit $code, stderr:"
+    echo "$got" | sed 's/^/    /'
+    echo "    wanted: $want"
+    failures=$((failures + 1))
+  else
+    echo "ok: fabricbench $* -> $got"
+  fi
+}
+q=(qualify --from /nonexistent.h5 --profile)
+expect_message "fabricbench: error: profile $profiles/syntax.yaml:8: YAML syntax error: end of sequence flow not found" "${q[@]}" "$profiles/syntax.yaml"
+expect_message "fabricbench: error: profile $profiles/unknown.yaml:9: unknown key 'colour' in a rule (known: algorithm, budget, collective, direction, dtype, fail, iterations, level, name, size, sizes, statistic, test, unit, warn)" "${q[@]}" "$profiles/unknown.yaml"
+expect_message "fabricbench: error: profile $profiles/missing.yaml:5: rule 'bw' has no 'fail'" "${q[@]}" "$profiles/missing.yaml"
+expect_message "fabricbench: error: profile $profiles/unit.yaml:3: line_rate '1 Gbit/ss' is not a rate with a unit (e.g. 400 Gb/s or 50 GB/s; b = bits, B = bytes)" "${q[@]}" "$profiles/unit.yaml"
+expect_message "fabricbench: error: profile $profiles/order.yaml:9: rule 'bw': warn (0.7) must be at least fail (0.8) for a rate: warn is the stricter level" "${q[@]}" "$profiles/order.yaml"
+expect_bad qualify --profile nonexistent-profile
+expect_bad qualify --profile generic
+expect_bad qualify --profile generic --line-rate 1Xb
+expect_bad qualify --profile "$profiles/good.yaml" --record
+expect_bad qualify --profile "$profiles/good.yaml" --from /nonexistent.h5
+expect_bad qualify
+rm -rf "$profiles"
+
 # Help is not an error.
 if ! "$bin" run --help | grep -q -- '--max-bytes'; then
   echo "FAIL: fabricbench run --help does not list --max-bytes"

@@ -27,6 +27,20 @@ out=$("$FABRIC_ROOT/scripts/fabric/rsh-agent.sh" -x -n fbf-h3 echo '"a  b"' '$(h
 [ "$out" = "a  b fbf-h3 10.77.1.4/16" ] || fail "rsh-agent.sh gave '$out'"
 echo "ok    rsh-agent.sh: $out"
 
+"$FABRIC_SH" shape fbf-h1 100mbit | grep -qx 'link of fbf-h1: shaped to 100mbit both ways' ||
+  fail "shape did not report"
+"$FABRIC_SH" status | grep -q 'fbf-h1   10.77.0.2    fbf0 <-> fbf-h1-p   up 100Mbit  down 100Mbit' ||
+  fail "shape: rates of fbf-h1"
+"$FABRIC_SH" status | grep -q 'fbf-h0   10.77.0.1    fbf0 <-> fbf-h0-p   up 400Mbit  down 400Mbit' ||
+  fail "shape changed fbf-h0"
+rc=0; "$FABRIC_SH" shape fbf-h9 1gbit 2>/dev/null || rc=$?
+[ "$rc" -eq 2 ] || fail "shape of a missing host exited $rc, want 2"
+"$FABRIC_SH" up --hosts 4 --leaves 2 --host-rate 400mbit --spine-rate 200mbit | grep -q 'fabric up' ||
+  fail "up after shape did not rebuild"
+"$FABRIC_SH" status | grep -q 'fbf-h1   10.77.0.2    fbf0 <-> fbf-h1-p   up 400Mbit  down 400Mbit' ||
+  fail "up after shape left fbf-h1 shaped"
+echo "ok    shape re-shapes one host both ways; up rebuilds after it"
+
 fabric_up --hosts 3 --leaves 1 --host-rate 300mbit --spine-rate 100mbit
 [ "$(ns_count)" -eq 4 ] || fail "rebuild: expected 4 namespaces, got $(ns_count)"
 [ "$(hosts_lines)" -eq 3 ] || fail "rebuild: expected 3 /etc/hosts lines, got $(hosts_lines)"

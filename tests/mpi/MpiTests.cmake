@@ -155,6 +155,14 @@ add_test(NAME mpi.compare_files
 set_tests_properties(mpi.compare_files PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
                      TIMEOUT 300 PROCESSORS 2)
 
+# qualify under mpirun: every kind of rule, inconclusive checks measured again within the
+# profile's budget and pooled (exit 0), or reported INCONCLUSIVE without one (exit 9).
+add_test(NAME mpi.qualify_remeasure
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/qualify_check.sh $<TARGET_FILE:fabricbench>
+                 ${MPIEXEC_EXECUTABLE} ${FB_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/python/check_results.py)
+set_tests_properties(mpi.qualify_remeasure PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
+                     TIMEOUT 300 PROCESSORS 2)
+
 # The Python package (python/fabricbench) and `fabricbench report` over real 2-rank files:
 # pytest checks the frames against h5py, every schema version, bad files, and the report in
 # headless Chromium (screenshots kept in Testing/python-report).

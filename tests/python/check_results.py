@@ -322,6 +322,29 @@ def check_matrix(name, group, world_size):
                 f"{at} covers (i, j) but not (j, i) for "
                 f"{[tuple(int(k) for k in ij) for ij in np.argwhere(asymmetric)]}")
 
+    # Per-entry samples (kept since the matrix recorded them): row i * n + j, one column per
+    # iteration, NaN rows on the diagonal, positive times elsewhere.
+    if "iterations" in group.attrs:
+        iterations = as_int(get_attr(group, "iterations", where), f"{where}@iterations")
+        window = as_int(get_attr(group, "window", where), f"{where}@window")
+        require(iterations >= 1 and window >= 1, f"{where}: iterations {iterations}, window {window}")
+        for dataset in ("latency_samples_us", "bandwidth_samples_us"):
+            at = f"{where}/{dataset}"
+            require(dataset in group, f"{where} has no {dataset} dataset")
+            values = group[dataset][()]
+            require(values.shape == (n * n, iterations),
+                    f"{at} shape is {values.shape}, expected {(n * n, iterations)}")
+            for i in range(n):
+                for j in range(n):
+                    row = values[i * n + j]
+                    if i == j:
+                        require(bool(np.all(np.isnan(row))), f"{at} row {i * n + j} (diagonal) is not NaN")
+                    else:
+                        require(bool(np.all(np.isfinite(row) & (row > 0))),
+                                f"{at} row {i * n + j} ({i} -> {j}) has a non-positive or missing time")
+    if "continues" in group.attrs:
+        require(as_str(group.attrs["continues"]) != "", f"{where}@continues is empty")
+
 
 def check_file(path, expect):
     try:
