@@ -51,6 +51,9 @@ def build_parser():
     report.add_argument("--line-rate", type=parse_rate_GBps, default=None,
                         help="line rate for the bandwidth plots, e.g. 400Gb or 50GB "
                         "(default: the one the file records for p2p, if any)")
+    report.add_argument("--profile", default=None,
+                        help="qualify profile for files that record no verdicts (default: "
+                        "generic at the line rate, when one is known)")
     report.add_argument("--sizes", type=parse_sizes, default=None,
                         help="sizes for the latency distributions, e.g. 8,4K,1M")
     report.add_argument("--fabricbench", dest="executable", default=None,
@@ -84,7 +87,7 @@ def run(args):
         options = ReportOptions(files=args.files, output=args.output,
                                 line_rate_GBps=args.line_rate, sizes=args.sizes,
                                 figures_dir=figures_dir, figure_format=figure_format or "png",
-                                executable=args.executable,
+                                executable=args.executable, profile=args.profile,
                                 progress=None if args.quiet else sys.stderr)
         output, written = write_report(options)
         print(f"report: {output}" + (f" and {len(written)} figures in {figures_dir}"

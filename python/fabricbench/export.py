@@ -6,7 +6,8 @@ import os
 
 import pandas as pd
 
-FRAMES = ["series", "points", "samples", "pair_bandwidth", "matrices", "links", "verdicts"]
+FRAMES = ["series", "points", "samples", "pair_bandwidth", "matrices", "links", "link_samples",
+          "verdicts", "findings"]
 
 
 def default_directory(path):

@@ -69,10 +69,18 @@ def _is_baseline(algorithm):
 OPERATION_COLUMNS = ["collective", "dtype", "op", "memory", "in_place", "root", "n_ranks"]
 
 
+def first_measurements(points):
+    """Without continuation series (qualify's re-measurements of some sizes, attribute
+    `continues`): the figures draw each series as first measured."""
+    if "continues" not in points.columns:
+        return points
+    return points[points["continues"].isna()]
+
+
 def collective_figures(res, line_rate_GBps=None, prefix=""):
     """Per operation: bus bandwidth and median time against size, one line per algorithm and
     transport, baselines dashed in grey tones, the line rate drawn when known."""
-    points = res.collectives
+    points = first_measurements(res.collectives)
     if points.empty:
         return []
     keys = [c for c in OPERATION_COLUMNS if c in points.columns]
@@ -152,7 +160,7 @@ def choose_sizes(sizes, wanted=None, count=4):
 def latency_figures(res, wanted_sizes=None, prefix=""):
     """Per p2p latency series: percentiles against size, and the per-iteration distribution
     (empirical CDF) at chosen sizes, where noise and outliers show as tails."""
-    points = res.p2p
+    points = first_measurements(res.p2p)
     if points.empty:
         return []
     figures = []
@@ -192,7 +200,7 @@ def latency_figures(res, wanted_sizes=None, prefix=""):
 
 def bandwidth_figures(res, prefix=""):
     """All p2p bandwidth-type tests of a file: bandwidth against size, the line rate drawn."""
-    points = res.p2p
+    points = first_measurements(res.p2p)
     if points.empty or "bw_GBps" not in points:
         return []
     points = points[points["test"] != "latency"]
@@ -256,6 +264,8 @@ def matrix_figures(res, prefix=""):
     ranks) showing its worst link."""
     figures = []
     for info in res.matrices.to_dict(orient="records"):
+        if isinstance(info.get("continues"), str):
+            continue  # a re-measurement of some entries of another matrix
         name = info["matrix"]
         links = res.links[res.links["matrix"] == name]
         n = int(info.get("n_ranks") or (links[["sender", "receiver"]].to_numpy().max() + 1))

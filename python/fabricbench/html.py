@@ -8,7 +8,7 @@ from html import escape
 VERDICT_CLASSES = {
     "pass": "good", "passed": "good", "ok": "good", "faster": "good", "better": "good",
     "fail": "bad", "failed": "bad", "slower": "bad", "worse": "bad", "error": "bad",
-    "inconclusive": "unsure", "same": "neutral", "no difference": "neutral",
+    "inconclusive": "unsure", "warn": "warn", "same": "neutral", "no difference": "neutral",
     "not significant": "neutral", "skipped": "neutral", "skip": "neutral",
     "equivalent": "neutral", "not compared": "neutral",
 }
@@ -25,7 +25,7 @@ table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.85em; }
 th, td { border: 1px solid #cfd6de; padding: 0.25em 0.55em; text-align: left; vertical-align: top; }
 th { background: #edf2f7; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.good { background: #c6f6d5; } td.bad { background: #fed7d7; } td.unsure { background: #fefcbf; }
-td.neutral { background: #edf2f7; }
+td.neutral { background: #edf2f7; } td.warn { background: #feebc8; }
 .note { border-left: 4px solid #d69e2e; background: #fffaf0; padding: 0.4em 0.8em; margin: 0.8em 0; }
 details { margin: 0.8em 0; } summary { cursor: pointer; font-weight: bold; }
 pre { white-space: pre-wrap; word-break: break-all; font-size: 0.8em; background: #f7fafc; padding: 0.5em; }

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .values import attributes, to_python
-from .verdicts import read_verdicts
+from .verdicts import read_findings, read_verdicts
 
 SUPPORTED_VERSIONS = (1, 2)
 KINDS = ("collective", "p2p")
@@ -40,7 +40,9 @@ class Results:
     pair_bandwidth: pd.DataFrame  # multipair: one row per point x pair
     matrices: pd.DataFrame  # one row per link matrix: its attributes
     links: pd.DataFrame  # one row per measured ordered pair of every matrix
-    verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)  # /verdicts when present
+    link_samples: pd.DataFrame = field(default_factory=pd.DataFrame)  # per entry, per iteration
+    verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)  # /verdicts: one row per check
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)  # the verdicts' localisation
 
     @property
     def hostnames(self):
@@ -84,7 +86,7 @@ def _read(path, f) -> Results:
         if pairs is not None:
             pair_frames.append(pairs)
     points = _concat(point_frames)
-    matrices, links = _read_matrices(path, f)
+    matrices, links, link_samples = _read_matrices(path, f)
     return Results(
         path=path,
         schema_version=version,
@@ -97,7 +99,9 @@ def _read(path, f) -> Results:
         pair_bandwidth=_concat(pair_frames, PAIR_COLUMNS),
         matrices=matrices,
         links=links,
+        link_samples=link_samples,
         verdicts=read_verdicts(path, f),
+        findings=read_findings(f),
     )
 
 
@@ -210,7 +214,7 @@ def flagged_pairs(lines):
 
 
 def _read_matrices(path, f):
-    infos, frames = [], []
+    infos, frames, sample_frames = [], [], []
     for name, group in f.get("matrix", {}).items():
         attrs = attributes(group)
         try:
@@ -236,16 +240,42 @@ def _read_matrices(path, f):
             "bandwidth_GBps": bandwidth[senders, receivers],
             "flagged": [(int(i), int(j)) in flagged for i, j in zip(senders, receivers)],
         }, columns=MATRIX_COLUMNS)
-        for extra in sorted(set(group) - {"latency_us", "bandwidth_GBps"}):
-            data = group[extra][()]
-            if isinstance(data, np.ndarray) and data.shape[:2] == (n, n):
-                # Per-entry samples (a third axis) become one list per pair.
-                picked = data[senders, receivers]
-                frame[extra] = list(picked) if picked.ndim > 1 else picked
+        sample_frames.append(_matrix_samples(name, group, n, senders, receivers))
         frames.append(frame)
         infos.append({"matrix": name, **{k: _cell(v) for k, v in attrs.items()},
                       "flagged_count": len(flagged)})
-    return pd.DataFrame(infos), _concat(frames, MATRIX_COLUMNS)
+    return (pd.DataFrame(infos), _concat(frames, MATRIX_COLUMNS),
+            _concat(sample_frames, LINK_SAMPLE_COLUMNS))
+
+
+LINK_SAMPLE_COLUMNS = ["matrix", "sender", "receiver", "iteration", "latency_us",
+                       "window_us"]
+
+
+def _matrix_samples(name, group, n, senders, receivers):
+    """latency_samples_us / bandwidth_samples_us ([n * n, iterations], when kept) in long
+    form over the measured entries: the half round trips and the times of one window."""
+    if "latency_samples_us" not in group and "bandwidth_samples_us" not in group:
+        return pd.DataFrame(columns=LINK_SAMPLE_COLUMNS)
+    rows = senders * n + receivers
+    picked = {}
+    for column, dataset in (("latency_us", "latency_samples_us"),
+                            ("window_us", "bandwidth_samples_us")):
+        if dataset in group:
+            data = np.asarray(group[dataset][()], dtype=np.float64).reshape(n * n, -1)
+            picked[column] = data[rows]
+    iterations = max(a.shape[1] for a in picked.values())
+    frame = pd.DataFrame({
+        "matrix": name,
+        "sender": np.repeat(senders.astype(np.int64), iterations),
+        "receiver": np.repeat(receivers.astype(np.int64), iterations),
+        "iteration": np.tile(np.arange(iterations, dtype=np.int64), len(rows)),
+    })
+    for column in ("latency_us", "window_us"):
+        values = picked.get(column)
+        frame[column] = (values.ravel() if values is not None and values.shape[1] == iterations
+                         else np.nan)
+    return frame
 
 
 def _of_kind(frames, kind):

@@ -25,6 +25,7 @@ class ReportOptions:
     figures_dir: str | None = None  # also write every figure here
     figure_format: str = "png"
     executable: str | None = None  # fabricbench, for the verdict commands
+    profile: str | None = None  # qualify profile when the file records no verdicts
     progress: object = field(default=sys.stderr)
 
 
@@ -99,7 +100,8 @@ def write_report(options: ReportOptions):
         progress.step(f"{os.path.basename(res.path)}: link matrices")
         body.append(sections.matrices(res, renderer.html(fig.matrix_figures(res, prefix))))
         progress.step(f"{os.path.basename(res.path)}: qualify verdicts")
-        body.append(sections.qualify(res, options.executable))
+        body.append(sections.qualify(res, options.executable, options.profile,
+                                     line_rate_of(res, options.line_rate_GBps)))
         progress.step(f"{os.path.basename(res.path)}: model")
         body.append(sections.model(res, options.executable, renderer, prefix))
         body.append(sections.provenance(res))

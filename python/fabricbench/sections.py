@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from . import compare_view, html, jsonview, model_view
+from . import compare_view, html, jsonview, model_view, qualify_view
 from .verdicts import run_command
 
 MAX_FLAGGED_ROWS = 500  # a huge matrix lists this many flagged links, then says how many more
@@ -121,15 +121,29 @@ def _verdict_block(title, result, why_missing):
     return f"<h3>{html.text(title)}</h3>" + html.note(f"{why_missing}: {result.reason}")
 
 
-def qualify(res, exe):
-    """The qualify verdicts: stored in the file (/verdicts) when present, else from the command."""
+def qualify(res, exe, profile=None, line_rate_GBps=None):
+    """The qualify verdicts: those recorded in the file (/verdicts) when present, else
+    `fabricbench qualify --from FILE --json` with the profile given or a generic one."""
+    title = "Qualify verdicts"
     if not res.verdicts.empty:
-        columns = list(res.verdicts.columns)
-        rows = [[jsonview.format_interval(v) if jsonview.is_interval(v) else v for v in row]
-                for row in res.verdicts.itertuples(index=False)]
-        return "<h3>Qualify verdicts (stored in the file)</h3>" + html.table(columns, rows)
-    result = run_command(["qualify", "--from", res.path], exe)
-    return _verdict_block("Qualify verdicts", result, "No qualify verdicts in this report")
+        parts = []
+        for name, judgement in qualify_view.checks_from_frame(res.verdicts).items():
+            findings = res.findings.loc[res.findings["verdicts"] == name, "finding"]
+            parts.append(f"<h3>{title}: {html.text(name)} (recorded in the file "
+                         f"{html.text(judgement.get('recorded') or '')})</h3>"
+                         + qualify_view.render(judgement, findings))
+        return "\n".join(parts)
+    args = qualify_view.command(res, profile, line_rate_GBps)
+    if args is None:
+        return (f"<h3>{title}</h3>" + html.note(
+            "No qualify verdicts in this report: the file records none, and without a line "
+            "rate (none recorded; --line-rate) or a profile (--profile) there is nothing to "
+            "judge against"))
+    result = run_command(args, exe)
+    if result.ok:
+        return (f"<h3>{title} (profile {html.text(args[args.index('--profile') + 1])})</h3>"
+                + qualify_view.render(result.document))
+    return _verdict_block(title, result, "No qualify verdicts in this report")
 
 
 def model(res, exe, renderer, prefix):

@@ -12,7 +12,6 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from .values import attributes, to_python
@@ -20,32 +19,37 @@ from .values import attributes, to_python
 EXECUTABLE_VARIABLE = "FABRICBENCH_EXE"
 
 
+VERDICT_ATTRIBUTES = ["profile", "profile_source", "line_rate_Gbps", "created_utc",
+                      "command_line", "overall"]
+
+
 def read_verdicts(path, f):
-    """/verdicts as one row per stored verdict; an empty frame when the file has none."""
-    if "verdicts" not in f:
-        return pd.DataFrame()
+    """/verdicts/<name> (results/SCHEMA.md, Verdicts) as one row per check: the judgement's
+    name and attributes, the numbers of `checks` and the string columns beside it. Empty
+    when the file has none."""
     rows = []
-    f["verdicts"].visititems(lambda name, obj: rows.extend(_rows_of(name, obj)))
-    if not rows and len(f["verdicts"].attrs):
-        rows.append(attributes(f["verdicts"]))
+    for name, group in f.get("verdicts", {}).items():
+        if "checks" not in group:
+            continue
+        attrs = attributes(group)
+        checks = group["checks"][()]
+        columns = {field: checks[field] for field in checks.dtype.names}
+        for key, dataset in group.items():
+            if key != "checks" and len(dataset.shape) == 1 and len(dataset) == len(checks):
+                columns[key] = [to_python(v) for v in dataset[()]]
+        for i in range(len(checks)):
+            row = {"verdicts": name, **{k: attrs.get(k) for k in VERDICT_ATTRIBUTES}}
+            row.update({key: to_python(values[i]) for key, values in columns.items()})
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _rows_of(name, obj):
-    if hasattr(obj, "dtype"):  # a dataset
-        data = obj[()]
-        if isinstance(data, np.ndarray) and data.dtype.names:
-            return [{"verdict": name, **{k: to_python(r[k]) for k in data.dtype.names}}
-                    for r in data]
-        if isinstance(data, (bytes, str)):
-            text = to_python(data)
-            try:
-                return [{"verdict": name, "json": json.loads(text)}]
-            except ValueError:
-                return [{"verdict": name, "value": text}]
-        return [{"verdict": name, "value": to_python(data), **attributes(obj)}]
-    attrs = attributes(obj)
-    return [{"verdict": name, **attrs}] if attrs else []
+def read_findings(f):
+    """The link-matrix localisation sentences of every judgement: verdicts, finding."""
+    rows = [{"verdicts": name, "finding": text}
+            for name, group in f.get("verdicts", {}).items()
+            for text in attributes(group).get("findings", []) or []]
+    return pd.DataFrame(rows, columns=["verdicts", "finding"])
 
 
 @dataclass

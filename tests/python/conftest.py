@@ -1,6 +1,7 @@
 """Fixtures for the package's tests. The ctest `python.package_and_report` (run_pytest.sh)
 makes real results files with the fabricbench executable and passes them in:
-FB_TEST_RESULTS (a folder holding run.h5, run2.h5 and p2p.h5), FABRICBENCH_EXE (the executable) and
+FB_TEST_RESULTS (a folder holding run.h5, run2.h5, p2p.h5 and qualified.h5 with
+qualified.json), FABRICBENCH_EXE (the executable) and
 FB_TEST_ARTEFACTS (where screenshots and reports are kept). Without them the tests that need
 real files skip and say so; the synthetic-file tests always run."""
 import os
@@ -36,6 +37,12 @@ def run2_file():
 def p2p_file():
     """A real 2-rank `fabricbench p2p --test latency,bandwidth,matrix`."""
     return _real("p2p.h5")
+
+
+@pytest.fixture
+def qualified_file():
+    """p2p.h5 after `fabricbench qualify --from --record`; its JSON beside it."""
+    return _real("qualified.h5")
 
 
 @pytest.fixture

@@ -16,6 +16,11 @@ rm -rf "$artefacts" && mkdir -p "$artefacts"
   -n 10 -w 1 --out "$dir/run2.h5" >"$dir/run2.txt"
 "$mpirun" -n 2 --oversubscribe "$bin" p2p --test latency,bandwidth,matrix --transport ucx -b 8 \
   -e 64K -f 16 -n 50 -w 2 --line-rate 100Gb --matrix-threshold 0.1 --out "$dir/p2p.h5" >"$dir/p2p.txt"
+# the p2p file judged by `qualify --from --record` (a copy: verdicts written into it), with
+# the same verdicts as JSON; qualify exits 8 or 9 when a check fails or stays inconclusive
+cp "$dir/p2p.h5" "$dir/qualified.h5"
+"$bin" qualify --from "$dir/qualified.h5" --profile generic --line-rate 100Gb --record \
+  --json "$dir/qualified.json" >"$dir/qualify.txt" || [ -s "$dir/qualified.json" ]
 export FB_TEST_RESULTS="$dir" FABRICBENCH_EXE="$bin" FB_TEST_ARTEFACTS="$artefacts"
 export PYTHONPATH="$here/../../python${PYTHONPATH:+:$PYTHONPATH}"
 cd "$dir"

@@ -122,3 +122,28 @@ def large_matrix_file(path, ranks=1000, ranks_per_host=8, slow=((3, 17), (999, 0
         f.create_group("series")
         matrix(f, "links.ucx", hosts, bandwidth, latency, flagged=slow)
     return bandwidth, latency, hosts
+
+
+CHECK_FIELDS = [("size_bytes", "<u8"), ("samples", "<u8"), ("estimate", "<f8"), ("lower", "<f8"),
+                ("upper", "<f8"), ("level", "<f8"), ("warn_threshold", "<f8"),
+                ("fail_threshold", "<f8")]
+
+
+def verdicts(f, name, checks, overall="FAIL", findings=()):
+    """/verdicts/<name>: attributes, the `checks` numbers and one string dataset per column.
+    `checks` is a list of dicts with the numeric fields and the string columns."""
+    g = f.create_group(f"verdicts/{name}")
+    g.attrs["profile"] = name.split(".", 1)[1]
+    g.attrs["profile_source"] = "built-in"
+    g.attrs["line_rate_Gbps"] = np.float64(100.0)
+    g.attrs["created_utc"] = "2026-11-30T20:00:00Z"
+    g.attrs["command_line"] = "fabricbench qualify --from x.h5 --record"
+    g.attrs["overall"] = overall
+    g.attrs.create("findings", list(findings), dtype=STRING)
+    rows = np.zeros(len(checks), dtype=CHECK_FIELDS)
+    for i, c in enumerate(checks):
+        rows[i] = tuple(c[k] for k, _ in CHECK_FIELDS)
+    g.create_dataset("checks", data=rows)
+    for column in ("check", "rule", "test", "series", "concerns", "statistic", "unit", "verdict",
+                   "note"):
+        g.create_dataset(column, data=[c[column] for c in checks], dtype=STRING)

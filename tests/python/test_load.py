@@ -216,3 +216,91 @@ def test_bad_files_raise_a_clear_error(tmp_path, case):
 def test_missing_file_raises(tmp_path):
     with pytest.raises(fabricbench.ResultsFileError, match="no such file"):
         fabricbench.load(tmp_path / "absent.h5")
+
+
+def test_recorded_verdicts_load_one_row_per_check(tmp_path, rng):
+    path = tmp_path / "judged.h5"
+    checks = [
+        {"size_bytes": 262144, "samples": 20, "estimate": 11.2, "lower": 11.0, "upper": 11.4,
+         "level": 0.96, "warn_threshold": 11.25, "fail_threshold": 10.0, "check": "bw 256K",
+         "rule": "p2p-bandwidth", "test": "p2p_bandwidth", "series": "bandwidth.ucx",
+         "concerns": "rank 0 -> rank 1", "statistic": "median", "unit": "GB/s",
+         "verdict": "INCONCLUSIVE", "note": "the interval straddles the warn level"},
+        {"size_bytes": 8, "samples": 3, "estimate": np.nan, "lower": np.nan, "upper": np.nan,
+         "level": np.nan, "warn_threshold": 3.0, "fail_threshold": 4.2, "check": "lat 8",
+         "rule": "p2p-latency", "test": "p2p_latency", "series": "latency.ucx",
+         "concerns": "rank 0 -> rank 1", "statistic": "p99", "unit": "us", "verdict": "PASS",
+         "note": ""},
+    ]
+    with h5py.File(path, "w") as f:
+        synthetic.root_attributes(f, 2, 2)
+        synthetic.verdicts(f, "qualify.generic", checks, overall="INCONCLUSIVE",
+                           findings=["node1 (rank 1) sends and receives slowly"])
+    res = fabricbench.load(path)
+    assert len(res.verdicts) == 2
+    first = res.verdicts.iloc[0]
+    assert first["verdicts"] == "qualify.generic" and first["profile"] == "generic"
+    assert first["overall"] == "INCONCLUSIVE" and first["verdict"] == "INCONCLUSIVE"
+    assert (first["estimate"], first["lower"], first["upper"]) == (11.2, 11.0, 11.4)
+    assert first["size_bytes"] == 262144 and first["unit"] == "GB/s"
+    assert np.isnan(res.verdicts.iloc[1]["estimate"])
+    assert res.findings["finding"].tolist() == ["node1 (rank 1) sends and receives slowly"]
+
+
+def test_matrix_samples_long_form(tmp_path):
+    path = tmp_path / "samples.h5"
+    hosts = ["a", "a", "b"]
+    bandwidth = np.array([[np.nan, 5.0, 6.0], [5.5, np.nan, 6.5], [4.0, 4.5, np.nan]])
+    latency = bandwidth / 10
+    with h5py.File(path, "w") as f:
+        synthetic.root_attributes(f, 2, 3, hosts)
+        synthetic.matrix(f, "links.ucx", hosts, bandwidth, latency)
+        window = np.arange(9 * 4, dtype=float).reshape(9, 4)
+        f["matrix/links.ucx"].create_dataset("bandwidth_samples_us", data=window)
+        f["matrix/links.ucx"].create_dataset("latency_samples_us", data=window / 100)
+    res = fabricbench.load(path)
+    samples = res.link_samples
+    assert len(samples) == 6 * 4
+    entry = samples[(samples["sender"] == 2) & (samples["receiver"] == 1)]
+    assert entry["iteration"].tolist() == [0, 1, 2, 3]
+    assert entry["window_us"].tolist() == window[2 * 3 + 1].tolist()
+    np.testing.assert_array_equal(entry["latency_us"], window[7] / 100)
+
+
+def test_real_recorded_verdicts_match_the_file_and_the_json(qualified_file):
+    import json
+    res = fabricbench.load(qualified_file)
+    with open(qualified_file[:-3] + ".json", encoding="utf-8") as handle:
+        document = json.load(handle)
+    checks = document["checks"]
+    assert len(res.verdicts) == len(checks) > 0
+    assert res.verdicts["check"].tolist() == [c["check"] for c in checks]
+    assert res.verdicts["verdict"].tolist() == [c["verdict"] for c in checks]
+    assert (res.verdicts["overall"] == document["overall"]).all()
+    for row, check in zip(res.verdicts.itertuples(), checks):
+        if check["value"] is None:
+            assert np.isnan(row.estimate)
+        else:
+            assert row.estimate == pytest.approx(check["value"]["estimate"], rel=1e-12)
+            assert row.lower == pytest.approx(check["value"]["lower"], rel=1e-12)
+        assert row.samples == check["samples"]
+    with h5py.File(qualified_file, "r") as f:
+        (name,) = list(f["verdicts"])
+        assert (res.verdicts["verdicts"] == name).all()
+        assert res.verdicts["fail_threshold"].tolist() == f[f"verdicts/{name}/checks"][
+            "fail_threshold"].tolist()
+
+
+def test_real_matrix_samples_match_the_file(p2p_file):
+    res = fabricbench.load(p2p_file)
+    with h5py.File(p2p_file, "r") as f:
+        (name, group), = f["matrix"].items()
+        if "latency_samples_us" not in group:
+            pytest.skip("this build writes no per-entry matrix samples")
+        latency = group["latency_samples_us"][()]
+        window = group["bandwidth_samples_us"][()]
+    samples = res.link_samples
+    assert len(samples) == 2 * latency.shape[1]  # entries 0->1 and 1->0
+    forward = samples[(samples["sender"] == 0) & (samples["receiver"] == 1)]
+    assert forward["latency_us"].tolist() == latency[1].tolist()
+    assert forward["window_us"].tolist() == window[1].tolist()

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import browser
+import fabricbench
 import synthetic
 from fabricbench.report import ReportOptions, write_report
 
@@ -130,9 +131,16 @@ def test_missing_verdict_command_is_explained(tmp_path, rng, monkeypatch):
     write_report(ReportOptions(files=[str(path)], output=output, progress=None))
     with open(output, encoding="utf-8") as handle:
         page = handle.read()
-    assert ('No qualify verdicts in this report: the fabricbench executable was not found '
-            '(set FABRICBENCH_EXE or put it on PATH)') in page
-    assert "No model in this report: the fabricbench executable was not found" in page
+    assert ("No qualify verdicts in this report: the file records none, and without a line "
+            "rate (none recorded; --line-rate) or a profile (--profile) there is nothing to "
+            "judge against") in page
+    assert ("No model in this report: the fabricbench executable was not found (set "
+            "FABRICBENCH_EXE or put it on PATH)") in page
+    write_report(ReportOptions(files=[str(path)], output=output, progress=None,
+                               profile="ndr400"))
+    with open(output, encoding="utf-8") as handle:
+        assert ("No qualify verdicts in this report: the fabricbench executable was not found "
+                "(set FABRICBENCH_EXE or put it on PATH)") in handle.read()
 
 
 def test_unreadable_file_is_exit_2_with_one_line(executable, tmp_path):
@@ -180,3 +188,29 @@ def test_figures_on_their_own(tmp_path, rng, fmt):
         f"collective-allreduce-float32-sum-2.{fmt}"]
     magic = {"png": b"\x89PNG", "pdf": b"%PDF"}[fmt]
     assert (folder / f"collective-allreduce-float32-sum-2.{fmt}").read_bytes().startswith(magic)
+
+
+def test_recorded_verdicts_in_the_report(executable, qualified_file, tmp_path):
+    output, _ = report_via_executable(executable, [qualified_file], str(tmp_path))
+    with open(output, encoding="utf-8") as handle:
+        page = handle.read()
+    res_verdicts = fabricbench.load(qualified_file).verdicts
+    name = res_verdicts["verdicts"].iloc[0]
+    assert f"Qualify verdicts: {name} (recorded in the file" in page
+    classes = {"PASS": "good", "FAIL": "bad", "INCONCLUSIVE": "unsure", "WARN": "warn"}
+    for verdict in res_verdicts["verdict"]:
+        assert f'<td class="{classes[verdict]}">{verdict}</td>' in page
+    cells = re.findall(r'<td class="(?:good|bad|unsure|warn)">(PASS|FAIL|INCONCLUSIVE|WARN)</td>',
+                       page)
+    # one verdict cell per check, plus the overall verdict in the summary
+    assert len(cells) == len(res_verdicts) + 1
+
+
+def test_qualify_from_the_command_when_the_file_records_none(executable, p2p_file, tmp_path):
+    output, _ = report_via_executable(executable, [p2p_file], str(tmp_path), "--profile",
+                                      "generic", "--line-rate", "100Gb")
+    with open(output, encoding="utf-8") as handle:
+        page = handle.read()
+    assert "<h3>Qualify verdicts (profile generic)</h3>" in page
+    assert re.search(r'<td class="(good|bad|unsure|warn)">(PASS|FAIL|INCONCLUSIVE|WARN)</td>',
+                     page)
