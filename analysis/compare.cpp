@@ -186,6 +186,39 @@ void match_kind(const char* kind, const std::vector<Series>& a, const std::vecto
     if (!used[i]) out.series_only_in_b.push_back(b[i].name);
 }
 
+// Series that continue another series of their file (more samples of its points, taken by
+// `fabricbench qualify` for an inconclusive check) are pooled into it per size, so they are
+// compared as the one measurement they are and never listed as extra series. A continuation
+// whose series is not in the file stays a series of its own.
+template <typename Series>
+std::vector<Series> pool_continuations(const std::vector<Series>& all) {
+  std::vector<Series> pooled;
+  std::map<std::string, std::size_t> index;
+  for (const auto& s : all) {
+    if (s.info.continues.empty()) {
+      index.emplace(s.name, pooled.size());
+      pooled.push_back(s);
+    }
+  }
+  for (const auto& s : all) {
+    if (s.info.continues.empty()) continue;
+    const auto base = index.find(s.info.continues);
+    if (base == index.end()) {
+      pooled.push_back(s);
+      continue;
+    }
+    auto& target = pooled[base->second];
+    for (std::size_t i = 0; i < s.points.size() && i < s.samples_us.size(); ++i) {
+      for (std::size_t j = 0; j < target.points.size() && j < target.samples_us.size(); ++j) {
+        if (target.points[j].size_bytes != s.points[i].size_bytes) continue;
+        auto& samples = target.samples_us[j];
+        samples.insert(samples.end(), s.samples_us[i].begin(), s.samples_us[i].end());
+      }
+    }
+  }
+  return pooled;
+}
+
 }  // namespace
 
 bool Comparison::refused() const {
@@ -229,8 +262,10 @@ Comparison compare_files(const results::FileData& a, const results::FileData& b,
   Comparison out;
   out.options = options;
   detail::add_run_differences(a, b, out.differences);
-  match_kind("collective", a.series, b.series, options, out);
-  match_kind("p2p", a.p2p_series, b.p2p_series, options, out);
+  match_kind("collective", pool_continuations(a.series), pool_continuations(b.series), options,
+             out);
+  match_kind("p2p", pool_continuations(a.p2p_series), pool_continuations(b.p2p_series), options,
+             out);
   out.provenance = detail::provenance_differences(a.run, b.run);
   return out;
 }

@@ -406,6 +406,26 @@ TEST(CompareMatch, PointsMatchBySizeAndTheRestIsReported) {
   EXPECT_EQ(c.series_only_in_b, std::vector<std::string>{"allgather.ring.ucx.float32.none"});
 }
 
+TEST(CompareMatch, ContinuationSeriesArePooledIntoTheSeriesTheyContinue) {
+  // A qualify file re-measured one size of a series into `<name>.more1`: its samples join
+  // that point, and the continuation is neither matched nor listed on its own.
+  FileData a = file();
+  a.series.push_back(series({kKiB, kMiB}, {spread(1), spread(10)}));
+  auto more = series({kMiB}, {spread(10, 20)}, "allreduce.ring.ucx.float32.sum.more1");
+  more.info.continues = "allreduce.ring.ucx.float32.sum";
+  a.series.push_back(more);
+  const auto c = compare_files(a, a, {});
+  ASSERT_EQ(c.series.size(), 1u);
+  EXPECT_TRUE(c.series_only_in_a.empty());
+  EXPECT_TRUE(c.series_only_in_b.empty());
+  const auto& points = c.series[0].points;
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[0].samples_a, 30u);
+  EXPECT_EQ(points[1].samples_a, 50u);
+  EXPECT_EQ(points[1].samples_b, 50u);
+  EXPECT_EQ(points[1].verdict, Verdict::kNoDifference);
+}
+
 TEST(CompareMatch, PointToPointByTestTransportPairsAndWindow) {
   const auto p2p = [](const std::string& test, std::int64_t window,
                       std::vector<std::string> pairs) {
