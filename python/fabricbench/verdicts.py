@@ -41,7 +41,15 @@ def read_verdicts(path, f):
             row = {"verdicts": name, **{k: attrs.get(k) for k in VERDICT_ATTRIBUTES}}
             row.update({key: to_python(values[i]) for key, values in columns.items()})
             rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    first = [c for c in CHECK_ORDER if c in frame.columns]
+    return frame[first + [c for c in frame.columns if c not in first]]
+
+
+# The columns of a check in the order a reader wants them (SCHEMA.md lists the datasets).
+CHECK_ORDER = ["verdicts", "check", "verdict", "rule", "test", "series", "concerns", "statistic",
+               "unit", "estimate", "lower", "upper", "level", "warn_threshold", "fail_threshold",
+               "size_bytes", "samples", "note"]
 
 
 def read_findings(f):
