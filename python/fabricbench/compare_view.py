@@ -1,7 +1,7 @@
 """The comparison of two files, from `fabricbench compare A B --json` (results/VERDICTS.md)."""
 from __future__ import annotations
 
-from . import figures, html, jsonview
+from . import html, jsonview, verdict_figures
 
 
 def _interval(value):
@@ -11,7 +11,7 @@ def _interval(value):
 def render(document, renderer, prefix=""):
     """Figures of the time ratio, what differs between the runs, and one table per series."""
     settings = document.get("settings", {})
-    parts = [renderer.html(figures.compare_figures(document, prefix))]
+    parts = [renderer.html(verdict_figures.compare_figures(document, prefix))]
     parts.append(html.key_values([
         ("compared points", document.get("compared_points", 0)),
         ("ratio method", settings.get("ratio_method", "")),

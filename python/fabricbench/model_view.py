@@ -1,7 +1,7 @@
 """The model section, from `fabricbench model FILE --json` (results/VERDICTS.md, model)."""
 from __future__ import annotations
 
-from . import figures, html, jsonview
+from . import html, jsonview, verdict_figures
 
 DEFAULT_PREDICT_RANKS = (16, 64, 256, 1024)
 
@@ -39,8 +39,8 @@ def render(document, renderer, prefix=""):
     if rows:
         parts.append(html.table(["p2p series", "sizes (bytes)", "points", "alpha (µs)",
                                  "beta (ns/B)", "bandwidth (GB/s)", "R²"], rows))
-    parts.append(renderer.html(figures.model_fit_figures(document, prefix)
-                               + figures.scaling_figures(document, prefix)))
+    parts.append(renderer.html(verdict_figures.model_fit_figures(document, prefix)
+                               + verdict_figures.scaling_figures(document, prefix)))
     crossovers = document.get("crossovers", [])
     if crossovers:
         parts.append("<h4>Predicted crossovers</h4>")

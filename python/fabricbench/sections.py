@@ -25,7 +25,7 @@ def summary(res):
     hosts = list(dict.fromkeys(p.get("hostnames", [])))
     rows = [
         ("file", os.path.abspath(res.path)),
-        ("status", p.get("status", "complete (not recorded)")),
+        ("status", p.get("status", "not recorded (a file from an older fabricbench)")),
         ("created", p.get("created_utc", "")),
         ("ranks", p.get("world_size", "")),
         ("hosts", f"{len(hosts)}: " + ", ".join(hosts[:12]) + (" …" if len(hosts) > 12 else "")),
