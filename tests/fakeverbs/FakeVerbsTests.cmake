@@ -1,0 +1,11 @@
+# The software RDMA device (tests/fakeverbs): a libibverbs stand-in LD_PRELOADed into test
+# processes, its own tests, and the verbs transport end to end over it (label fakeverbs).
+find_package(Threads REQUIRED)
+add_library(fb_fakeverbs SHARED
+  ${CMAKE_CURRENT_LIST_DIR}/fake_config.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fake_qp.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fake_verbs.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fake_wire.cpp)
+target_include_directories(fb_fakeverbs PRIVATE ${PROJECT_SOURCE_DIR})
+target_link_libraries(fb_fakeverbs PRIVATE Threads::Threads)
+fb_configure_target(fb_fakeverbs)
