@@ -11,6 +11,9 @@
 //   FB_FAKEVERBS_HOST       host number in the IPv4-mapped RoCE GIDs (default 1)
 //   FB_FAKEVERBS_CORRUPT_RKEY=N  the Nth RDMA write with a payload this process posts
 //                           carries a wrong rkey (fault injection)
+//   FB_FAKEVERBS_STARVE_RECV=N  receives this process posts after its first N are
+//                           accepted but never used: senders meet receiver-not-ready
+//                           (fault injection: a receive that is never there)
 //   FB_FAKEVERBS_MEMLOCK    enforce (default) or ignore RLIMIT_MEMLOCK at registration
 #include <cstdlib>
 #include <cstring>
@@ -68,6 +71,7 @@ Config read_config() {
   c.seed = static_cast<std::uint64_t>(env_long("FB_FAKEVERBS_SEED", 1));
   c.host = static_cast<int>(env_long("FB_FAKEVERBS_HOST", 1));
   c.corrupt_rkey_at = env_long("FB_FAKEVERBS_CORRUPT_RKEY", -1);
+  c.starve_receives_after = env_long("FB_FAKEVERBS_STARVE_RECV", -1);
   const char* memlock = env("FB_FAKEVERBS_MEMLOCK");
   c.memlock_enforced = memlock == nullptr || std::strcmp(memlock, "ignore") != 0;
   return c;
@@ -75,10 +79,25 @@ Config read_config() {
 
 }  // namespace
 
-const Config& config() {
-  static const Config c = read_config();
+namespace {
+Config& mutable_config() {
+  static Config c = read_config();
   return c;
 }
+}  // namespace
+
+const Config& config() {
+  return mutable_config();
+}
+
+}  // namespace fakeverbs
+
+// For the device's own tests: read the environment again (no object may be open).
+extern "C" void fb_fakeverbs_reconfigure() {
+  fakeverbs::mutable_config() = fakeverbs::read_config();
+}
+
+namespace fakeverbs {
 
 int mtu_bytes(ibv_mtu mtu) {
   return 128 << static_cast<int>(mtu);

@@ -52,6 +52,7 @@ struct Config {
   std::uint64_t seed = 1;
   int host = 1;
   long corrupt_rkey_at = -1;  // the Nth remote-addressed RDMA write (from 1) gets a bad rkey
+  long starve_receives_after = -1;  // receives posted after the first N never reach the wire
   bool memlock_enforced = true;
 };
 const Config& config();

@@ -48,6 +48,7 @@ std::atomic<std::uint64_t> g_pinned_bytes{0};
 std::atomic<std::uint32_t> g_next_key{0x1000};
 std::atomic<long> g_rdma_writes{0};
 std::atomic<bool> g_fork_init{false};
+std::atomic<long> g_receives_posted{0};
 
 // Queue pair numbers are unique across the processes sharing FB_FAKEVERBS_DIR.
 std::uint32_t next_qpn() {
@@ -260,6 +261,12 @@ int op_post_recv(ibv_qp* handle, ibv_recv_wr* wr, ibv_recv_wr** bad) {
       entry.mrs.push_back(mr);
     }
     ++qp->recv_outstanding;
+    const long starve = config().starve_receives_after;
+    if (starve >= 0 && ++g_receives_posted > starve) {
+      for (auto* mr : entry.mrs)
+        if (mr != nullptr) --mr->busy;
+      continue;  // lost on the way to the device
+    }
     if (qp->attr.qp_state == IBV_QPS_ERR) {
       for (auto* mr : entry.mrs)
         if (mr != nullptr) --mr->busy;
