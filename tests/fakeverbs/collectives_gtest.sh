@@ -7,10 +7,10 @@ mpirun="$1"; ranks="$2"; tests="$3"; filter="${4:-*verbs*}"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 status=0
-"$mpirun" -n "$ranks" --oversubscribe "$tests" --gtest_filter="$filter" --gtest_brief=1 >"$out" 2>&1 ||
+"$mpirun" -n "$ranks" --oversubscribe "$tests" --gtest_filter="$filter" --gtest_brief=1 --gtest_color=no >"$out" 2>&1 ||
   status=$?
 tail -5 "$out"
 [ "$status" -eq 0 ] || { grep -E "FAILED|Failure|exception" "$out" | head -20; exit 1; }
-passed=$(sed -n 's/.*PASSED.* \([0-9][0-9]*\) tests\?\..*/\1/p' "$out" | tail -1)
+passed=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) tests\{0,1\}\..*/\1/p' "$out" | tail -1)
 echo "verbs cases passed on $ranks ranks: ${passed:-0}"
 [ "${passed:-0}" -gt 0 ]
