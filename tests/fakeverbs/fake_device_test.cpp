@@ -10,8 +10,8 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -36,7 +36,7 @@ struct Side {
 struct Link {
   ibv_mtu mtu_a = IBV_MTU_1024;
   ibv_mtu mtu_b = IBV_MTU_1024;
-  int sgid_index = 3;  // RoCE: the IPv4-mapped RoCE v2 GID
+  int sgid_index = 3;        // RoCE: the IPv4-mapped RoCE v2 GID
   std::uint8_t timeout = 1;  // 8 us: a lost packet is given up on quickly
   std::uint8_t retry_cnt = 2;
   std::uint8_t rnr_retry = 7;
@@ -47,8 +47,8 @@ struct Link {
 class FakeDevice : public ::testing::Test {
  protected:
   void configure(const std::string& link, const std::map<std::string, std::string>& extra = {}) {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("fakeverbs-test-" + std::to_string(::getpid()));
+    dir_ =
+        std::filesystem::temp_directory_path() / ("fakeverbs-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     ::setenv("FB_FAKEVERBS_DIR", dir_.c_str(), 1);
     ::setenv("FB_FAKEVERBS_LINK", link.c_str(), 1);
@@ -123,8 +123,7 @@ class FakeDevice : public ::testing::Test {
   }
 
   static constexpr int kRtrMask = IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-                                  IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
-                                  IBV_QP_MIN_RNR_TIMER;
+                                  IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER;
   static constexpr int kRtsMask = IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
                                   IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC;
 
@@ -235,8 +234,7 @@ TEST_F(FakeDevice, SendAndWriteWithImmediateArrive) {
 
   std::strcpy(a_.buffer.data(), "written");
   ASSERT_EQ(post_recv(b_, 0, 0, 2), 0);
-  ASSERT_EQ(post_send(a_, IBV_WR_RDMA_WRITE_WITH_IMM, 8, 11, true, remote(b_, 4096),
-                      b_.mr->rkey),
+  ASSERT_EQ(post_send(a_, IBV_WR_RDMA_WRITE_WITH_IMM, 8, 11, true, remote(b_, 4096), b_.mr->rkey),
             0);
   EXPECT_EQ(next(a_.cq).status, IBV_WC_SUCCESS);
   received = next(b_.cq);
@@ -505,14 +503,14 @@ TEST_F(FakeDevice, CompletionsKeepOrderWithinAQueuePair) {
 TEST_F(FakeDevice, RoceGidTableIsMlx5Like) {
   configure("roce");
   open(a_);
-  const ibv_gid_type expected[] = {IBV_GID_TYPE_ROCE_V1, IBV_GID_TYPE_ROCE_V2,
-                                   IBV_GID_TYPE_ROCE_V1, IBV_GID_TYPE_ROCE_V2};
+  const ibv_gid_type expected[] = {IBV_GID_TYPE_ROCE_V1, IBV_GID_TYPE_ROCE_V2, IBV_GID_TYPE_ROCE_V1,
+                                   IBV_GID_TYPE_ROCE_V2};
   for (std::uint32_t index = 0; index < 4; ++index) {
     ibv_gid_entry entry{};
     ASSERT_EQ(ibv_query_gid_ex(a_.context, 1, index, &entry, 0), 0);
     EXPECT_EQ(entry.gid_type, static_cast<std::uint32_t>(expected[index]));
-    EXPECT_EQ(entry.gid.raw[0], index < 2 ? 0xfe : 0x00);   // link-local
-    if (index >= 2) {  // ::ffff:a.b.c.d
+    EXPECT_EQ(entry.gid.raw[0], index < 2 ? 0xfe : 0x00);  // link-local
+    if (index >= 2) {                                      // ::ffff:a.b.c.d
       EXPECT_EQ(entry.gid.raw[10], 0xff);
       EXPECT_EQ(entry.gid.raw[11], 0xff);
     }

@@ -51,7 +51,7 @@ struct Config {
   std::uint32_t max_msg_sz = 1U << 30;
   std::uint64_t seed = 1;
   int host = 1;
-  long corrupt_rkey_at = -1;  // the Nth remote-addressed RDMA write (from 1) gets a bad rkey
+  long corrupt_rkey_at = -1;        // the Nth remote-addressed RDMA write (from 1) gets a bad rkey
   long starve_receives_after = -1;  // receives posted after the first N never reach the wire
   bool memlock_enforced = true;
 };
@@ -189,8 +189,8 @@ struct Context {
 };
 
 inline Context* context_of(ibv_context* context) {
-  return reinterpret_cast<Shell<verbs_context, Context>*>(
-             reinterpret_cast<char*>(context) - offsetof(verbs_context, context))
+  return reinterpret_cast<Shell<verbs_context, Context>*>(reinterpret_cast<char*>(context) -
+                                                          offsetof(verbs_context, context))
       ->self;
 }
 

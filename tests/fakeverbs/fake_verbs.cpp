@@ -202,7 +202,8 @@ int op_post_send(ibv_qp* handle, ibv_send_wr* wr, ibv_send_wr** bad) {
         error = EINVAL;
       } else {
         for (const auto& sge : entry.sges) {
-          const auto* from = reinterpret_cast<const std::byte*>(static_cast<std::uintptr_t>(sge.addr));
+          const auto* from =
+              reinterpret_cast<const std::byte*>(static_cast<std::uintptr_t>(sge.addr));
           entry.inline_data.insert(entry.inline_data.end(), from, from + sge.length);
         }
       }
@@ -218,8 +219,8 @@ int op_post_send(ibv_qp* handle, ibv_send_wr* wr, ibv_send_wr** bad) {
         entry.mrs.push_back(mr);
       }
     }
-    if (entry.length > 0 && (entry.opcode == IBV_WR_RDMA_WRITE ||
-                             entry.opcode == IBV_WR_RDMA_WRITE_WITH_IMM)) {
+    if (entry.length > 0 &&
+        (entry.opcode == IBV_WR_RDMA_WRITE || entry.opcode == IBV_WR_RDMA_WRITE_WITH_IMM)) {
       const long nth = ++g_rdma_writes;
       if (nth == config().corrupt_rkey_at) entry.rkey ^= 0x5a5a0000U;
     }
@@ -417,8 +418,8 @@ int _ibv_query_gid_ex(ibv_context* handle, std::uint32_t port, std::uint32_t ind
       index >= static_cast<std::uint32_t>(kGidTableLength)) {
     return EINVAL;
   }
-  const auto found = gid_entry(context_of(handle)->device, static_cast<int>(port),
-                               static_cast<int>(index));
+  const auto found =
+      gid_entry(context_of(handle)->device, static_cast<int>(port), static_cast<int>(index));
   if (found.empty) return ENODATA;  // as the kernel answers for an unused entry
   *entry = ibv_gid_entry{};
   entry->gid = found.gid;
@@ -436,8 +437,7 @@ ssize_t _ibv_query_gid_table(ibv_context* handle, ibv_gid_entry* entries, std::s
   for (int port = 1; port <= config().ports; ++port) {
     for (int index = 0; index < kGidTableLength; ++index) {
       if (_ibv_query_gid_ex(handle, static_cast<std::uint32_t>(port),
-                            static_cast<std::uint32_t>(index), &entries[got], 0,
-                            entry_size) != 0) {
+                            static_cast<std::uint32_t>(index), &entries[got], 0, entry_size) != 0) {
         continue;
       }
       if (++got == max) return static_cast<ssize_t>(got);

@@ -79,8 +79,7 @@ struct Packet {
   std::uint32_t segments;
 };
 
-constexpr std::size_t kMaxPacket =
-    sizeof(Packet) + kMaxSegments * sizeof(RemoteSegment) + 65536;
+constexpr std::size_t kMaxPacket = sizeof(Packet) + kMaxSegments * sizeof(RemoteSegment) + 65536;
 
 std::string socket_path(std::uint32_t qpn) {
   return config().dir + "/q" + std::to_string(qpn);
@@ -96,15 +95,15 @@ sockaddr_un address_of(const std::string& path) {
 void send_packet(const Qp& from, std::uint32_t to_qpn, const void* data, std::size_t bytes) {
   const auto address = address_of(socket_path(to_qpn));
   // A full or missing socket is a lost packet: the requester's timer recovers or gives up.
-  (void)::sendto(from.socket, data, bytes, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&address),
-                 sizeof(address));
+  (void)::sendto(from.socket, data, bytes, MSG_DONTWAIT,
+                 reinterpret_cast<const sockaddr*>(&address), sizeof(address));
 }
 
 // IB spec encoding of min_rnr_timer (0 is the longest).
 Clock::duration rnr_delay(std::uint8_t code) {
   static constexpr std::array<int, 32> kMicroseconds = {
-      655360, 10,    20,    30,    40,    60,     80,     120,    160,    240,    320,
-      480,    640,   960,   1280,  1920,  2560,   3840,   5120,   7680,   10240,  15360,
+      655360, 10,    20,    30,    40,    60,     80,     120,    160,    240,   320,
+      480,    640,   960,   1280,  1920,  2560,   3840,   5120,   7680,   10240, 15360,
       20480,  30720, 40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520};
   return std::chrono::microseconds(kMicroseconds[code & 31U]);
 }
@@ -302,12 +301,12 @@ bool pull(const Packet& packet, const std::byte* tail, const std::vector<iovec>&
     RemoteSegment segment{};
     std::memcpy(&segment, tail + i * sizeof(RemoteSegment), sizeof(segment));
     if (segment.length > 0) {
-      remote.push_back({reinterpret_cast<void*>(static_cast<std::uintptr_t>(segment.address)),
-                        segment.length});
+      remote.push_back(
+          {reinterpret_cast<void*>(static_cast<std::uintptr_t>(segment.address)), segment.length});
     }
   }
-  const auto moved = ::process_vm_readv(packet.pid, local.data(), local.size(), remote.data(),
-                                        remote.size(), 0);
+  const auto moved =
+      ::process_vm_readv(packet.pid, local.data(), local.size(), remote.data(), remote.size(), 0);
   return moved == static_cast<ssize_t>(packet.length);
 }
 
@@ -361,8 +360,7 @@ void respond(Qp& qp, const Packet& packet, const std::byte* tail) {
         auto wr = std::move(qp.recv_queue.front());
         qp.recv_queue.pop_front();
         release(wr.mrs);
-        push_cqe(*qp.recv_cq, error_wc(wr.wr_id, qp.shell.c.qp_num, IBV_WC_LOC_PROT_ERR), 0,
-                 false);
+        push_cqe(*qp.recv_cq, error_wc(wr.wr_id, qp.shell.c.qp_num, IBV_WC_LOC_PROT_ERR), 0, false);
         return fail(kNakOperation);
       }
     }
@@ -490,8 +488,8 @@ void run_wire(Context* context) {
         timeout_ms = static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 60000));
       }
     }
-    const int ready = ::epoll_wait(context->epoll_fd, events.data(), static_cast<int>(events.size()),
-                                   timeout_ms);
+    const int ready =
+        ::epoll_wait(context->epoll_fd, events.data(), static_cast<int>(events.size()), timeout_ms);
     std::lock_guard lock(context->mutex);
     for (int i = 0; i < ready; ++i) {
       const auto key = events[static_cast<std::size_t>(i)].data.u64;

@@ -41,8 +41,7 @@ TEST(VerbsGid, SkipsEmptyEntriesAndRefusesV1Only) {
   GidCandidate empty_v2;
   empty_v2.index = 4;
   empty_v2.type = IBV_GID_TYPE_ROCE_V2;  // all-zero GID: an unused entry
-  EXPECT_EQ(choose_roce_gid_index({entry(0, IBV_GID_TYPE_ROCE_V1, false), empty_v2}),
-            std::nullopt);
+  EXPECT_EQ(choose_roce_gid_index({entry(0, IBV_GID_TYPE_ROCE_V1, false), empty_v2}), std::nullopt);
   EXPECT_EQ(choose_roce_gid_index({}), std::nullopt);
 }
 

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <array>
-#include <vector>
 #include <cstring>
+#include <vector>
 
 #include "transports/verbs/verbs_transport.hpp"
 
@@ -109,9 +109,8 @@ void VerbsTransport::progress() {
 // what is already queued behind it (the transport is unusable after an error anyway).
 void VerbsTransport::report_error(std::vector<ibv_wc> seen) {
   constexpr int kMaxDrained = 1 << 16;
-  const ibv_wc first = *std::find_if(seen.begin(), seen.end(), [](const ibv_wc& wc) {
-    return wc.status != IBV_WC_SUCCESS;
-  });
+  const ibv_wc first = *std::find_if(seen.begin(), seen.end(),
+                                     [](const ibv_wc& wc) { return wc.status != IBV_WC_SUCCESS; });
   std::array<ibv_wc, kPollBatch> more{};
   for (int drained = 0; drained < kMaxDrained;) {
     const auto cause = std::find_if(seen.begin(), seen.end(), [](const ibv_wc& wc) {
