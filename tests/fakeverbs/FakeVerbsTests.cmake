@@ -70,3 +70,9 @@ foreach(mode killed-peer missing-recv bad-rkey)
   set_tests_properties(fakeverbs.fault.${mode} PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
                        LABELS fakeverbs TIMEOUT 120 PROCESSORS 2)
 endforeach()
+# The transport's single-rank test that needs a device (messages to itself, registration).
+add_test(NAME fakeverbs.transport_single_rank
+         COMMAND ${_fv_run} ib ${_fv_lib} $<TARGET_FILE:fb_unit_tests>
+                 --gtest_filter=VerbsTransport.SelfMessagesOnRealDevice:VerbsTransport.OpenNamedMissingDeviceSaysWhy)
+set_tests_properties(fakeverbs.transport_single_rank PROPERTIES LABELS fakeverbs TIMEOUT 60
+                     FAIL_REGULAR_EXPRESSION "SKIPPED")
