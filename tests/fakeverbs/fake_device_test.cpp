@@ -520,3 +520,51 @@ TEST_F(FakeDevice, RoceGidTableIsMlx5Like) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(FakeDeviceConfig, DevicesPortsAndLimitsFromTheEnvironment) {
+  ::setenv("FB_FAKEVERBS_DIR", "/tmp", 1);
+  ::setenv("FB_FAKEVERBS_LINK", "ib", 1);
+  ::setenv("FB_FAKEVERBS_DEVICES", "2", 1);
+  ::setenv("FB_FAKEVERBS_PORTS", "2", 1);
+  ::setenv("FB_FAKEVERBS_MTU", "2048", 1);
+  ::setenv("FB_FAKEVERBS_MAX_QP_WR", "1024", 1);
+  ::setenv("FB_FAKEVERBS_MAX_MSG_SZ", "65536", 1);
+  fb_fakeverbs_reconfigure();
+  int count = 0;
+  ibv_device** list = ibv_get_device_list(&count);
+  ASSERT_EQ(count, 2);
+  EXPECT_STREQ(ibv_get_device_name(list[1]), "fv_1");
+  ibv_context* context = ibv_open_device(list[1]);
+  ibv_free_device_list(list);
+  ASSERT_NE(context, nullptr);
+  ibv_device_attr device{};
+  ASSERT_EQ(ibv_query_device(context, &device), 0);
+  EXPECT_EQ(device.phys_port_cnt, 2);
+  EXPECT_EQ(device.max_qp_wr, 1024);
+  ibv_port_attr port1{};
+  ibv_port_attr port2{};
+  ASSERT_EQ(ibv_query_port(context, 1, &port1), 0);
+  ASSERT_EQ(ibv_query_port(context, 2, &port2), 0);
+  EXPECT_NE(port1.lid, port2.lid);
+  EXPECT_EQ(port1.active_mtu, IBV_MTU_2048);
+  EXPECT_EQ(port1.max_msg_sz, 65536U);
+  EXPECT_EQ(port1.link_layer, IBV_LINK_LAYER_INFINIBAND);
+  EXPECT_EQ(port1.state, IBV_PORT_ACTIVE);
+  ibv_port_attr none{};
+  EXPECT_EQ(ibv_query_port(context, 3, &none), EINVAL);
+  ibv_close_device(context);
+}
+
+TEST(FakeDeviceConfig, NoDirectoryNoDevice) {
+  ::unsetenv("FB_FAKEVERBS_DIR");
+  fb_fakeverbs_reconfigure();
+  int count = -1;
+  ibv_device** list = ibv_get_device_list(&count);
+  ASSERT_NE(list, nullptr);
+  EXPECT_EQ(count, 0);
+  ibv_free_device_list(list);
+}
+
+}  // namespace
