@@ -7,6 +7,7 @@
 
 #include <infiniband/verbs.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -110,6 +111,8 @@ struct Cq {
   Context* context = nullptr;
   int capacity = 0;
   std::size_t count = 0;
+  // count, readable without the lock: an empty poll must not contend with the wire thread.
+  std::atomic<std::size_t> visible{0};
   bool overrun = false;
   int users = 0;
   bool armed = false;

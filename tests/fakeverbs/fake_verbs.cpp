@@ -125,6 +125,7 @@ Mr* mr_for(Context& context, std::uint32_t lkey) {
 
 int op_poll_cq(ibv_cq* handle, int entries, ibv_wc* wc) {
   auto* cq = state_of<Cq>(handle);
+  if (cq->visible.load(std::memory_order_acquire) == 0) return 0;
   std::lock_guard lock(cq->context->mutex);
   if (cq->overrun) return -EIO;
   int got = 0;
@@ -140,6 +141,7 @@ int op_poll_cq(ibv_cq* handle, int entries, ibv_wc* wc) {
     chosen->second.pop_front();
     if (chosen->second.empty()) cq->queues.erase(chosen);
     --cq->count;
+    cq->visible.store(cq->count, std::memory_order_release);
     wc[got++] = cqe.wc;
     const auto found = cq->context->qps.find(cqe.wc.qp_num);
     if (found == cq->context->qps.end()) continue;
@@ -703,6 +705,7 @@ int ibv_destroy_qp(ibv_qp* handle) {
       const auto found = cq->queues.find({handle->qp_num, receive});
       if (found == cq->queues.end()) continue;
       cq->count -= found->second.size();
+      cq->visible.store(cq->count, std::memory_order_release);
       cq->queues.erase(found);
     }
   }

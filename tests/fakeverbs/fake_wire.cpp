@@ -521,6 +521,7 @@ void push_cqe(Cq& cq, const ibv_wc& wc, std::uint64_t sequence, bool send) {
   if (cq.overrun) return;
   if (cq.count >= static_cast<std::size_t>(cq.capacity)) {
     cq.overrun = true;
+    cq.visible.store(1, std::memory_order_release);  // the next poll reports the overrun
     ibv_async_event event{};
     event.event_type = IBV_EVENT_CQ_ERR;
     event.element.cq = &cq.shell.c;
@@ -529,6 +530,7 @@ void push_cqe(Cq& cq, const ibv_wc& wc, std::uint64_t sequence, bool send) {
   }
   cq.queues[{wc.qp_num, !send}].push_back({wc, sequence, send});
   ++cq.count;
+  cq.visible.store(cq.count, std::memory_order_release);
   if (cq.armed && cq.channel != nullptr) {
     cq.armed = false;
     ibv_cq* handle = &cq.shell.c;
