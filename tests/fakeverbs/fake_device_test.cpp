@@ -8,12 +8,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <numeric>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,7 +39,7 @@ struct Link {
   ibv_mtu mtu_a = IBV_MTU_1024;
   ibv_mtu mtu_b = IBV_MTU_1024;
   int sgid_index = 3;        // RoCE: the IPv4-mapped RoCE v2 GID
-  std::uint8_t timeout = 1;  // 8 us: a lost packet is given up on quickly
+  std::uint8_t timeout = 14;  // 67 ms, as the transport uses: no spurious retries under load
   std::uint8_t retry_cnt = 2;
   std::uint8_t rnr_retry = 7;
   std::uint8_t min_rnr_timer = 1;
@@ -291,6 +293,7 @@ TEST_F(FakeDevice, UnequalPathMtuDropsLargePackets) {
   configure("ib");
   open_pair();
   Link link;
+  link.timeout = 8;  // 1 ms: the drop is given up on quickly
   link.mtu_a = IBV_MTU_2048;
   link.mtu_b = IBV_MTU_512;
   connect(link);
@@ -314,6 +317,7 @@ TEST_F(FakeDevice, RoceWithoutGrhIsRefusedAndRoceV1IsDropped) {
   reset.qp_state = IBV_QPS_RESET;
   ASSERT_EQ(ibv_modify_qp(a_.qp, &reset, IBV_QP_STATE), 0);
   Link v1;
+  v1.timeout = 8;
   v1.sgid_index = 2;
   connect(v1);
   ASSERT_EQ(post_recv(b_, 0, 64, 1), 0);
@@ -438,7 +442,9 @@ TEST_F(FakeDevice, ErrorStateFlushesEveryOutstandingRequest) {
 TEST_F(FakeDevice, DeadPeerEndsInRetryExceeded) {
   configure("ib");
   open_pair();
-  connect();
+  Link link;
+  link.timeout = 8;
+  connect(link);
   ASSERT_EQ(ibv_destroy_qp(b_.qp), 0);
   b_.qp = nullptr;
   ASSERT_EQ(post_send(a_, IBV_WR_RDMA_WRITE, 8, 1, true, remote(b_), b_.mr->rkey), 0);
@@ -449,6 +455,7 @@ TEST_F(FakeDevice, PsnMismatchEndsInRetryExceeded) {
   configure("ib");
   open_pair();
   Link link;
+  link.timeout = 8;
   link.psn_skew = 5;
   connect(link);
   ASSERT_EQ(post_send(a_, IBV_WR_RDMA_WRITE, 8, 1, true, remote(b_), b_.mr->rkey), 0);
@@ -498,6 +505,57 @@ TEST_F(FakeDevice, CompletionsKeepOrderWithinAQueuePair) {
     EXPECT_EQ(next(a_.cq).wr_id, i);
     EXPECT_EQ(next(b_.cq).wr_id, 100 + i);
   }
+}
+
+// Flushing queues completions synchronously, so the poll order is the device's choice alone:
+// within a queue pair in order, across queue pairs shuffled.
+TEST_F(FakeDevice, CompletionOrderIsShuffledAcrossQueuePairs) {
+  configure("ib", {{"FB_FAKEVERBS_SEED", "3"}});
+  open(a_, 64);
+  ibv_qp_init_attr init{};
+  init.send_cq = a_.cq;
+  init.recv_cq = a_.cq;
+  init.qp_type = IBV_QPT_RC;
+  init.cap.max_send_wr = 1;
+  init.cap.max_recv_wr = 16;
+  init.cap.max_send_sge = 1;
+  init.cap.max_recv_sge = 1;
+  ibv_qp* second = ibv_create_qp(a_.pd, &init);
+  ASSERT_NE(second, nullptr);
+  ASSERT_EQ(to_init(a_.qp), 0);
+  ASSERT_EQ(to_init(second), 0);
+  for (std::uint64_t i = 0; i < 10; ++i) {
+    ASSERT_EQ(post_recv(a_, 0, 64, i), 0);
+    ibv_sge sge{reinterpret_cast<std::uintptr_t>(a_.buffer.data()), 64, a_.mr->lkey};
+    ibv_recv_wr wr{};
+    wr.wr_id = 100 + i;
+    wr.sg_list = &sge;
+    wr.num_sge = 1;
+    ibv_recv_wr* bad = nullptr;
+    ASSERT_EQ(ibv_post_recv(second, &wr, &bad), 0);
+  }
+  ibv_qp_attr error{};
+  error.qp_state = IBV_QPS_ERR;
+  ASSERT_EQ(ibv_modify_qp(a_.qp, &error, IBV_QP_STATE), 0);
+  ASSERT_EQ(ibv_modify_qp(second, &error, IBV_QP_STATE), 0);
+  std::vector<std::uint64_t> order;
+  ibv_wc wc[32];
+  const int got = ibv_poll_cq(a_.cq, 32, wc);
+  ASSERT_EQ(got, 20);
+  for (int i = 0; i < got; ++i)
+    order.push_back(wc[i].wr_id);
+  std::vector<std::uint64_t> first;
+  std::vector<std::uint64_t> later;
+  for (const auto id : order)
+    (id < 100 ? first : later).push_back(id);
+  EXPECT_TRUE(std::is_sorted(first.begin(), first.end()));
+  EXPECT_TRUE(std::is_sorted(later.begin(), later.end()));
+  // Not one queue pair's completions and then the other's.
+  const auto switches = std::inner_product(
+      order.begin() + 1, order.end(), order.begin(), 0, std::plus<>(),
+      [](std::uint64_t x, std::uint64_t y) { return (x < 100) != (y < 100) ? 1 : 0; });
+  EXPECT_GT(switches, 1);
+  ASSERT_EQ(ibv_destroy_qp(second), 0);
 }
 
 TEST_F(FakeDevice, RoceGidTableIsMlx5Like) {
