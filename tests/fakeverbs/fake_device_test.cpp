@@ -38,7 +38,7 @@ struct Side {
 struct Link {
   ibv_mtu mtu_a = IBV_MTU_1024;
   ibv_mtu mtu_b = IBV_MTU_1024;
-  int sgid_index = 3;        // RoCE: the IPv4-mapped RoCE v2 GID
+  int sgid_index = 3;         // RoCE: the IPv4-mapped RoCE v2 GID
   std::uint8_t timeout = 14;  // 67 ms, as the transport uses: no spurious retries under load
   std::uint8_t retry_cnt = 2;
   std::uint8_t rnr_retry = 7;

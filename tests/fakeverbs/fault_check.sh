@@ -18,6 +18,7 @@ fail() { echo "FAIL: $*"; cat "$dir/out.txt"; exit 1; }
 # Runs SWEEP on N ranks, rank R with the extra environment E (a VAR=VALUE list).
 run() {
   local n=$1 target=$2 extra=$3; shift 3
+  # shellcheck disable=SC2016 # expanded by the rank's shell
   "$mpirun" -n "$n" --oversubscribe "${keep_going[@]}" sh -c '
     if [ "$OMPI_COMM_WORLD_RANK" = "$1" ] && [ -n "$2" ]; then export $2; fi
     shift 2; exec "$@"' fault "$target" "$extra" "$rank_status" "$dir" "$bin" "$@" \
@@ -63,9 +64,10 @@ case "$mode" in
     wait "$pid"
     expect_exit 0 1
     expect_exit 1 1
-    grep -q "rank 0 .*error: verbs: timed out waiting for .*(peer rank 1)" "$dir/out.txt" &&
-      grep -q "rank 1 .*error: verbs: timed out waiting for .*(peer rank 0)" "$dir/out.txt" ||
+    if ! grep -q "rank 0 .*error: verbs: timed out waiting for .*(peer rank 1)" "$dir/out.txt" ||
+      ! grep -q "rank 1 .*error: verbs: timed out waiting for .*(peer rank 0)" "$dir/out.txt"; then
       fail "the ranks did not time out naming each other"
+    fi
     grep -q "every peer still answers" "$dir/out.txt" || fail "no peer check"
     ;;
   bad-rkey)
