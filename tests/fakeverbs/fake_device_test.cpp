@@ -40,7 +40,7 @@ struct Link {
   ibv_mtu mtu_b = IBV_MTU_1024;
   int sgid_index = 3;         // RoCE: the IPv4-mapped RoCE v2 GID
   std::uint8_t timeout = 14;  // 67 ms, as the transport uses: no spurious retries under load
-  std::uint8_t retry_cnt = 2;
+  std::uint8_t retry_cnt = 7;
   std::uint8_t rnr_retry = 7;
   std::uint8_t min_rnr_timer = 1;
   std::uint32_t psn_skew = 0;  // added to the responder's expected PSN
