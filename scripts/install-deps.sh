@@ -15,7 +15,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev
   python3 python3-h5py python3-numpy
-  libibverbs-dev rdma-core
+  libibverbs-dev rdma-core ibverbs-utils
   iproute2 procps
 )
 
