@@ -19,7 +19,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev
   python3 python3-h5py python3-numpy python3-pandas python3-scipy python3-matplotlib
   python3-pytest chromium fonts-dejavu-core
-  libibverbs-dev rdma-core
+  libibverbs-dev rdma-core ibverbs-utils
   iproute2 procps
 )
 

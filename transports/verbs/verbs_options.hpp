@@ -12,8 +12,9 @@ struct VerbsOptions {
   std::string device;
   // Port number on that device (ports count from 1). 0: the first active port.
   int port = 0;
-  // GID table index used for the GRH. nullopt ("auto"): 0 on RoCE ports, none (LID routing)
-  // on InfiniBand ports. -1: LID routing, no GRH (InfiniBand only; RoCE needs a GID).
+  // GID table index used for the GRH. nullopt ("auto"): on RoCE ports the first RoCE v2
+  // GID with an IPv4-mapped address, else the first RoCE v2 GID (verbs_gid.hpp); none (LID
+  // routing) on InfiniBand ports. -1: LID routing, no GRH (InfiniBand only; RoCE needs a GID).
   std::optional<int> gid_index;
   // Path MTU in bytes (256, 512, 1024, 2048 or 4096). 0: the port's active MTU, lowered
   // to the peer's when the peer's is smaller.

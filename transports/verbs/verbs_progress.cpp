@@ -2,8 +2,10 @@
 // handling completions polled from the completion queue.
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <vector>
 
 #include "transports/verbs/verbs_transport.hpp"
 
@@ -91,9 +93,37 @@ void VerbsTransport::progress() {
   std::array<ibv_wc, kPollBatch> completions{};
   const int polled = ibv_poll_cq(cq_.get(), kPollBatch, completions.data());
   if (polled < 0) throw TransportError("verbs", -1, "poll completion queue", "ibv_poll_cq failed");
+  auto* const batch_end = completions.data() + polled;
+  if (std::any_of(completions.data(), batch_end,
+                  [](const ibv_wc& wc) { return wc.status != IBV_WC_SUCCESS; })) {
+    report_error(std::vector<ibv_wc>(completions.data(), batch_end));
+  }
   for (int i = 0; i < polled; ++i)
     handle_completion(completions[static_cast<std::size_t>(i)]);
   service_channels();
+}
+
+// An error moves its queue pair to the error state, which flushes every other request on
+// it; the device delivers those flushes in no particular order relative to the error
+// itself. Report the cause: the first completion that is not a flush, in this batch or in
+// what is already queued behind it (the transport is unusable after an error anyway).
+void VerbsTransport::report_error(std::vector<ibv_wc> seen) {
+  constexpr int kMaxDrained = 1 << 16;
+  const ibv_wc first = *std::find_if(seen.begin(), seen.end(),
+                                     [](const ibv_wc& wc) { return wc.status != IBV_WC_SUCCESS; });
+  std::array<ibv_wc, kPollBatch> more{};
+  for (int drained = 0; drained < kMaxDrained;) {
+    const auto cause = std::find_if(seen.begin(), seen.end(), [](const ibv_wc& wc) {
+      return wc.status != IBV_WC_SUCCESS && wc.status != IBV_WC_WR_FLUSH_ERR;
+    });
+    if (cause != seen.end()) handle_completion(*cause);  // throws
+    const int polled = ibv_poll_cq(cq_.get(), kPollBatch, more.data());
+    if (polled <= 0) break;
+    seen.assign(more.data(), more.data() + polled);
+    drained += polled;
+  }
+  handle_completion(first);  // only flushes: report the first
+  throw TransportError("verbs", -1, "poll completion queue", ibv_wc_status_str(first.status));
 }
 
 // Drains backlogs into freed send-queue space, flushes idle unsignalled tails that a

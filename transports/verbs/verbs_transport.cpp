@@ -5,6 +5,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "transports/verbs/verbs_gid.hpp"
+
 namespace fb {
 
 namespace {
@@ -49,7 +51,18 @@ VerbsTransport::VerbsTransport(Bootstrap& bootstrap, const VerbsOptions& options
                              " queue pairs exceed the 2^15 channels a work request id can name");
   }
   const bool roce = port_.attr.link_layer == IBV_LINK_LAYER_ETHERNET;
-  const int gid = options_.gid_index.value_or(roce ? 0 : -1);
+  int gid = options_.gid_index.value_or(-1);
+  if (roce && !options_.gid_index) {
+    // Index 0 on mlx5 is link-local RoCE v1, which routed RoCE v2 fabrics drop.
+    const auto chosen = choose_roce_gid_index(
+        query_gid_table(port_.context.get(), port_.port, port_.attr.gid_tbl_len));
+    if (!chosen) {
+      throw TransportError("verbs", -1, "init",
+                           port_.device + " port " + std::to_string(port_.port) +
+                               " is RoCE and has no RoCE v2 GID (set gid_index to choose one)");
+    }
+    gid = *chosen;
+  }
   if (roce && gid < 0) {
     throw TransportError("verbs", -1, "init",
                          port_.device + " port " + std::to_string(port_.port) +

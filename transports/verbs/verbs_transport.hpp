@@ -121,6 +121,7 @@ class VerbsTransport final : public Transport {
   void queue_send(std::uint32_t channel, const SendWork& work);
   void post_send(std::uint32_t channel, const SendWork& work);
   void handle_completion(const ibv_wc& completion);
+  [[noreturn]] void report_error(std::vector<ibv_wc> seen);
   void handle_receive(const ibv_wc& completion, std::uint64_t buffer_index);
   void handle_message(int peer, const WireHeader& header, std::span<const std::byte> payload);
   void handle_cts(int peer, const WireHeader& header);
