@@ -50,7 +50,8 @@ foreach(run "ib;2;*verbs*" "roce;3;*verbs*" "ib;5;*allreduce*verbs*:*reduce_scat
 endforeach()
 # fabricbench itself: every collective and algorithm with --check, and every p2p test with
 # the link matrix.
-foreach(run "collectives;ib;3" "collectives;roce;4" "p2p;ib;2" "p2p;roce;4" "p2p;ib;5")
+foreach(run "collectives;ib;3" "collectives;roce;4" "p2p;ib;2" "p2p;roce;4" "p2p;ib;5"
+            "mtu;roce;2")
   list(GET run 0 mode)
   list(GET run 1 link)
   list(GET run 2 ranks)

@@ -3,7 +3,9 @@
 #   collectives: every collective and algorithm (auto included), in and out of place, every
 #                root, with --check: no wrong element; the HDF5 file passes the schema check
 #   p2p:         every point-to-point test and the link matrix, payloads checked
-# harness_check.sh collectives|p2p RANKS FABRICBENCH MPIRUN PYTHON CHECKER
+#   mtu:         mtu=4096 asked of a port whose active MTU is lower (RoCE: 1024) is clamped
+#                to it: the queue pairs connect and the payloads arrive intact
+# harness_check.sh collectives|p2p|mtu RANKS FABRICBENCH MPIRUN PYTHON CHECKER
 set -eu
 mode=$1; ranks=$2; bin=$3; mpirun=$4; python=$5; checker=$6
 dir=$(mktemp -d)
@@ -20,6 +22,14 @@ case "$mode" in
     echo "$verbs of $series series over verbs on $ranks ranks"
     [ "$verbs" -ge 20 ]
     "$python" "$checker" "$dir/out.h5" --expect-series "$series" --expect-world-size "$ranks"
+    ;;
+  mtu)
+    FB_VERBS_OPTIONS=mtu=4096 "$mpirun" -n "$ranks" --oversubscribe "$bin" p2p \
+      --test latency,bandwidth --transport verbs -b 8 -e 64K -f 64 -n 10 -w 2 \
+      --out "$dir/mtu.h5" >"$dir/stdout.txt"
+    tail -3 "$dir/stdout.txt"
+    grep -c '^# p2p ' "$dir/stdout.txt" | grep -qx 2
+    "$python" "$checker" "$dir/mtu.h5" --expect-p2p-series 2
     ;;
   p2p)
     "$mpirun" -n "$ranks" --oversubscribe "$bin" p2p --test all --transport verbs -b 8 -e 1M \

@@ -16,8 +16,9 @@ struct VerbsOptions {
   // GID with an IPv4-mapped address, else the first RoCE v2 GID (verbs_gid.hpp); none (LID
   // routing) on InfiniBand ports. -1: LID routing, no GRH (InfiniBand only; RoCE needs a GID).
   std::optional<int> gid_index;
-  // Path MTU in bytes (256, 512, 1024, 2048 or 4096). 0: the port's active MTU, lowered
-  // to the peer's when the peer's is smaller.
+  // Path MTU in bytes (256, 512, 1024, 2048 or 4096): an upper bound, clamped to the port's
+  // active MTU. 0: the port's active MTU. Either way lowered to the peer's when the peer's is
+  // smaller.
   int mtu = 0;
   // Send work requests outstanding per queue pair (ib_write_bw --tx-depth).
   int tx_depth = 128;

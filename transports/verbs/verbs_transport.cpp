@@ -69,7 +69,11 @@ VerbsTransport::VerbsTransport(Bootstrap& bootstrap, const VerbsOptions& options
                              " is RoCE: it needs a GID index (gid_index >= 0)");
   }
   if (gid >= 0) gid_index_ = to_u8(gid);
-  mtu_ = options_.mtu != 0 ? verbs_mtu_from_bytes(options_.mtu) : port_.attr.active_mtu;
+  // A path MTU above the port's active MTU is refused by the device when the queue pair moves
+  // to RTR: a user's mtu= is an upper bound, clamped to what the port carries (and the
+  // lower of the two ends' values is taken when connecting).
+  mtu_ = port_.attr.active_mtu;
+  if (options_.mtu != 0) mtu_ = std::min(verbs_mtu_from_bytes(options_.mtu), mtu_);
   max_message_bytes_ = port_.attr.max_msg_sz;
   std::random_device random;
   psn_ = random() & 0xFFFFFFU;  // 24-bit, random like perftest so stale packets do not match
