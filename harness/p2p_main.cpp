@@ -131,21 +131,6 @@ class P2PReport {
   std::size_t series_ = 0;
 };
 
-results::P2PPointRecord latency_record(std::uint64_t bytes, const std::vector<double>& samples) {
-  std::vector<double> sorted = samples;
-  std::sort(sorted.begin(), sorted.end());
-  results::P2PPointRecord r;
-  r.size_bytes = bytes;
-  r.iterations = samples.size();
-  r.lat_min_us = sorted.front();
-  r.lat_p50_us = percentile_sorted(sorted, 50);
-  r.lat_p90_us = percentile_sorted(sorted, 90);
-  r.lat_p99_us = percentile_sorted(sorted, 99);
-  r.lat_p999_us = percentile_sorted(sorted, 99.9);
-  r.lat_max_us = sorted.back();
-  return r;
-}
-
 // The links whose bandwidth in either direction is below `fraction` of the median.
 void flag_links(results::LinkMatrix& m) {
   const auto n = static_cast<std::size_t>(m.n_ranks);
@@ -396,6 +381,22 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
     return kExitLinkFlagged;
   }
   return kExitOk;
+}
+
+// Latency statistics of one point from its half round trips (p2p_main.hpp).
+results::P2PPointRecord latency_record(std::uint64_t bytes, const std::vector<double>& samples) {
+  std::vector<double> sorted = samples;
+  std::sort(sorted.begin(), sorted.end());
+  results::P2PPointRecord r;
+  r.size_bytes = bytes;
+  r.iterations = samples.size();
+  r.lat_min_us = sorted.front();
+  r.lat_p50_us = percentile_sorted(sorted, 50);
+  r.lat_p90_us = percentile_sorted(sorted, 90);
+  r.lat_p99_us = percentile_sorted(sorted, 99);
+  r.lat_p999_us = percentile_sorted(sorted, 99.9);
+  r.lat_max_us = sorted.back();
+  return r;
 }
 
 }  // namespace fb

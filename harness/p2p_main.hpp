@@ -2,8 +2,12 @@
 // prints a table per series and the link matrix, and records everything to HDF5.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "harness/fault.hpp"
 #include "harness/options.hpp"
+#include "results/results.hpp"
 #include "transports/bootstrap.hpp"
 
 namespace fb {
@@ -11,5 +15,9 @@ namespace fb {
 // Collective over all ranks; returns the process exit code. With `faults`, a transport
 // error ends the process through faults->fatal() (naming lost peers) instead of throwing.
 int run_p2p(const P2POptions& options, Bootstrap& bootstrap, FaultReporter* faults = nullptr);
+
+// The latency row of one point (min, p50, p90, p99, p99.9, max) from its half round trips;
+// `samples` must not be empty.
+results::P2PPointRecord latency_record(std::uint64_t bytes, const std::vector<double>& samples);
 
 }  // namespace fb

@@ -28,6 +28,7 @@
 #include "harness/options.hpp"
 #include "harness/output_path.hpp"
 #include "harness/p2p.hpp"
+#include "harness/p2p_main.hpp"
 #include "harness/provenance.hpp"
 #include "harness/qualify_run.hpp"
 #include "harness/run_control.hpp"
@@ -44,17 +45,6 @@ namespace fb {
 using analysis::QualifyTest;
 
 namespace {
-
-std::string broadcast_text(Bootstrap& bootstrap, std::string text) {
-  std::vector<std::byte> length(sizeof(std::uint64_t));
-  std::uint64_t n = text.size();
-  std::memcpy(length.data(), &n, sizeof n);
-  bootstrap.broadcast(length, 0);
-  std::memcpy(&n, length.data(), sizeof n);
-  text.resize(n);
-  bootstrap.broadcast(std::as_writable_bytes(std::span(text.data(), text.size())), 0);
-  return text;
-}
 
 // The sizes measured for a window: min, 2 min, 4 min, ... and max itself.
 std::vector<std::uint64_t> window_sizes(std::uint64_t min_bytes, std::uint64_t max_bytes) {
@@ -182,21 +172,6 @@ std::vector<Job> more_jobs(const analysis::QualifyReport& report, int round) {
     jobs.push_back(std::move(job));
   }
   return jobs;
-}
-
-results::P2PPointRecord latency_record(std::uint64_t bytes, const std::vector<double>& samples) {
-  std::vector<double> sorted = samples;
-  std::sort(sorted.begin(), sorted.end());
-  results::P2PPointRecord r;
-  r.size_bytes = bytes;
-  r.iterations = samples.size();
-  r.lat_min_us = sorted.front();
-  r.lat_p50_us = percentile_sorted(sorted, 50);
-  r.lat_p90_us = percentile_sorted(sorted, 90);
-  r.lat_p99_us = percentile_sorted(sorted, 99);
-  r.lat_p999_us = percentile_sorted(sorted, 99.9);
-  r.lat_max_us = sorted.back();
-  return r;
 }
 
 // Measures the jobs; rank 0 records them in the file and in `mirror`. Returns false when the
@@ -423,7 +398,7 @@ int run_qualify(const QualifyOptions& o, const analysis::Profile& profile, MpiBo
   const auto info = collect_run_info(bootstrap, o.command_line);
   std::string path = o.out.empty() ? std::string() : o.out;
   if (rank == 0 && path.empty()) path = default_output_path();
-  path = broadcast_text(bootstrap, path);
+  path = broadcast_string(bootstrap, path);
 
   results::FileData mirror;
   mirror.run = info;
@@ -545,7 +520,7 @@ int run_qualify(const QualifyOptions& o, const analysis::Profile& profile, MpiBo
           std::fflush(stdout);
         }
       }
-      jobs = decode(broadcast_text(bootstrap, next));
+      jobs = decode(broadcast_string(bootstrap, next));
       if (jobs.empty()) break;
     }
   } catch (const TransportError& e) {

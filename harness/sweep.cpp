@@ -37,18 +37,6 @@ namespace {
 
 using DonePoints = std::set<std::pair<std::string, std::uint64_t>>;
 
-// Broadcasts a string from rank 0.
-std::string broadcast_string(fb::Bootstrap& bootstrap, std::string text) {
-  std::vector<std::byte> length(sizeof(std::uint64_t));
-  std::uint64_t n = text.size();
-  std::memcpy(length.data(), &n, sizeof n);
-  bootstrap.broadcast(length, 0);
-  std::memcpy(&n, length.data(), sizeof n);
-  text.resize(n);
-  bootstrap.broadcast(std::as_writable_bytes(std::span(text.data(), text.size())), 0);
-  return text;
-}
-
 // --resume: rank 0 reads the file, checks that this command can continue it (the prepared
 // series of every stage against the recorded ones) and lists the points it already has.
 // Every rank gets the verdict and the list before anything is written, so a refusal leaves
@@ -147,6 +135,17 @@ struct StageRun {
 }  // namespace
 
 namespace fb {
+
+std::string broadcast_string(Bootstrap& bootstrap, std::string text) {
+  std::vector<std::byte> length(sizeof(std::uint64_t));
+  std::uint64_t n = text.size();
+  std::memcpy(length.data(), &n, sizeof n);
+  bootstrap.broadcast(length, 0);
+  std::memcpy(&n, length.data(), sizeof n);
+  text.resize(n);
+  bootstrap.broadcast(std::as_writable_bytes(std::span(text.data(), text.size())), 0);
+  return text;
+}
 
 int launcher_rank() {
   for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
