@@ -20,9 +20,9 @@
 #include "harness/statistics.hpp"
 #include "results/results.hpp"
 #include "transports/error.hpp"
+#include "transports/local_placement.hpp"
 #include "transports/registry.hpp"
 #include "transports/verbs/verbs_line_rate.hpp"
-#include "transports/verbs/verbs_options.hpp"
 
 namespace fb {
 
@@ -198,8 +198,8 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   double line_rate = o.line_rate_Gbps;
   if (line_rate == 0 &&
       std::find(transports.begin(), transports.end(), "verbs") != transports.end()) {
-    const auto verbs = verbs_options_from_environment();  // the port the transport uses
-    line_rate = verbs_line_rate_Gbps(verbs.device, verbs.port).value_or(0.0);
+    // The port the transport gives this rank (one per local rank with a device list).
+    line_rate = verbs_line_rate_Gbps(local_placement(bootstrap).local_rank).value_or(0.0);
   }
   const bool show_progress =
       rank == 0 && (o.progress == RunOptions::Progress::on ||

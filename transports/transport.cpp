@@ -27,8 +27,9 @@ void Transport::throw_timeout(const Request& req, std::string_view during) const
   std::string operation =
       std::string("timed out waiting for ") + what + " of " + std::to_string(req.bytes) + " bytes";
   if (!during.empty()) operation += " during " + std::string(during);
-  throw TimeoutError(std::string(name()), req.peer, operation,
-                     "the peer did not answer before the deadline (--timeout)");
+  std::string detail = "the peer did not answer before the deadline (--timeout)";
+  if (const auto more = stall_detail(); !more.empty()) detail += "; " + more;
+  throw TimeoutError(std::string(name()), req.peer, operation, detail);
 }
 
 }  // namespace fb

@@ -108,7 +108,12 @@ class Transport {
   void wait(Request& req, Deadline deadline);
   void wait_all(std::span<Request> reqs, Deadline deadline);
 
-  // Throws TimeoutError for `req`; `during` says what the caller was doing.
+  // What the transport knows about a stall, in words, read when a wait times out (device
+  // events such as a port going down); empty when it knows nothing more.
+  virtual std::string stall_detail() const { return {}; }
+
+  // Throws TimeoutError for `req`; `during` says what the caller was doing; the transport's
+  // stall_detail() is appended.
   [[noreturn]] void throw_timeout(const Request& req, std::string_view during = {}) const;
 };
 

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "transports/error.hpp"
+#include "transports/local_placement.hpp"
 
 namespace fb {
 
@@ -62,23 +63,11 @@ ucp_request_param_t make_param(const MemoryRegion& region) {
 
 constexpr auto kCloseTimeout = std::chrono::seconds(10);
 
-// Are there more ranks on this host than cores this process may run on?
+// This machine's host name (endpoints to other hosts get peer error handling).
 std::string this_host() {
   std::array<char, 256> host{};
   gethostname(host.data(), host.size() - 1);
   return host.data();
-}
-
-// More ranks on this machine than cores it lets us use?
-bool machine_is_oversubscribed(const std::vector<std::string>& machines, const std::string& mine) {
-  const auto local = std::count(machines.begin(), machines.end(), mine);
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  const int usable = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-  // With binding each rank sees one core; compare with the machine's online cores then.
-  const long online = sysconf(_SC_NPROCESSORS_ONLN);
-  const long cores = usable > 1 ? usable : (online > 0 ? online : 1);
-  return local > cores;
 }
 
 // FB_UCX_ERROR_MODE: which endpoints use UCX's peer error handling.
@@ -262,8 +251,7 @@ void UcxTransport::connect(bool eager_only) {
 
   const auto host = this_host();
   const auto hosts = bootstrap_.allgather_strings(host);
-  const auto machine = kernel_boot_id();
-  oversubscribed_ = machine_is_oversubscribed(bootstrap_.allgather_strings(machine), machine);
+  oversubscribed_ = local_placement(bootstrap_).oversubscribed();
   const auto error_mode = error_mode_from_env();
 
   ucp_address_t* address = nullptr;

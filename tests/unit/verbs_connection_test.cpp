@@ -21,6 +21,11 @@ VerbsConnectionInfo sample() {
   info.control_address = 0x00007F0011223344ULL;
   info.control_rkey = 0xDEADBEEF;
   info.qps_per_peer = 2;
+  info.link_layer = IBV_LINK_LAYER_ETHERNET;
+  info.uses_grh = 1;
+  info.gid_type = IBV_GID_TYPE_ROCE_V2;
+  info.subnet_prefix = 0xFE80000000000001ULL;
+  info.max_message_bytes = 1U << 30;
   info.qpns = {0, 0, 0x11, 0x12, 0xFFFFFF, 0x1};
   return info;
 }
@@ -37,7 +42,7 @@ std::string decode_error(const std::vector<std::byte>& blob) {
 TEST(VerbsConnectionInfo, RoundTrip) {
   const auto info = sample();
   const auto blob = encode(info);
-  EXPECT_EQ(blob.size(), 42U + 4 * info.qpns.size());
+  EXPECT_EQ(blob.size(), 57U + 4 * info.qpns.size());
   EXPECT_EQ(decode_connection_info(blob), info);
 }
 
@@ -54,35 +59,41 @@ TEST(VerbsConnectionInfo, LittleEndianLayout) {
   EXPECT_EQ(blob[24], std::byte{0x44});  // control address
   EXPECT_EQ(blob[32], std::byte{0xEF});  // control rkey
   EXPECT_EQ(blob[36], std::byte{2});     // qps_per_peer
-  EXPECT_EQ(blob[38], std::byte{6});     // count
-  EXPECT_EQ(blob[50], std::byte{0x11});  // qpns[2] starts at 42 + 2 * 4
-  EXPECT_EQ(blob[58], std::byte{0xFF});  // qpns[4] = 0xFFFFFF
-  EXPECT_EQ(blob[61], std::byte{0x00});
+  EXPECT_EQ(blob[38], std::byte{IBV_LINK_LAYER_ETHERNET});
+  EXPECT_EQ(blob[39], std::byte{1});  // uses a GRH
+  EXPECT_EQ(blob[40], std::byte{IBV_GID_TYPE_ROCE_V2});
+  EXPECT_EQ(blob[41], std::byte{0x01});  // subnet prefix, low byte first
+  EXPECT_EQ(blob[48], std::byte{0xFE});
+  EXPECT_EQ(blob[52], std::byte{0x40});  // max_msg_sz 2^30, high byte
+  EXPECT_EQ(blob[53], std::byte{6});     // count
+  EXPECT_EQ(blob[65], std::byte{0x11});  // qpns[2] starts at 57 + 2 * 4
+  EXPECT_EQ(blob[73], std::byte{0xFF});  // qpns[4] = 0xFFFFFF
+  EXPECT_EQ(blob[76], std::byte{0x00});
 }
 
 TEST(VerbsConnectionInfo, RejectsShortBlob) {
-  EXPECT_EQ(decode_error({}), "verbs connection info: 0 bytes, shorter than the 42-byte header");
+  EXPECT_EQ(decode_error({}), "verbs connection info: 0 bytes, shorter than the 57-byte header");
   auto blob = encode(sample());
-  blob.resize(41);
-  EXPECT_NE(decode_error(blob).find("41 bytes, shorter"), std::string::npos);
+  blob.resize(56);
+  EXPECT_NE(decode_error(blob).find("56 bytes, shorter"), std::string::npos);
 }
 
 TEST(VerbsConnectionInfo, RejectsWrongVersion) {
   auto blob = encode(sample());
   blob[0] = std::byte{9};
-  EXPECT_NE(decode_error(blob).find("version 9, expected 1"), std::string::npos);
+  EXPECT_NE(decode_error(blob).find("version 9, expected 2"), std::string::npos);
 }
 
 TEST(VerbsConnectionInfo, RejectsSizeThatDisagreesWithCount) {
   auto blob = encode(sample());
   blob.pop_back();
   EXPECT_EQ(decode_error(blob),
-            "verbs connection info: 65 bytes for 6 queue pair numbers, expected 66");
+            "verbs connection info: 80 bytes for 6 queue pair numbers, expected 81");
   blob = encode(sample());
   blob.push_back(std::byte{0});
-  EXPECT_NE(decode_error(blob).find("67 bytes for 6"), std::string::npos);
+  EXPECT_NE(decode_error(blob).find("82 bytes for 6"), std::string::npos);
   blob = encode(sample());
-  blob[38] = std::byte{0xFF};  // count claims far more than present
+  blob[53] = std::byte{0xFF};  // count claims far more than present
   EXPECT_NE(decode_error(blob).find("queue pair numbers, expected"), std::string::npos);
 }
 
@@ -101,6 +112,15 @@ TEST(VerbsConnectionInfo, RejectsImpossibleValues) {
   EXPECT_NE(decode_error(encode(info)).find("do not divide into 4 per peer"), std::string::npos);
   info.qps_per_peer = 0;
   EXPECT_NE(decode_error(encode(info)).find("into 0 per peer"), std::string::npos);
+  info = sample();
+  info.link_layer = 7;
+  EXPECT_NE(decode_error(encode(info)).find("link layer 7 is neither"), std::string::npos);
+  info = sample();
+  info.gid_type = 3;
+  EXPECT_NE(decode_error(encode(info)).find("GID type 3 out of range"), std::string::npos);
+  info = sample();
+  info.max_message_bytes = 0;
+  EXPECT_NE(decode_error(encode(info)).find("max_msg_sz 0"), std::string::npos);
 }
 
 TEST(VerbsProtocol, WorkRequestIds) {

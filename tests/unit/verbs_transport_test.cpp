@@ -59,7 +59,9 @@ TEST(VerbsTransport, BadEnvironmentOptionsAreTheReason) {
 
 TEST(VerbsTransport, OpenNamedMissingDeviceSaysWhy) {
   try {
-    open_verbs_port("no_such_device_0", 0);
+    VerbsOptions options;
+    options.devices = {{"no_such_device_0", 0}};
+    open_verbs_port(options, 0);
     FAIL() << "opened a device that does not exist";
   } catch (const TransportError& e) {
     const std::string what = e.what();

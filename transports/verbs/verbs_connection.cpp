@@ -1,6 +1,7 @@
 #include "transports/verbs/verbs_connection.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -10,7 +11,7 @@ namespace fb {
 
 namespace {
 
-constexpr std::size_t kFixedBytes = 1 + 1 + 2 + 4 + 16 + 8 + 4 + 2 + 4;
+constexpr std::size_t kFixedBytes = 1 + 1 + 2 + 4 + 16 + 8 + 4 + 2 + 1 + 1 + 1 + 8 + 4 + 4;
 constexpr std::uint32_t kMax24Bits = (1U << 24) - 1;  // PSNs and QPNs are 24-bit on the wire
 
 template <typename T>
@@ -57,6 +58,11 @@ std::vector<std::byte> encode(const VerbsConnectionInfo& info) {
   put<std::uint64_t>(out, info.control_address);
   put<std::uint32_t>(out, info.control_rkey);
   put<std::uint16_t>(out, info.qps_per_peer);
+  put<std::uint8_t>(out, info.link_layer);
+  put<std::uint8_t>(out, info.uses_grh);
+  put<std::uint8_t>(out, info.gid_type);
+  put<std::uint64_t>(out, info.subnet_prefix);
+  put<std::uint32_t>(out, info.max_message_bytes);
   put<std::uint32_t>(out, static_cast<std::uint32_t>(info.qpns.size()));
   for (const auto qpn : info.qpns)
     put<std::uint32_t>(out, qpn);
@@ -84,6 +90,11 @@ VerbsConnectionInfo decode_connection_info(std::span<const std::byte> blob) {
   info.control_address = in.get<std::uint64_t>();
   info.control_rkey = in.get<std::uint32_t>();
   info.qps_per_peer = in.get<std::uint16_t>();
+  info.link_layer = in.get<std::uint8_t>();
+  info.uses_grh = in.get<std::uint8_t>();
+  info.gid_type = in.get<std::uint8_t>();
+  info.subnet_prefix = in.get<std::uint64_t>();
+  info.max_message_bytes = in.get<std::uint32_t>();
   const auto count = in.get<std::uint32_t>();
   if (blob.size() != kFixedBytes + 4 * std::size_t{count}) {
     malformed(std::to_string(blob.size()) + " bytes for " + std::to_string(count) +
@@ -93,6 +104,15 @@ VerbsConnectionInfo decode_connection_info(std::span<const std::byte> blob) {
   if (info.mtu < IBV_MTU_256 || info.mtu > IBV_MTU_4096) {
     malformed("mtu code " + std::to_string(info.mtu) + " is not an IBV_MTU value");
   }
+  if (info.link_layer != IBV_LINK_LAYER_INFINIBAND && info.link_layer != IBV_LINK_LAYER_ETHERNET) {
+    malformed("link layer " + std::to_string(info.link_layer) +
+              " is neither InfiniBand nor Ethernet");
+  }
+  if (info.uses_grh > 1 || info.gid_type > IBV_GID_TYPE_ROCE_V2) {
+    malformed("GRH flag " + std::to_string(info.uses_grh) + " or GID type " +
+              std::to_string(info.gid_type) + " out of range");
+  }
+  if (info.max_message_bytes == 0) malformed("max_msg_sz 0");
   if (info.psn > kMax24Bits) malformed("psn " + std::to_string(info.psn) + " exceeds 24 bits");
   if (info.qps_per_peer == 0 || count % info.qps_per_peer != 0) {
     malformed(std::to_string(count) + " queue pair numbers do not divide into " +
@@ -106,11 +126,50 @@ VerbsConnectionInfo decode_connection_info(std::span<const std::byte> blob) {
   return info;
 }
 
-void qp_to_init(ibv_qp* qp, std::uint8_t port, int peer) {
+std::string gid_type_name(std::uint8_t gid_type) {
+  switch (gid_type) {
+    case IBV_GID_TYPE_ROCE_V1:
+      return "RoCE v1";
+    case IBV_GID_TYPE_ROCE_V2:
+      return "RoCE v2";
+    default:
+      return "InfiniBand";
+  }
+}
+
+std::optional<std::string> connection_mismatch(const VerbsConnectionInfo& mine,
+                                               const VerbsConnectionInfo& peer) {
+  const auto layer = [](std::uint8_t link_layer) {
+    return link_layer == IBV_LINK_LAYER_ETHERNET ? std::string("Ethernet (RoCE)")
+                                                 : std::string("InfiniBand");
+  };
+  if (mine.link_layer != peer.link_layer) {
+    return "this rank's port is " + layer(mine.link_layer) + ", the peer's " +
+           layer(peer.link_layer) + ": they are not on one fabric (choose devices with device=)";
+  }
+  if (mine.link_layer == IBV_LINK_LAYER_ETHERNET && mine.gid_type != peer.gid_type) {
+    return "this rank uses a " + gid_type_name(mine.gid_type) + " GID, the peer a " +
+           gid_type_name(peer.gid_type) +
+           " GID: a fabric routes only one of them (give every rank a gid_index of the same "
+           "type)";
+  }
+  if (mine.link_layer == IBV_LINK_LAYER_INFINIBAND && mine.uses_grh == 0 &&
+      mine.subnet_prefix != peer.subnet_prefix) {
+    char text[80];
+    std::snprintf(text, sizeof(text), "0x%016llx, the peer on 0x%016llx",
+                  static_cast<unsigned long long>(mine.subnet_prefix),
+                  static_cast<unsigned long long>(peer.subnet_prefix));
+    return std::string("this rank is on InfiniBand subnet ") + text +
+           ": LID routing does not cross subnets (set gid_index to route with a GRH)";
+  }
+  return std::nullopt;
+}
+
+void qp_to_init(ibv_qp* qp, const QpSettings& settings, int peer) {
   ibv_qp_attr attr{};
   attr.qp_state = IBV_QPS_INIT;
-  attr.pkey_index = 0;
-  attr.port_num = port;
+  attr.pkey_index = settings.pkey_index;
+  attr.port_num = settings.port;
   // The rendezvous writes land in receive buffers; reads are allowed for future one-sided use.
   attr.qp_access_flags = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ;
   check(ibv_modify_qp(qp, &attr,
@@ -128,7 +187,7 @@ void qp_to_rtr(ibv_qp* qp, const QpSettings& settings, const VerbsConnectionInfo
   attr.max_dest_rd_atomic = 1;
   attr.min_rnr_timer = settings.min_rnr_timer;
   attr.ah_attr.dlid = remote.lid;
-  attr.ah_attr.sl = 0;
+  attr.ah_attr.sl = settings.service_level;
   attr.ah_attr.src_path_bits = 0;
   attr.ah_attr.port_num = settings.port;
   if (settings.gid_index) {
@@ -136,6 +195,7 @@ void qp_to_rtr(ibv_qp* qp, const QpSettings& settings, const VerbsConnectionInfo
     std::copy(remote.gid.begin(), remote.gid.end(), attr.ah_attr.grh.dgid.raw);
     attr.ah_attr.grh.sgid_index = *settings.gid_index;
     attr.ah_attr.grh.hop_limit = 64;  // leaves room for routed RoCE; perftest uses 0xFF
+    attr.ah_attr.grh.traffic_class = settings.traffic_class;
   }
   check(ibv_modify_qp(qp, &attr,
                       IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |

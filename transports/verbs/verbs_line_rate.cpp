@@ -1,5 +1,8 @@
 #include "transports/verbs/verbs_line_rate.hpp"
 
+#include <stdexcept>
+
+#include "transports/verbs/verbs_options.hpp"
 #include "transports/verbs/verbs_resources.hpp"
 
 namespace fb {
@@ -7,7 +10,7 @@ namespace fb {
 namespace {
 
 struct LaneRate {
-  std::uint8_t code;
+  std::uint32_t code;
   double signalling_Gbps;
   double efficiency;  // data bits per signalled bit
 };
@@ -24,7 +27,33 @@ constexpr LaneRate kLaneRates[] = {
     {32, 25.78125, 64.0 / 66.0},
     {64, 53.125, kPam4Efficiency},
     {128, 106.25, kPam4Efficiency},
+    {256, 212.5, kPam4Efficiency},
 };
+
+// Ethernet data rate per lane for the code a RoCE port reports.
+std::optional<double> ethernet_lane_Gbps(std::uint32_t code) {
+  switch (code) {
+    case 1:
+      return 1.0;
+    case 2:
+      return 5.0;
+    case 4:
+    case 8:
+      return 10.0;
+    case 16:
+      return 14.0;
+    case 32:
+      return 25.0;
+    case 64:
+      return 50.0;
+    case 128:
+      return 100.0;
+    case 256:
+      return 200.0;
+    default:
+      return std::nullopt;
+  }
+}
 
 std::optional<int> lanes(std::uint8_t active_width) {
   switch (active_width) {
@@ -45,7 +74,7 @@ std::optional<int> lanes(std::uint8_t active_width) {
 
 }  // namespace
 
-std::optional<LinkRate> ib_link_rate(std::uint8_t active_speed, std::uint8_t active_width) {
+std::optional<LinkRate> ib_link_rate(std::uint32_t active_speed, std::uint8_t active_width) {
   const auto lane_count = lanes(active_width);
   if (!lane_count) return std::nullopt;
   for (const auto& lane : kLaneRates) {
@@ -57,14 +86,26 @@ std::optional<LinkRate> ib_link_rate(std::uint8_t active_speed, std::uint8_t act
   return std::nullopt;
 }
 
-std::optional<double> verbs_line_rate_Gbps(const std::string& device, int port) {
+std::optional<LinkRate> link_rate(std::uint32_t speed, std::uint8_t active_width,
+                                  std::uint8_t link_layer) {
+  if (link_layer != IBV_LINK_LAYER_ETHERNET) return ib_link_rate(speed, active_width);
+  const auto lane_count = lanes(active_width);
+  const auto lane = ethernet_lane_Gbps(speed);
+  if (!lane_count || !lane) return std::nullopt;
+  const double rate = *lane * *lane_count;
+  return LinkRate{rate, rate};
+}
+
+std::optional<double> verbs_line_rate_Gbps(int local_rank) {
   try {
-    const auto opened = open_verbs_port(device, port);
-    const auto rate = ib_link_rate(opened.attr.active_speed, opened.attr.active_width);
+    const auto opened = open_verbs_port(verbs_options_from_environment(), local_rank);
+    const auto rate = link_rate(opened.speed, opened.attr.active_width, opened.attr.link_layer);
     if (!rate) return std::nullopt;
     return rate->data_Gbps;
   } catch (const TransportError&) {
     return std::nullopt;  // no such device or port: no rate to report
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;  // FB_VERBS_OPTIONS is malformed: the transport itself says so
   }
 }
 

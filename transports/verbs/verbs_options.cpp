@@ -35,10 +35,51 @@ void check_range(const char* key, int value, int low, int high) {
   }
 }
 
+bool parse_flag(std::string_view key, std::string_view value) {
+  if (value == "1") return true;
+  if (value == "0") return false;
+  fail(std::string(key) + "=" + std::string(value) + ": expected 0 or 1");
+}
+
+// "mlx5_0[:port]+mlx5_1[:port]+..."
+std::vector<VerbsDeviceChoice> parse_device_list(std::string_view value) {
+  std::vector<VerbsDeviceChoice> devices;
+  std::string_view rest = value;
+  while (true) {
+    const auto plus = rest.find('+');
+    const auto item = rest.substr(0, plus);
+    const auto colon = item.find(':');
+    VerbsDeviceChoice choice;
+    choice.name = std::string(item.substr(0, colon));
+    if (choice.name.empty()) {
+      fail("device=" + std::string(value) + ": expected name[:port]+name[:port]...");
+    }
+    if (colon != std::string_view::npos) {
+      choice.port = parse_int("device port", item.substr(colon + 1));
+      check_range("device port", choice.port, 1, 255);
+    }
+    devices.push_back(choice);
+    if (plus == std::string_view::npos) break;
+    rest = rest.substr(plus + 1);
+  }
+  return devices;
+}
+
 void set_field(VerbsOptions& options, std::string_view key, std::string_view value) {
   if (key == "device") {
-    if (value.empty()) fail("device=: expected a device name");
-    options.device = std::string(value);
+    options.devices = parse_device_list(value);
+  } else if (key == "tclass") {
+    options.tclass = parse_int(key, value);
+  } else if (key == "sl") {
+    options.sl = parse_int(key, value);
+  } else if (key == "pkey_index") {
+    options.pkey_index = parse_int(key, value);
+  } else if (key == "relaxed_ordering") {
+    options.relaxed_ordering = parse_flag(key, value);
+  } else if (key == "srq") {
+    options.srq = parse_flag(key, value);
+  } else if (key == "srq_depth") {
+    options.srq_depth = parse_int(key, value);
   } else if (key == "gid_index") {
     options.gid_index = value == "auto" ? std::nullopt : std::optional<int>(parse_int(key, value));
   } else if (key == "port") {
@@ -69,7 +110,7 @@ void set_field(VerbsOptions& options, std::string_view key, std::string_view val
     fail("unknown key '" + std::string(key) +
          "' (known: device, port, gid_index, mtu, tx_depth, rx_depth, cq_moderation, "
          "inline_threshold, eager_threshold, qps_per_peer, min_rnr_timer, timeout, retry_cnt, "
-         "rnr_retry)");
+         "rnr_retry, tclass, sl, pkey_index, relaxed_ordering, srq, srq_depth)");
   }
 }
 
@@ -98,6 +139,10 @@ void validate(const VerbsOptions& options) {
   check_range("timeout", options.timeout, 0, 31);
   check_range("retry_cnt", options.retry_cnt, 0, 7);
   check_range("rnr_retry", options.rnr_retry, 0, 7);
+  check_range("tclass", options.tclass, 0, 255);
+  check_range("sl", options.sl, 0, 15);
+  check_range("pkey_index", options.pkey_index, 0, 65535);
+  check_range("srq_depth", options.srq_depth, 1, kMaxDepth);
 }
 
 VerbsOptions parse_verbs_options(const std::string& spec) {

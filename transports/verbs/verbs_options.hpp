@@ -4,13 +4,25 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fb {
 
+// One entry of the device list: a device name and optionally its port (0: the first active).
+struct VerbsDeviceChoice {
+  std::string name;
+  int port = 0;
+  bool operator==(const VerbsDeviceChoice&) const = default;
+};
+
 struct VerbsOptions {
-  // RDMA device name (e.g. "mlx5_0"). Empty: the first device with an active port.
-  std::string device;
-  // Port number on that device (ports count from 1). 0: the first active port.
+  // RDMA devices, "mlx5_0[:port]+mlx5_1[:port]+...": local rank i on a host takes entry
+  // i mod count (the role of UCX_NET_DEVICES / NCCL_IB_HCA, one rail per local rank). Empty:
+  // every device with the InfiniBand transport and an active port (InfiniBand link layer
+  // preferred over Ethernet), spread over the local ranks the same way; iWARP and other
+  // non-InfiniBand-transport devices are never taken.
+  std::vector<VerbsDeviceChoice> devices;
+  // Port number for devices named without one (ports count from 1). 0: the first active.
   int port = 0;
   // GID table index used for the GRH. nullopt ("auto"): on RoCE ports the first RoCE v2
   // GID with an IPv4-mapped address, else the first RoCE v2 GID (verbs_gid.hpp); none (LID
@@ -41,9 +53,25 @@ struct VerbsOptions {
   int timeout = 14;        // 0..31, 4.096 us * 2^14 = 67 ms
   int retry_cnt = 7;       // 0..7
   int rnr_retry = 7;       // 0..7, 7 = retry forever on receiver-not-ready
+  // Traffic class of the GRH (RoCE: the DSCP << 2 | ECN bits a lossless class is mapped from;
+  // perftest --tclass) and InfiniBand service level (perftest --sl). 0: the default class.
+  int tclass = 0;  // 0..255
+  int sl = 0;      // 0..15
+  // Partition key table index of the queue pairs (perftest --pkey_index); checked against
+  // the port's table length.
+  int pkey_index = 0;
+  // Register memory with IBV_ACCESS_RELAXED_ORDERING: an optional flag that devices without
+  // support ignore (PCIe relaxed ordering matters on some CPU/GPU root complexes).
+  bool relaxed_ordering = true;
+  // One shared receive queue for all peers (memory independent of the rank count) instead of
+  // rx_depth buffers per queue pair. Used when the device offers SRQs (max_srq > 0).
+  bool srq = true;
+  // Eager receive buffers in the shared receive queue.
+  int srq_depth = 1024;
 };
 
-// Parses "key=value,key=value" (keys as the fields above; gid_index also takes "auto").
+// Parses "key=value,key=value" (keys as the fields above, `device` for the device list;
+// gid_index also takes "auto"; relaxed_ordering and srq take 0 or 1).
 // Unset keys keep their defaults. Throws std::invalid_argument with a one-line message
 // for an unknown key, a malformed value or a value out of range.
 VerbsOptions parse_verbs_options(const std::string& spec);

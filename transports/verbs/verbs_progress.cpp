@@ -1,6 +1,7 @@
 // Posting send work requests (with CQ moderation and a backlog for a full send queue) and
 // handling completions polled from the completion queue.
 #include <arpa/inet.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <array>
@@ -19,6 +20,8 @@ namespace {
 // Completions taken per ibv_poll_cq call: one call amortises the doorbell read over a
 // burst without making a single progress pass long.
 constexpr int kPollBatch = 32;
+// Empty polls in a row before an oversubscribed rank yields its core (UcxTransport's value).
+constexpr unsigned kIdlePollsBeforeYield = 32;
 
 }  // namespace
 
@@ -39,7 +42,6 @@ void VerbsTransport::queue_send(std::uint32_t channel_id, const SendWork& work) 
 void VerbsTransport::post_send(std::uint32_t channel_id, const SendWork& work) {
   auto& channel = channels_[channel_id];
   const auto sequence = channel.queue.next_sequence();
-  const bool signalled = channel.queue.next_signalled();
   const auto ring_entry = sequence % channel.queue.depth();
 
   std::array<ibv_sge, 2> sges{};
@@ -62,6 +64,12 @@ void VerbsTransport::post_send(std::uint32_t channel_id, const SendWork& work) {
   }
   // Inline sends copy the data into the work request: the buffer is free once posted.
   const bool send_inline = work.opcode == IBV_WR_SEND && total_bytes <= inline_limit_;
+  // The request that completes a user operation asks for its own completion when nothing
+  // queues behind it: otherwise the operation would wait for an idle progress pass and a
+  // flush round trip. Inline sends complete when posted and need none.
+  const bool completes_operation =
+      work.completes_slot.has_value() && !send_inline && channel.backlog.empty();
+  const bool signalled = channel.queue.next_signalled() || completes_operation;
 
   ibv_send_wr wr{};
   wr.wr_id = verbs_protocol::send_wr_id(channel_id, sequence);
@@ -92,7 +100,19 @@ void VerbsTransport::post_send(std::uint32_t channel_id, const SendWork& work) {
 void VerbsTransport::progress() {
   std::array<ibv_wc, kPollBatch> completions{};
   const int polled = ibv_poll_cq(cq_.get(), kPollBatch, completions.data());
-  if (polled < 0) throw TransportError("verbs", -1, "poll completion queue", "ibv_poll_cq failed");
+  if (polled < 0) {
+    throw TransportError("verbs", -1, "poll completion queue",
+                         "ibv_poll_cq failed" + device_events());
+  }
+  // More ranks than cores on this machine: a rank spinning on an empty completion queue
+  // steals the core its peer needs, so give it up after a short idle spell (as UCX does).
+  if (placement_.oversubscribed()) {
+    idle_polls_ = polled != 0 ? 0 : idle_polls_ + 1;
+    if (idle_polls_ >= kIdlePollsBeforeYield) {
+      idle_polls_ = 0;
+      sched_yield();
+    }
+  }
   auto* const batch_end = completions.data() + polled;
   if (std::any_of(completions.data(), batch_end,
                   [](const ibv_wc& wc) { return wc.status != IBV_WC_SUCCESS; })) {
@@ -123,7 +143,79 @@ void VerbsTransport::report_error(std::vector<ibv_wc> seen) {
     drained += polled;
   }
   handle_completion(first);  // only flushes: report the first
-  throw TransportError("verbs", -1, "poll completion queue", ibv_wc_status_str(first.status));
+  throw TransportError("verbs", -1, "poll completion queue",
+                       ibv_wc_status_str(first.status) + device_events());
+}
+
+int VerbsTransport::receive_peer(const ibv_wc& completion, std::uint64_t buffer) const {
+  if (srq_) {
+    // Shared receive queue: the queue pair the message arrived on names the peer.
+    const auto found = channel_of_qpn_.find(completion.qp_num);
+    return found == channel_of_qpn_.end() ? -1 : channels_[found->second].peer;
+  }
+  return channels_[buffer / static_cast<std::uint64_t>(options_.rx_depth)].peer;
+}
+
+std::string VerbsTransport::device_events() const {
+  ibv_async_event event{};
+  // The fd is non-blocking (set at setup): -1 with EAGAIN once nothing is pending.
+  while (ibv_get_async_event(port_.context.get(), &event) == 0) {
+    std::string what = ibv_event_type_str(event.event_type);
+    switch (event.event_type) {
+      case IBV_EVENT_PORT_ERR:
+      case IBV_EVENT_PORT_ACTIVE:
+      case IBV_EVENT_LID_CHANGE:
+      case IBV_EVENT_PKEY_CHANGE:
+      case IBV_EVENT_GID_CHANGE:
+      case IBV_EVENT_SM_CHANGE:
+      case IBV_EVENT_CLIENT_REREGISTER:
+        what += " on " + port_.device + " port " + std::to_string(event.element.port_num);
+        break;
+      case IBV_EVENT_QP_FATAL:
+      case IBV_EVENT_QP_REQ_ERR:
+      case IBV_EVENT_QP_ACCESS_ERR:
+      case IBV_EVENT_COMM_EST:
+      case IBV_EVENT_SQ_DRAINED:
+      case IBV_EVENT_PATH_MIG:
+      case IBV_EVENT_PATH_MIG_ERR:
+      case IBV_EVENT_QP_LAST_WQE_REACHED: {
+        const auto found = channel_of_qpn_.find(event.element.qp->qp_num);
+        if (found != channel_of_qpn_.end()) {
+          what += " on the queue pair to rank " + std::to_string(channels_[found->second].peer);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    device_events_.push_back(what);
+    ibv_ack_async_event(&event);
+  }
+  if (device_events_.empty()) return {};
+  std::string out = "; device events: ";
+  for (std::size_t i = 0; i < device_events_.size(); ++i)
+    out += (i == 0 ? "" : ", ") + device_events_[i];
+  // A port that is not active now explains a stall even when its event was read earlier.
+  ibv_port_attr attr{};
+  if (ibv_query_port(port_.context.get(), static_cast<std::uint8_t>(port_.port), &attr) == 0 &&
+      attr.state != IBV_PORT_ACTIVE) {
+    out += "; " + port_.device + " port " + std::to_string(port_.port) + " is now " +
+           ibv_port_state_str(attr.state);
+  }
+  return out;
+}
+
+std::string VerbsTransport::stall_detail() const {
+  const auto events = device_events();
+  ibv_port_attr attr{};
+  std::string port_state;
+  if (events.empty() &&
+      ibv_query_port(port_.context.get(), static_cast<std::uint8_t>(port_.port), &attr) == 0 &&
+      attr.state != IBV_PORT_ACTIVE) {
+    port_state = port_.device + " port " + std::to_string(port_.port) + " is " +
+                 ibv_port_state_str(attr.state);
+  }
+  return events.empty() ? port_state : events.substr(2);
 }
 
 // Drains backlogs into freed send-queue space, flushes idle unsignalled tails that a
@@ -161,8 +253,9 @@ void VerbsTransport::handle_completion(const ibv_wc& completion) {
   if (verbs_protocol::is_receive(completion.wr_id)) {
     const auto buffer = verbs_protocol::receive_buffer(completion.wr_id);
     if (completion.status != IBV_WC_SUCCESS) {
-      const auto peer = channels_[buffer / static_cast<std::uint64_t>(options_.rx_depth)].peer;
-      throw TransportError("verbs", peer, "receive", ibv_wc_status_str(completion.status));
+      throw TransportError("verbs", receive_peer(completion, buffer), "receive",
+                           std::string(ibv_wc_status_str(completion.status)) + " (vendor error " +
+                               std::to_string(completion.vendor_err) + ")" + device_events());
     }
     handle_receive(completion, buffer);
     return;
@@ -175,7 +268,7 @@ void VerbsTransport::handle_completion(const ibv_wc& completion) {
     const char* operation = channel.operations[sequence % channel.queue.depth()];
     throw TransportError("verbs", channel.peer, operation,
                          std::string(ibv_wc_status_str(completion.status)) + " (vendor error " +
-                             std::to_string(completion.vendor_err) + ")");
+                             std::to_string(completion.vendor_err) + ")" + device_events());
   }
   channel.queue.on_completion(sequence);
   while (!channel.waiting.empty() && channel.queue.is_complete(channel.waiting.front().first)) {
@@ -185,8 +278,12 @@ void VerbsTransport::handle_completion(const ibv_wc& completion) {
 }
 
 void VerbsTransport::handle_receive(const ibv_wc& completion, std::uint64_t buffer) {
-  const auto& channel = channels_[buffer / static_cast<std::uint64_t>(options_.rx_depth)];
-  const int peer = channel.peer;
+  const int peer = receive_peer(completion, buffer);
+  if (peer < 0) {
+    throw TransportError("verbs", -1, "receive",
+                         "a message arrived on queue pair " + std::to_string(completion.qp_num) +
+                             ", which is none of this transport's");
+  }
   if (completion.opcode == IBV_WC_RECV_RDMA_WITH_IMM) {
     // A rendezvous write landed; its immediate names the receive it was for.
     const auto slot = ntohl(completion.imm_data);
@@ -194,8 +291,11 @@ void VerbsTransport::handle_receive(const ibv_wc& completion, std::uint64_t buff
       throw TransportError("verbs", peer, "receive (RDMA write with immediate)",
                            "immediate " + std::to_string(slot) + " names no pending receive");
     }
-    if (completion.byte_len != slots_[slot].bytes) {
-      complete(slot, "expected " + std::to_string(slots_[slot].bytes) + " bytes, got " +
+    // Large messages arrive as several writes; only the last carries the immediate.
+    const auto expected = last_write_bytes(slots_[slot].bytes, peer);
+    if (completion.byte_len != expected) {
+      complete(slot, "expected the last write of " + std::to_string(slots_[slot].bytes) +
+                         " bytes to carry " + std::to_string(expected) + ", got " +
                          std::to_string(completion.byte_len));
     } else {
       complete(slot);
@@ -257,17 +357,35 @@ void VerbsTransport::handle_cts(int peer, const WireHeader& header) {
                        " bytes for this " + std::to_string(send.bytes) + "-byte message");
     return;
   }
-  SendWork work;
-  work.opcode = IBV_WR_RDMA_WRITE_WITH_IMM;
-  work.data = send.data;
-  work.bytes = send.bytes;
-  work.lkey = send.lkey;
-  work.remote_address = header.address;
-  work.rkey = header.rkey;
-  work.immediate = header.receiver_slot;
-  work.completes_slot = slot;
-  work.operation = "RDMA write with immediate (rendezvous data)";
-  queue_send(channel_index(send.peer, send.tag), work);
+  // A message above the ports' max_msg_sz goes as several writes; RC executes them in
+  // order, so the last one's immediate still follows all of the data.
+  const auto chunk = peer_write_bytes_[static_cast<std::size_t>(send.peer)];
+  const auto channel = channel_index(send.peer, send.tag);
+  for (std::uint64_t offset = 0; offset < send.bytes; offset += chunk) {
+    const auto bytes = std::min<std::uint64_t>(chunk, send.bytes - offset);
+    const bool last = offset + bytes == send.bytes;
+    SendWork work;
+    work.opcode = last ? IBV_WR_RDMA_WRITE_WITH_IMM : IBV_WR_RDMA_WRITE;
+    work.data = send.data + offset;
+    work.bytes = bytes;
+    work.lkey = send.lkey;
+    work.remote_address = header.address + offset;
+    work.rkey = header.rkey;
+    if (last) {
+      work.immediate = header.receiver_slot;
+      work.completes_slot = slot;
+      work.operation = "RDMA write with immediate (rendezvous data)";
+    } else {
+      work.operation = "RDMA write (rendezvous data, split at max_msg_sz)";
+    }
+    queue_send(channel, work);
+  }
+}
+
+std::uint64_t VerbsTransport::last_write_bytes(std::uint64_t bytes, int peer) const {
+  const auto chunk = peer_write_bytes_[static_cast<std::size_t>(peer)];
+  if (bytes == 0) return 0;
+  return bytes - (bytes - 1) / chunk * chunk;
 }
 
 }  // namespace fb

@@ -4,11 +4,14 @@
 
 #include <infiniband/verbs.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "transports/error.hpp"
+#include "transports/verbs/registration_cache.hpp"
 
 namespace fb {
 
@@ -29,6 +32,9 @@ struct VerbsQpDeleter {
 struct VerbsMrDeleter {
   void operator()(ibv_mr* mr) const { ibv_dereg_mr(mr); }
 };
+struct VerbsSrqDeleter {
+  void operator()(ibv_srq* srq) const { ibv_destroy_srq(srq); }
+};
 struct VerbsDeviceListDeleter {
   void operator()(ibv_device** list) const { ibv_free_device_list(list); }
 };
@@ -38,10 +44,16 @@ using VerbsPd = std::unique_ptr<ibv_pd, VerbsPdDeleter>;
 using VerbsCq = std::unique_ptr<ibv_cq, VerbsCqDeleter>;
 using VerbsQp = std::unique_ptr<ibv_qp, VerbsQpDeleter>;
 using VerbsMr = std::unique_ptr<ibv_mr, VerbsMrDeleter>;
+using VerbsSrq = std::unique_ptr<ibv_srq, VerbsSrqDeleter>;
 using VerbsDeviceList = std::unique_ptr<ibv_device*, VerbsDeviceListDeleter>;
 
 // Throws TransportError("verbs", peer, operation, strerror(error)).
 [[noreturn]] void throw_verbs_error(int peer, const std::string& operation, int error);
+
+// ibv_reg_mr, throwing TransportError(operation `what`) on failure; ENOMEM names
+// RLIMIT_MEMLOCK and its current value.
+ibv_mr* register_verbs_memory(ibv_pd* pd, void* data, std::size_t length, int access,
+                              const std::string& what);
 
 // Verbs calls returning int give 0 or an errno value (a few older providers return -1 and
 // set errno); anything else becomes a TransportError.
@@ -61,14 +73,44 @@ struct VerbsPort {
   std::string device;
   int port = 0;
   ibv_port_attr attr{};
+  std::uint32_t speed = 0;  // active_speed, or active_speed_ex where the port reports one
 };
 
-// Opens `device` (empty: the first device with an active port) and `port` (0: its first
-// active port). Throws TransportError whose detail says why nothing usable was found.
-VerbsPort open_verbs_port(const std::string& device, int port);
+struct VerbsOptions;
 
-// nullopt when a device with an active port is present (the one FB_VERBS_OPTIONS names,
-// if it names one); otherwise why the verbs transport cannot run here.
+// The opened port, its protection domain and the registrations made in it. The transport and
+// every memory region it hands out share it (shared_ptr): a region that outlives its
+// transport keeps the PD and device open until it is released, so an ibv_mr is never left
+// behind a deallocated PD or a closed device.
+class VerbsDomain {
+ public:
+  VerbsDomain(VerbsPort opened, int access);
+  VerbsDomain(const VerbsDomain&) = delete;
+  VerbsDomain& operator=(const VerbsDomain&) = delete;
+  ~VerbsDomain() = default;
+
+  VerbsPort port;
+  VerbsPd pd;
+  int access;  // of every registration
+  RegistrationCache registrations;
+};
+
+// Opens the device and port `options` give local rank `local_rank` (verbs_device_choice.hpp
+// says how). Throws TransportError whose detail says why nothing usable was found.
+VerbsPort open_verbs_port(const VerbsOptions& options, int local_rank);
+
+// The port's speed code: active_speed_ex (XDR, 256, and later) where the library and the
+// port report it, else the legacy active_speed.
+std::uint32_t query_port_speed(ibv_context* context, int port, const ibv_port_attr& legacy);
+
+// ibv_fork_init, once per process, before the first other verbs call this code makes
+// (rdma-core asks for it before any registration: pinned pages must not be copied-on-write
+// into a child). Returns what was done, in words: "unneeded" where the kernel makes it so
+// (ibv_is_fork_initialized() == IBV_FORK_UNNEEDED), "ibv_fork_init", or why it failed.
+const std::string& prepare_for_fork();
+
+// nullopt when a device FB_VERBS_OPTIONS allows (for local rank 0) has an active port;
+// otherwise why the verbs transport cannot run here.
 std::optional<std::string> verbs_unavailable_reason();
 
 // IBV_MTU_* for a byte count (256..4096), and back.

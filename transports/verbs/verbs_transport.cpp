@@ -1,11 +1,15 @@
 #include "transports/verbs/verbs_transport.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <array>
 #include <exception>
 #include <random>
 #include <stdexcept>
 
 #include "transports/verbs/verbs_gid.hpp"
+#include "transports/verbs/verbs_line_rate.hpp"
 
 namespace fb {
 
@@ -13,20 +17,29 @@ namespace {
 
 constexpr int kAccess = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ;
 
-// The region handed to callers; native() is the ibv_mr* covering it (shared, cached).
+// The region handed to callers; native() is the ibv_mr* covering it (shared, cached). It
+// holds the domain, so the registration's PD and device stay open as long as it lives.
 class VerbsMemoryRegion final : public MemoryRegion {
  public:
-  VerbsMemoryRegion(std::span<std::byte> bytes, RegistrationCache::Lease lease)
-      : MemoryRegion(bytes), lease_(std::move(lease)) {
+  VerbsMemoryRegion(std::span<std::byte> bytes, std::shared_ptr<VerbsDomain> domain)
+      : MemoryRegion(bytes),
+        domain_(std::move(domain)),
+        lease_(domain_->registrations.acquire(bytes)) {
     set_native(lease_.handle());
   }
 
  private:
+  std::shared_ptr<VerbsDomain> domain_;  // declared first: released after the lease
   RegistrationCache::Lease lease_;
 };
 
 std::uint8_t to_u8(int value) {
   return static_cast<std::uint8_t>(value);
+}
+
+int access_flags(const VerbsOptions& options) {
+  // An optional flag (IBV_ACCESS_OPTIONAL_RANGE): devices that do not support it ignore it.
+  return kAccess | (options.relaxed_ordering ? IBV_ACCESS_RELAXED_ORDERING : 0);
 }
 
 }  // namespace
@@ -37,38 +50,24 @@ VerbsTransport::VerbsTransport(Bootstrap& bootstrap, const VerbsOptions& options
       rank_(bootstrap.rank()),
       size_(bootstrap.size()),
       lanes_(static_cast<std::uint32_t>(options.qps_per_peer)),
-      port_(open_verbs_port(options.device, options.port)),
-      registrations_(
-          [this](std::byte* data, std::size_t length) -> void* {
-            return check(ibv_reg_mr(pd_.get(), data, length, kAccess), -1,
-                         "register memory (ibv_reg_mr)");
-          },
-          [](void* mr) { ibv_dereg_mr(static_cast<ibv_mr*>(mr)); }) {
+      placement_(local_placement(bootstrap)),
+      domain_(std::make_shared<VerbsDomain>(open_verbs_port(options, placement_.local_rank),
+                                            access_flags(options))),
+      port_(domain_->port) {
   validate(options_);
   if (static_cast<std::uint64_t>(size_) * lanes_ > verbs_protocol::kMaxChannels) {
     throw TransportError("verbs", -1, "init",
                          std::to_string(size_) + " ranks x " + std::to_string(lanes_) +
                              " queue pairs exceed the 2^15 channels a work request id can name");
   }
-  const bool roce = port_.attr.link_layer == IBV_LINK_LAYER_ETHERNET;
-  int gid = options_.gid_index.value_or(-1);
-  if (roce && !options_.gid_index) {
-    // Index 0 on mlx5 is link-local RoCE v1, which routed RoCE v2 fabrics drop.
-    const auto chosen = choose_roce_gid_index(
-        query_gid_table(port_.context.get(), port_.port, port_.attr.gid_tbl_len));
-    if (!chosen) {
-      throw TransportError("verbs", -1, "init",
-                           port_.device + " port " + std::to_string(port_.port) +
-                               " is RoCE and has no RoCE v2 GID (set gid_index to choose one)");
-    }
-    gid = *chosen;
-  }
-  if (roce && gid < 0) {
+  if (options_.pkey_index >= port_.attr.pkey_tbl_len) {
     throw TransportError("verbs", -1, "init",
-                         port_.device + " port " + std::to_string(port_.port) +
-                             " is RoCE: it needs a GID index (gid_index >= 0)");
+                         "pkey_index=" + std::to_string(options_.pkey_index) + " is outside " +
+                             port_.device + " port " + std::to_string(port_.port) +
+                             "'s partition key table of " +
+                             std::to_string(port_.attr.pkey_tbl_len) + " entries");
   }
-  if (gid >= 0) gid_index_ = to_u8(gid);
+  choose_gid();
   // A path MTU above the port's active MTU is refused by the device when the queue pair moves
   // to RTR: a user's mtu= is an upper bound, clamped to what the port carries (and the
   // lower of the two ends' values is taken when connecting).
@@ -77,10 +76,24 @@ VerbsTransport::VerbsTransport(Bootstrap& bootstrap, const VerbsOptions& options
   max_message_bytes_ = port_.attr.max_msg_sz;
   std::random_device random;
   psn_ = random() & 0xFFFFFFU;  // 24-bit, random like perftest so stale packets do not match
+  // The async queue is read without blocking (device_events) when a wait times out.
+  const int flags = fcntl(port_.context->async_fd, F_GETFL);
+  if (flags >= 0) fcntl(port_.context->async_fd, F_SETFL, flags | O_NONBLOCK);
 
   create_resources();
   const auto blobs = bootstrap_.allgather_variable(encode(local_connection_info()));
   connect(blobs);
+  // Every rank reports the same path: the link layer is agreed (connect refuses a mismatch).
+  std::array<std::int64_t, 1> yielding{placement_.oversubscribed() ? 1 : 0};
+  bootstrap_.allreduce_sum(yielding);
+  path_.kind = TransportPath::Kind::network;
+  path_.detail = std::string("verbs RC over ") +
+                 (port_.attr.link_layer == IBV_LINK_LAYER_ETHERNET
+                      ? "RoCE " + gid_type_name(gid_type_).substr(5)
+                      : std::string("InfiniBand")) +
+                 (srq_ ? ", shared receive queue" : ", receive rings per queue pair") + "; " +
+                 std::to_string(yielding[0]) + " of " + std::to_string(size_) +
+                 " ranks yield when idle (more ranks than cores)";
   // Nobody sends before every queue pair it sends to is ready to receive.
   bootstrap_.barrier();
 }
@@ -97,8 +110,39 @@ VerbsTransport::~VerbsTransport() {
   }
 }
 
+void VerbsTransport::choose_gid() {
+  const bool roce = port_.attr.link_layer == IBV_LINK_LAYER_ETHERNET;
+  int gid = options_.gid_index.value_or(-1);
+  const auto table = query_gid_table(port_.context.get(), port_.port, port_.attr.gid_tbl_len);
+  if (roce && !options_.gid_index) {
+    // Index 0 on mlx5 is link-local RoCE v1, which routed RoCE v2 fabrics drop.
+    const auto chosen = choose_roce_gid_index(table);
+    if (!chosen) {
+      throw TransportError("verbs", -1, "init",
+                           port_.device + " port " + std::to_string(port_.port) +
+                               " is RoCE and has no RoCE v2 GID (set gid_index to choose one)");
+    }
+    gid = *chosen;
+  }
+  if (roce && gid < 0) {
+    throw TransportError("verbs", -1, "init",
+                         port_.device + " port " + std::to_string(port_.port) +
+                             " is RoCE: it needs a GID index (gid_index >= 0)");
+  }
+  if (gid < 0) return;
+  const auto entry = std::find_if(table.begin(), table.end(),
+                                  [gid](const GidCandidate& c) { return c.index == gid; });
+  if (entry == table.end()) {
+    throw TransportError("verbs", -1, "init",
+                         "gid_index=" + std::to_string(gid) +
+                             " is empty or outside the GID table of " + port_.device + " port " +
+                             std::to_string(port_.port));
+  }
+  gid_index_ = to_u8(gid);
+  gid_type_ = static_cast<std::uint8_t>(entry->type);
+}
+
 void VerbsTransport::create_resources() {
-  pd_.reset(check(ibv_alloc_pd(port_.context.get()), -1, "allocate protection domain"));
   ibv_device_attr device_attr{};
   check(ibv_query_device(port_.context.get(), &device_attr), -1, "query device");
 
@@ -112,7 +156,16 @@ void VerbsTransport::create_resources() {
                          "tx_depth/rx_depth exceed the device's max_qp_wr of " +
                              std::to_string(device_attr.max_qp_wr));
   }
-  const auto cq_entries = std::max<std::size_t>(1, remote_channels * (tx_depth + rx_depth));
+  receive_buffer_bytes_ = sizeof(WireHeader) + static_cast<std::size_t>(options_.eager_threshold);
+  if (receive_buffer_bytes_ > max_message_bytes_) {
+    throw TransportError("verbs", -1, "init",
+                         "eager_threshold=" + std::to_string(options_.eager_threshold) +
+                             " plus a header exceeds the port's max_msg_sz of " +
+                             std::to_string(max_message_bytes_));
+  }
+  create_receive_queue(device_attr);
+  const auto receive_entries = srq_ ? receive_buffer_count_ : remote_channels * rx_depth;
+  const auto cq_entries = std::max<std::size_t>(1, remote_channels * tx_depth + receive_entries);
   if (cq_entries > static_cast<std::size_t>(device_attr.max_cqe)) {
     throw TransportError("verbs", -1, "create completion queue",
                          std::to_string(cq_entries) + " entries needed, the device allows " +
@@ -123,18 +176,23 @@ void VerbsTransport::create_resources() {
       check(ibv_create_cq(port_.context.get(), static_cast<int>(cq_entries), nullptr, nullptr, 0),
             -1, "create completion queue (ibv_create_cq)"));
 
+  auto* pd = domain_->pd.get();
   header_ring_.resize(channels * tx_depth);
-  header_ring_mr_.reset(check(
-      ibv_reg_mr(pd_.get(), header_ring_.data(), header_ring_.size() * sizeof(WireHeader), kAccess),
-      -1, "register send headers (ibv_reg_mr)"));
-  receive_buffer_bytes_ = sizeof(WireHeader) + static_cast<std::size_t>(options_.eager_threshold);
-  receive_buffers_.resize(channels * rx_depth * receive_buffer_bytes_);
-  receive_buffers_mr_.reset(
-      check(ibv_reg_mr(pd_.get(), receive_buffers_.data(), receive_buffers_.size(), kAccess), -1,
-            "register receive buffers (ibv_reg_mr)"));
-  control_buffer_mr_.reset(
-      check(ibv_reg_mr(pd_.get(), control_buffer_.data(), sizeof(control_buffer_), kAccess), -1,
-            "register control buffer (ibv_reg_mr)"));
+  header_ring_mr_.reset(register_verbs_memory(pd, header_ring_.data(),
+                                              header_ring_.size() * sizeof(WireHeader),
+                                              domain_->access, "register send headers"));
+  if (!srq_) receive_buffer_count_ = channels * rx_depth;
+  receive_buffers_.resize(receive_buffer_count_ * receive_buffer_bytes_);
+  receive_buffers_mr_.reset(register_verbs_memory(pd, receive_buffers_.data(),
+                                                  receive_buffers_.size(), domain_->access,
+                                                  "register receive buffers"));
+  control_buffer_mr_.reset(register_verbs_memory(pd, control_buffer_.data(),
+                                                 sizeof(control_buffer_), domain_->access,
+                                                 "register control buffer"));
+  if (srq_) {
+    for (std::uint64_t buffer = 0; buffer < receive_buffer_count_; ++buffer)
+      post_receive(buffer);
+  }
 
   channels_.reserve(channels);
   inline_limit_ = static_cast<std::size_t>(options_.inline_threshold);
@@ -146,22 +204,67 @@ void VerbsTransport::create_resources() {
       ibv_qp_init_attr init{};
       init.send_cq = cq_.get();
       init.recv_cq = cq_.get();
+      init.srq = srq_.get();
       init.qp_type = IBV_QPT_RC;
       init.sq_sig_all = 0;  // moderation: each work request says whether it is signalled
       init.cap.max_send_wr = tx_depth;
-      init.cap.max_recv_wr = rx_depth;
+      init.cap.max_recv_wr = srq_ ? 0 : rx_depth;
       init.cap.max_send_sge = 2;  // header + payload
-      init.cap.max_recv_sge = 1;
-      init.cap.max_inline_data = static_cast<std::uint32_t>(options_.inline_threshold);
-      channel.qp.reset(
-          check(ibv_create_qp(pd_.get(), &init), peer, "create queue pair (ibv_create_qp)"));
+      init.cap.max_recv_sge = srq_ ? 0 : 1;
+      init.cap.max_inline_data = static_cast<std::uint32_t>(inline_limit_);
+      channel.qp.reset(create_qp(init, peer));
       // The device may grant less inline space than asked: clamp to what it granted.
       inline_limit_ = std::min<std::size_t>(inline_limit_, init.cap.max_inline_data);
-      qp_to_init(channel.qp.get(), to_u8(port_.port), peer);
-      const auto first = (channels_.size() - 1) * rx_depth;
-      for (std::size_t buffer = first; buffer < first + rx_depth; ++buffer)
-        post_receive(buffer);
+      const auto channel_id = static_cast<std::uint32_t>(channels_.size() - 1);
+      channel_of_qpn_[channel.qp->qp_num] = channel_id;
+      QpSettings settings;
+      settings.port = to_u8(port_.port);
+      settings.pkey_index = static_cast<std::uint16_t>(options_.pkey_index);
+      qp_to_init(channel.qp.get(), settings, peer);
+      if (!srq_) {
+        const auto first = std::uint64_t{channel_id} * rx_depth;
+        for (auto buffer = first; buffer < first + rx_depth; ++buffer)
+          post_receive(buffer);
+      }
     }
+  }
+}
+
+// One shared receive queue for every peer when the device has them: the eager buffers no
+// longer grow with the rank count (rx_depth per queue pair would pin about 35 GB per node
+// at 128 ranks per node and 1,024 ranks).
+void VerbsTransport::create_receive_queue(const ibv_device_attr& device_attr) {
+  if (!options_.srq || size_ == 1 || device_attr.max_srq <= 0) return;
+  const auto depth = static_cast<std::uint32_t>(options_.srq_depth);
+  if (depth > static_cast<std::uint32_t>(device_attr.max_srq_wr)) {
+    throw TransportError("verbs", -1, "create shared receive queue",
+                         "srq_depth=" + std::to_string(depth) +
+                             " exceeds the device's max_srq_wr of " +
+                             std::to_string(device_attr.max_srq_wr));
+  }
+  ibv_srq_init_attr init{};
+  init.attr.max_wr = depth;
+  init.attr.max_sge = 1;
+  srq_.reset(check(ibv_create_srq(domain_->pd.get(), &init), -1,
+                   "create shared receive queue (ibv_create_srq)"));
+  receive_buffer_count_ = depth;
+}
+
+// mlx5 refuses a queue pair whose max_inline_data it cannot grant instead of granting less:
+// ask again with half as much, down to none, before giving up.
+ibv_qp* VerbsTransport::create_qp(ibv_qp_init_attr& init, int peer) {
+  while (true) {
+    errno = 0;
+    ibv_qp_init_attr attempt = init;
+    if (ibv_qp* qp = ibv_create_qp(domain_->pd.get(), &attempt)) {
+      init = attempt;
+      return qp;
+    }
+    const int error = errno;
+    if (init.cap.max_inline_data == 0 || (error != EINVAL && error != ENOMEM)) {
+      throw_verbs_error(peer, "create queue pair (ibv_create_qp)", error);
+    }
+    init.cap.max_inline_data /= 2;
   }
 }
 
@@ -179,6 +282,19 @@ VerbsConnectionInfo VerbsTransport::local_connection_info() const {
   info.control_address = reinterpret_cast<std::uintptr_t>(control_buffer_.data());
   info.control_rkey = control_buffer_mr_->rkey;
   info.qps_per_peer = static_cast<std::uint16_t>(lanes_);
+  info.link_layer = port_.attr.link_layer == IBV_LINK_LAYER_ETHERNET ? IBV_LINK_LAYER_ETHERNET
+                                                                     : IBV_LINK_LAYER_INFINIBAND;
+  info.uses_grh = gid_index_ ? 1 : 0;
+  info.gid_type = gid_type_;
+  info.max_message_bytes = static_cast<std::uint32_t>(max_message_bytes_);
+  if (info.link_layer == IBV_LINK_LAYER_INFINIBAND) {
+    // The subnet prefix is the upper half of the port GID (index 0).
+    ibv_gid port_gid{};
+    if (ibv_query_gid(port_.context.get(), to_u8(port_.port), 0, &port_gid) == 0) {
+      for (int i = 0; i < 8; ++i)
+        info.subnet_prefix = (info.subnet_prefix << 8) | port_gid.raw[i];
+    }
+  }
   for (const auto& channel : channels_)
     info.qpns.push_back(channel.qp ? channel.qp->qp_num : 0);
   return info;
@@ -187,6 +303,8 @@ VerbsConnectionInfo VerbsTransport::local_connection_info() const {
 void VerbsTransport::connect(const std::vector<std::vector<std::byte>>& blobs) {
   peer_control_address_.assign(static_cast<std::size_t>(size_), 0);
   peer_control_rkey_.assign(static_cast<std::size_t>(size_), 0);
+  peer_write_bytes_.assign(static_cast<std::size_t>(size_), max_message_bytes_);
+  const auto mine = local_connection_info();
   for (int peer = 0; peer < size_; ++peer) {
     if (peer == rank_) continue;
     VerbsConnectionInfo remote;
@@ -200,8 +318,13 @@ void VerbsTransport::connect(const std::vector<std::vector<std::byte>>& blobs) {
                            "the peer uses different qps_per_peer or rank count "
                            "(FB_VERBS_OPTIONS must match on every rank)");
     }
+    if (const auto why = connection_mismatch(mine, remote)) {
+      throw TransportError("verbs", peer, "connect", *why);
+    }
     peer_control_address_[static_cast<std::size_t>(peer)] = remote.control_address;
     peer_control_rkey_[static_cast<std::size_t>(peer)] = remote.control_rkey;
+    peer_write_bytes_[static_cast<std::size_t>(peer)] =
+        std::min<std::uint64_t>(max_message_bytes_, remote.max_message_bytes);
     QpSettings settings;
     settings.port = to_u8(port_.port);
     settings.gid_index = gid_index_;
@@ -210,6 +333,9 @@ void VerbsTransport::connect(const std::vector<std::vector<std::byte>>& blobs) {
     settings.timeout = to_u8(options_.timeout);
     settings.retry_cnt = to_u8(options_.retry_cnt);
     settings.rnr_retry = to_u8(options_.rnr_retry);
+    settings.traffic_class = to_u8(options_.tclass);
+    settings.service_level = to_u8(options_.sl);
+    settings.pkey_index = static_cast<std::uint16_t>(options_.pkey_index);
     for (std::uint32_t lane = 0; lane < lanes_; ++lane) {
       auto& channel = channels_[static_cast<std::size_t>(peer) * lanes_ + lane];
       const auto remote_qpn = remote.qpns[static_cast<std::size_t>(rank_) * lanes_ + lane];
@@ -230,13 +356,18 @@ void VerbsTransport::post_receive(std::uint64_t buffer_index) {
   wr.sg_list = &sge;
   wr.num_sge = 1;
   ibv_recv_wr* bad = nullptr;
+  if (srq_) {
+    check(ibv_post_srq_recv(srq_.get(), &wr, &bad), -1,
+          "post shared receive buffer (ibv_post_srq_recv)");
+    return;
+  }
   auto& channel = channels_[buffer_index / static_cast<std::uint64_t>(options_.rx_depth)];
   check(ibv_post_recv(channel.qp.get(), &wr, &bad), channel.peer,
         "post receive buffer (ibv_post_recv)");
 }
 
 std::unique_ptr<MemoryRegion> VerbsTransport::register_memory(std::span<std::byte> bytes) {
-  return std::make_unique<VerbsMemoryRegion>(bytes, registrations_.acquire(bytes));
+  return std::make_unique<VerbsMemoryRegion>(bytes, domain_);
 }
 
 void VerbsTransport::check_args(int peer, const MemoryRegion& region, std::size_t offset,
@@ -255,11 +386,12 @@ void VerbsTransport::check_args(int peer, const MemoryRegion& region, std::size_
     throw TransportError("verbs", peer, operation,
                          "the region was not registered by the verbs transport");
   }
-  if (bytes > max_message_bytes_) {
-    throw TransportError("verbs", peer, operation,
-                         std::to_string(bytes) + " bytes exceed the port's max_msg_sz of " +
-                             std::to_string(max_message_bytes_));
-  }
+}
+
+std::optional<double> VerbsTransport::line_rate_Gbps() const {
+  const auto rate = link_rate(port_.speed, port_.attr.active_width, port_.attr.link_layer);
+  if (!rate) return std::nullopt;
+  return rate->data_Gbps;
 }
 
 std::unique_ptr<Transport> make_verbs_transport(Bootstrap& bootstrap) {

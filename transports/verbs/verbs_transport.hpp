@@ -1,6 +1,7 @@
 // Raw libibverbs transport: RC queue pairs to every peer, connected perftest-style
 // (connection info exchanged through the bootstrap, INIT -> RTR -> RTS), tagged messages
-// on top (protocol in verbs_protocol.hpp), one completion queue polled in progress().
+// on top (protocol in verbs_protocol.hpp), one completion queue polled in progress() and,
+// where the device has them, one shared receive queue for every peer's eager messages.
 // Messages to this rank itself are copied locally. Settings: verbs_options.hpp, taken from
 // FB_VERBS_OPTIONS by the registry's factory.
 #pragma once
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "transports/bootstrap.hpp"
+#include "transports/local_placement.hpp"
 #include "transports/transport.hpp"
 #include "transports/verbs/registration_cache.hpp"
 #include "transports/verbs/send_queue_accounting.hpp"
@@ -34,6 +36,8 @@ class VerbsTransport final : public Transport {
 
   std::string_view name() const override { return "verbs"; }
   TransportCapabilities capabilities() const override { return {false, true}; }
+  TransportPath path() const override { return path_; }
+  std::string stall_detail() const override;
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   std::unique_ptr<MemoryRegion> register_memory(std::span<std::byte> bytes) override;
@@ -48,6 +52,9 @@ class VerbsTransport final : public Transport {
   const std::string& device() const { return port_.device; }
   int port() const { return port_.port; }
   std::size_t inline_limit_bytes() const { return inline_limit_; }
+  bool uses_shared_receive_queue() const { return static_cast<bool>(srq_); }
+  // The port's data rate (verbs_line_rate.hpp); nullopt for a code not in the table.
+  std::optional<double> line_rate_Gbps() const;
 
  private:
   using WireHeader = verbs_protocol::WireHeader;
@@ -101,7 +108,10 @@ class VerbsTransport final : public Transport {
   };
 
   // Setup (verbs_transport.cpp).
+  void choose_gid();
   void create_resources();
+  void create_receive_queue(const ibv_device_attr& device_attr);
+  ibv_qp* create_qp(ibv_qp_init_attr& init, int peer);
   VerbsConnectionInfo local_connection_info() const;
   void connect(const std::vector<std::vector<std::byte>>& blobs);
   void post_receive(std::uint64_t buffer_index);
@@ -126,6 +136,12 @@ class VerbsTransport final : public Transport {
   void handle_message(int peer, const WireHeader& header, std::span<const std::byte> payload);
   void handle_cts(int peer, const WireHeader& header);
   void service_channels();
+  int receive_peer(const ibv_wc& completion, std::uint64_t buffer_index) const;
+  // Bytes of the last write of a rendezvous message of `bytes` to or from `peer`.
+  std::uint64_t last_write_bytes(std::uint64_t bytes, int peer) const;
+  // Device events (port down, QP fatal, CQ error, ...) read from the async queue so far, in
+  // words; reads what is pending first. Empty when there were none.
+  std::string device_events() const;
 
   Bootstrap& bootstrap_;
   VerbsOptions options_;
@@ -133,18 +149,22 @@ class VerbsTransport final : public Transport {
   int size_;
   std::uint32_t lanes_;  // queue pairs per peer
 
-  // Declared in creation order so they are destroyed children-first.
-  VerbsPort port_;
-  VerbsPd pd_;
+  // Declared in creation order so they are destroyed children-first. The domain (device,
+  // PD, registrations) is shared with the regions handed out, so it outlives them.
+  LocalPlacement placement_;
+  std::shared_ptr<VerbsDomain> domain_;
+  VerbsPort& port_;
   VerbsCq cq_;
+  VerbsSrq srq_;
   std::vector<WireHeader> header_ring_;  // per channel, tx_depth headers being sent
   VerbsMr header_ring_mr_;
   std::vector<std::byte> receive_buffers_;  // per channel, rx_depth eager buffers
   VerbsMr receive_buffers_mr_;
   std::array<std::uint64_t, 8> control_buffer_{};  // flush target, see verbs_connection.hpp
   VerbsMr control_buffer_mr_;
-  RegistrationCache registrations_;
   std::vector<Channel> channels_;  // peer * lanes_ + lane; this rank's own have no qp
+  std::unordered_map<std::uint32_t, std::uint32_t> channel_of_qpn_;  // shared receive queue
+  std::uint64_t receive_buffer_count_ = 0;
 
   std::optional<std::uint8_t> gid_index_;
   ibv_mtu mtu_ = IBV_MTU_1024;
@@ -152,6 +172,8 @@ class VerbsTransport final : public Transport {
   std::size_t inline_limit_ = 0;
   std::size_t receive_buffer_bytes_ = 0;
   std::uint64_t max_message_bytes_ = 0;
+  std::uint8_t gid_type_ = IBV_GID_TYPE_IB;
+  std::vector<std::uint64_t> peer_write_bytes_;  // largest single RDMA write to each peer
   std::vector<std::uint64_t> peer_control_address_;
   std::vector<std::uint32_t> peer_control_rkey_;
 
@@ -161,6 +183,9 @@ class VerbsTransport final : public Transport {
   std::unordered_map<std::uint64_t, Unexpected> unexpected_;
   std::uint64_t next_message_id_ = 0;
   std::vector<std::uint32_t> active_channels_;  // with a backlog or sends awaited
+  unsigned idle_polls_ = 0;                     // consecutive empty polls (yielding)
+  mutable std::vector<std::string> device_events_;
+  TransportPath path_;
 };
 
 // The registry's factory: options from FB_VERBS_OPTIONS. Throws TransportError with
