@@ -51,7 +51,7 @@ endforeach()
 # fabricbench itself: every collective and algorithm with --check, and every p2p test with
 # the link matrix.
 foreach(run "collectives;ib;3" "collectives;roce;4" "p2p;ib;2" "p2p;roce;4" "p2p;ib;5"
-            "mtu;roce;2")
+            "mtu;roce;2" "maxmsg;ib;2" "maxmsg;roce;3" "inline;ib;2" "yield;ib;0")
   list(GET run 0 mode)
   list(GET run 1 link)
   list(GET run 2 ranks)
@@ -60,12 +60,17 @@ foreach(run "collectives;ib;3" "collectives;roce;4" "p2p;ib;2" "p2p;roce;4" "p2p
                    ${mode} ${ranks} $<TARGET_FILE:fabricbench> ${MPIEXEC_EXECUTABLE}
                    ${FB_SYSTEM_PYTHON} ${PROJECT_SOURCE_DIR}/tests/python/check_results.py)
   set_tests_properties(fakeverbs.fabricbench_${mode}.${link}.n${ranks} PROPERTIES
-                       ENVIRONMENT "${FB_MPI_ENV}" LABELS fakeverbs TIMEOUT 600 PROCESSORS 2)
+                       ENVIRONMENT "${FB_MPI_ENV}" LABELS fakeverbs TIMEOUT 600 PROCESSORS 2
+                       SKIP_RETURN_CODE 77)
 endforeach()
-# Failures: a killed peer, a receive that is never there, a corrupted rkey.
-foreach(mode killed-peer missing-recv bad-rkey)
+# Failures: a killed peer, a receive that is never there, a corrupted rkey; ports that
+# cannot reach each other (different link layers, RoCE GIDs of different types).
+foreach(run "killed-peer;ib" "missing-recv;ib" "bad-rkey;ib" "link-mismatch;ib"
+            "gid-mismatch;roce")
+  list(GET run 0 mode)
+  list(GET run 1 link)
   add_test(NAME fakeverbs.fault.${mode}
-           COMMAND ${_fv_run} ib ${_fv_lib} ${CMAKE_CURRENT_LIST_DIR}/fault_check.sh ${mode}
+           COMMAND ${_fv_run} ${link} ${_fv_lib} ${CMAKE_CURRENT_LIST_DIR}/fault_check.sh ${mode}
                    $<TARGET_FILE:fabricbench> ${MPIEXEC_EXECUTABLE}
                    ${PROJECT_SOURCE_DIR}/scripts/fabric/rank-status.sh)
   set_tests_properties(fakeverbs.fault.${mode} PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"

@@ -8,6 +8,10 @@
 #                 ready forever and every wait ends at --timeout: exit 1
 #   bad-rkey      rank 0 writes with a corrupted rkey: remote access error at rank 0, the
 #                 peer's queue pair fails too: exit 1 on both
+#   link-mismatch rank 1's port is Ethernet (RoCE), rank 0's InfiniBand: both refuse to
+#                 connect, naming the two link layers: exit 1 on both
+#   gid-mismatch  (RoCE) rank 1 is told gid_index=2, a RoCE v1 GID, rank 0 picks RoCE v2:
+#                 both refuse to connect, naming the two GID types: exit 1 on both
 # fault_check.sh MODE FABRICBENCH MPIRUN RANK_STATUS
 set -u
 mode=$1; bin=$2; mpirun=$3; rank_status=$4
@@ -82,6 +86,28 @@ case "$mode" in
       "$dir/out.txt" || fail "rank 0 did not report the remote access error"
     grep -q "rank 1 .*error: verbs: .*(peer rank 0)" "$dir/out.txt" ||
       fail "rank 1 did not report its failed queue pair"
+    ;;
+  link-mismatch)
+    run 2 1 "FB_FAKEVERBS_LINK=roce" p2p --test latency --transport verbs -b 8 -e 8 -n 5 -w 1 \
+      --timeout 10 --out "$dir/link.h5"
+    wait "$pid"
+    expect_exit 0 1
+    expect_exit 1 1
+    grep -q "rank 0 .*error: verbs: connect (peer rank 1): this rank's port is InfiniBand, the peer's Ethernet (RoCE): they are not on one fabric" \
+      "$dir/out.txt" || fail "rank 0 did not name the link layers"
+    grep -q "rank 1 .*error: verbs: connect (peer rank 0): this rank's port is Ethernet (RoCE), the peer's InfiniBand" \
+      "$dir/out.txt" || fail "rank 1 did not name the link layers"
+    ;;
+  gid-mismatch)
+    run 2 1 "FB_VERBS_OPTIONS=gid_index=2" p2p --test latency --transport verbs -b 8 -e 8 -n 5 \
+      -w 1 --timeout 10 --out "$dir/gid.h5"
+    wait "$pid"
+    expect_exit 0 1
+    expect_exit 1 1
+    grep -q "rank 0 .*error: verbs: connect (peer rank 1): this rank uses a RoCE v2 GID, the peer a RoCE v1 GID" \
+      "$dir/out.txt" || fail "rank 0 did not name the GID types"
+    grep -q "rank 1 .*error: verbs: connect (peer rank 0): this rank uses a RoCE v1 GID, the peer a RoCE v2 GID" \
+      "$dir/out.txt" || fail "rank 1 did not name the GID types"
     ;;
   *)
     echo "unknown mode $mode" >&2
