@@ -80,5 +80,13 @@ endforeach()
 add_test(NAME fakeverbs.transport_single_rank
          COMMAND ${_fv_run} ib ${_fv_lib} $<TARGET_FILE:fb_unit_tests>
                  --gtest_filter=VerbsTransport.SelfMessagesOnRealDevice:VerbsTransport.OpenNamedMissingDeviceSaysWhy)
+# RLIMIT_MEMLOCK enforced by the device whatever the wrapper could raise: the registration
+# past it must name the limit.
+add_test(NAME fakeverbs.transport_memlock
+         COMMAND $<TARGET_FILE:fb_unit_tests>
+                 --gtest_filter=VerbsTransport.RegistrationPastMemlockNamesTheLimit)
+set_tests_properties(fakeverbs.transport_memlock PROPERTIES LABELS fakeverbs TIMEOUT 60
+                     FAIL_REGULAR_EXPRESSION "SKIPPED"
+                     ENVIRONMENT "FB_FAKEVERBS_DIR=${CMAKE_CURRENT_BINARY_DIR};FB_FAKEVERBS_MEMLOCK=enforce;LD_PRELOAD=$<TARGET_FILE:fb_fakeverbs>")
 set_tests_properties(fakeverbs.transport_single_rank PROPERTIES LABELS fakeverbs TIMEOUT 60
                      FAIL_REGULAR_EXPRESSION "SKIPPED")

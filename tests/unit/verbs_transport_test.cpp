@@ -2,8 +2,11 @@
 // start; with one, it must move messages (skipped, with the reason, where there is none).
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <cstdlib>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "tests/unit/solo_bootstrap.hpp"
@@ -99,6 +102,38 @@ TEST(VerbsTransport, SelfMessagesOnRealDevice) {
   auto s = transport.isend(0, 5, *send_region, 0, 8);
   transport.wait(s, deadline);
   EXPECT_THROW(transport.wait(r, deadline), TransportError);
+}
+
+// Needs a device that enforces RLIMIT_MEMLOCK as the kernel does for a user without
+// CAP_IPC_LOCK (the software device by default): a registration past the limit fails with
+// ENOMEM, and the error must name the limit and its value.
+TEST(VerbsTransport, RegistrationPastMemlockNamesTheLimit) {
+  if (const auto reason = verbs_unavailable_reason()) GTEST_SKIP() << *reason;
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_MEMLOCK, &saved), 0);
+  rlimit lowered = saved;
+  lowered.rlim_cur = 2 << 20;  // 2 MiB: the transport's own buffers fit, 8 MiB does not
+  if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max < lowered.rlim_cur) {
+    GTEST_SKIP() << "RLIMIT_MEMLOCK's hard limit is below 2 MiB here";
+  }
+  ASSERT_EQ(setrlimit(RLIMIT_MEMLOCK, &lowered), 0);
+  std::string message;
+  {
+    SoloBootstrap bootstrap;
+    VerbsTransport transport(bootstrap, VerbsOptions{});
+    std::vector<std::byte> big(8 << 20);
+    try {
+      transport.register_memory(big);
+    } catch (const TransportError& e) {
+      message = e.what();
+    }
+  }
+  setrlimit(RLIMIT_MEMLOCK, &saved);
+  EXPECT_NE(message.find("register memory (ibv_reg_mr)"), std::string::npos) << message;
+  EXPECT_NE(message.find("registering 8388608 bytes: pinned memory is limited by "
+                         "RLIMIT_MEMLOCK (now 2048 KiB; raise it with `ulimit -l unlimited`"),
+            std::string::npos)
+      << message;
 }
 
 }  // namespace

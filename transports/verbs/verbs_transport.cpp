@@ -6,6 +6,7 @@
 #include <array>
 #include <exception>
 #include <random>
+#include <set>
 #include <stdexcept>
 
 #include "transports/verbs/verbs_gid.hpp"
@@ -83,17 +84,7 @@ VerbsTransport::VerbsTransport(Bootstrap& bootstrap, const VerbsOptions& options
   create_resources();
   const auto blobs = bootstrap_.allgather_variable(encode(local_connection_info()));
   connect(blobs);
-  // Every rank reports the same path: the link layer is agreed (connect refuses a mismatch).
-  std::array<std::int64_t, 1> yielding{placement_.oversubscribed() ? 1 : 0};
-  bootstrap_.allreduce_sum(yielding);
-  path_.kind = TransportPath::Kind::network;
-  path_.detail = std::string("verbs RC over ") +
-                 (port_.attr.link_layer == IBV_LINK_LAYER_ETHERNET
-                      ? "RoCE " + gid_type_name(gid_type_).substr(5)
-                      : std::string("InfiniBand")) +
-                 (srq_ ? ", shared receive queue" : ", receive rings per queue pair") + "; " +
-                 std::to_string(yielding[0]) + " of " + std::to_string(size_) +
-                 " ranks yield when idle (more ranks than cores)";
+  describe_path();
   // Nobody sends before every queue pair it sends to is ready to receive.
   bootstrap_.barrier();
 }
@@ -108,6 +99,28 @@ VerbsTransport::~VerbsTransport() {
   } catch (...) {
     // Tearing down after a failure: the peers may be gone; nothing more to do.
   }
+}
+
+// Every rank reports the same path (the link layer is agreed: connect refuses a mismatch):
+// the devices the ranks use, the receive queue, and how many ranks yield their core.
+void VerbsTransport::describe_path() {
+  const auto ports =
+      bootstrap_.allgather_strings(port_.device + " port " + std::to_string(port_.port));
+  const std::set<std::string> distinct(ports.begin(), ports.end());
+  std::string devices;
+  for (const auto& port : distinct)
+    devices += (devices.empty() ? "" : ", ") + port;
+  std::array<std::int64_t, 1> yielding{placement_.oversubscribed() ? 1 : 0};
+  bootstrap_.allreduce_sum(yielding);
+  path_.kind = TransportPath::Kind::network;
+  path_.detail = std::string("verbs RC over ") +
+                 (port_.attr.link_layer == IBV_LINK_LAYER_ETHERNET
+                      ? "RoCE " + gid_type_name(gid_type_).substr(5)
+                      : std::string("InfiniBand")) +
+                 " on " + devices +
+                 (srq_ ? ", shared receive queue" : ", receive rings per queue pair") + "; " +
+                 std::to_string(yielding[0]) + " of " + std::to_string(size_) +
+                 " ranks yield when idle (more ranks than cores)";
 }
 
 void VerbsTransport::choose_gid() {

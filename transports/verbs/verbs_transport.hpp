@@ -109,6 +109,7 @@ class VerbsTransport final : public Transport {
 
   // Setup (verbs_transport.cpp).
   void choose_gid();
+  void describe_path();
   void create_resources();
   void create_receive_queue(const ibv_device_attr& device_attr);
   ibv_qp* create_qp(ibv_qp_init_attr& init, int peer);
