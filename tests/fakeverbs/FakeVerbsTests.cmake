@@ -3,7 +3,11 @@
 find_package(Threads REQUIRED)
 add_library(fb_fakeverbs SHARED
   ${CMAKE_CURRENT_LIST_DIR}/fake_config.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fake_port.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fake_qp.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fake_qp_verbs.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fake_srq.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fake_trace.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fake_verbs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fake_wire.cpp)
 target_include_directories(fb_fakeverbs PRIVATE ${PROJECT_SOURCE_DIR})

@@ -64,6 +64,9 @@ struct Packet {
   std::uint8_t path_mtu;
   std::uint8_t rnr_timer;
   std::uint8_t is_inline;
+  std::uint8_t src_ethernet;  // the requester's link layer: Ethernet (1) or not
+  std::uint16_t pkey;         // the requester's partition key
+  std::uint64_t src_subnet;   // the requester's InfiniBand subnet prefix
   std::uint32_t src_qpn;
   std::uint32_t dst_qpn;
   std::uint32_t psn;
@@ -93,6 +96,7 @@ sockaddr_un address_of(const std::string& path) {
 }
 
 void send_packet(const Qp& from, std::uint32_t to_qpn, const void* data, std::size_t bytes) {
+  if (from.context->port_down) return;  // a dead link
   const auto address = address_of(socket_path(to_qpn));
   // A full or missing socket is a lost packet: the requester's timer recovers or gives up.
   (void)::sendto(from.socket, data, bytes, MSG_DONTWAIT,
@@ -124,12 +128,6 @@ void wake(Context& context, Clock::time_point deadline) {
   context.planned_wake = deadline;
   const std::uint64_t one = 1;
   (void)::write(context.wake_fd, &one, sizeof(one));
-}
-
-void release(std::vector<Mr*>& mrs) {
-  for (auto* mr : mrs)
-    if (mr != nullptr) --mr->busy;
-  mrs.clear();
 }
 
 ibv_wc_opcode send_opcode(ibv_wr_opcode opcode) {
@@ -182,6 +180,10 @@ void transmit(Qp& qp) {
   const int device = qp.context->device;
   const int port = qp.attr.port_num;
   packet.slid = port_lid(device, port);
+  const auto self = device_config(device);
+  packet.src_ethernet = self.ethernet ? 1 : 0;
+  packet.src_subnet = self.subnet;
+  packet.pkey = pkey_at(device, qp.attr.pkey_index);
   packet.dlid = qp.attr.ah_attr.dlid;
   if (qp.attr.ah_attr.is_global != 0) {
     packet.has_grh = 1;
@@ -241,9 +243,10 @@ void send_ack(const Qp& qp, std::uint32_t psn, std::uint8_t syndrome) {
   send_packet(qp, qp.attr.dest_qp_num, &ack, sizeof(ack));
 }
 
-Mr* find_mr(Context& context, std::uint32_t key) {
-  const auto found = context.mrs.find(key);
-  return found == context.mrs.end() ? nullptr : found->second.get();
+// Partition membership: the same partition, and not both limited members.
+bool pkeys_match(std::uint16_t a, std::uint16_t b) {
+  if ((a & 0x7fffU) == 0 || (a & 0x7fffU) != (b & 0x7fffU)) return false;
+  return ((a | b) & 0x8000U) != 0;
 }
 
 // Whether a request reached this queue pair the way a fabric would deliver it.
@@ -251,7 +254,10 @@ bool deliverable(const Qp& qp, const Packet& packet) {
   if (packet.src_qpn != qp.attr.dest_qp_num) return false;
   const int device = qp.context->device;
   const int port = qp.attr.port_num;
-  if (config().roce) {
+  const auto self = device_config(device);
+  if ((packet.src_ethernet != 0) != self.ethernet) return false;  // no IB-Ethernet bridge
+  if (!pkeys_match(packet.pkey, pkey_at(device, qp.attr.pkey_index))) return false;
+  if (self.ethernet) {
     // A routed RoCE v2 fabric carries only v2 packets from a real source address.
     if (packet.has_grh == 0 || packet.sgid_type != IBV_GID_TYPE_ROCE_V2) return false;
     static constexpr std::uint8_t kZero[16] = {};
@@ -267,6 +273,8 @@ bool deliverable(const Qp& qp, const Packet& packet) {
     if (!ours) return false;
     return std::memcmp(qp.attr.ah_attr.grh.dgid.raw, packet.sgid, 16) == 0;
   }
+  // Without a GRH a packet is routed by LID only: it stays in its subnet.
+  if (packet.has_grh == 0 && packet.src_subnet != self.subnet) return false;
   if (packet.dlid != port_lid(device, port)) return false;
   return packet.slid == qp.attr.ah_attr.dlid;
 }
@@ -332,7 +340,17 @@ void respond(Qp& qp, const Packet& packet, const std::byte* tail) {
     send_ack(qp, packet.psn, syndrome);
     to_error(qp);
   };
-  if (consumes_receive && qp.recv_queue.empty()) {
+  // The receive queue: the queue pair's own, or its shared receive queue.
+  auto& receives = qp.srq != nullptr ? qp.srq->queue : qp.recv_queue;
+  const Pd* receive_pd = qp.srq != nullptr ? qp.srq->pd : qp.pd;
+  auto take_receive = [&] {
+    auto wr = std::move(receives.front());
+    receives.pop_front();
+    release(wr.mrs);
+    if (qp.srq != nullptr) srq_consumed(*qp.srq);
+    return wr;
+  };
+  if (consumes_receive && receives.empty()) {
     send_ack(qp, packet.psn, kNakRnr);
     return;
   }
@@ -350,34 +368,28 @@ void respond(Qp& qp, const Packet& packet, const std::byte* tail) {
       local.push_back({static_cast<std::byte*>(mr->shell.c.addr) + offset, packet.length});
     }
   } else {
-    auto& receive = qp.recv_queue.front();
+    auto& receive = receives.front();
     for (std::size_t i = 0; i < receive.sges.size(); ++i) {
       const auto& sge = receive.sges[i];
       const auto* mr = receive.mrs[i];
       const auto begin = mr == nullptr ? 0 : reinterpret_cast<std::uintptr_t>(mr->shell.c.addr);
-      if (sge.length > 0 && (mr == nullptr || mr->pd != qp.pd || sge.addr < begin ||
+      if (sge.length > 0 && (mr == nullptr || mr->pd != receive_pd || sge.addr < begin ||
                              sge.addr + sge.length > begin + mr->shell.c.length)) {
-        auto wr = std::move(qp.recv_queue.front());
-        qp.recv_queue.pop_front();
-        release(wr.mrs);
+        auto wr = take_receive();
         push_cqe(*qp.recv_cq, error_wc(wr.wr_id, qp.shell.c.qp_num, IBV_WC_LOC_PROT_ERR), 0, false);
         return fail(kNakOperation);
       }
     }
     if (!scatter_iovecs(receive.sges, packet.length, local)) {
       // The receive buffer is too small for the message.
-      auto wr = std::move(qp.recv_queue.front());
-      qp.recv_queue.pop_front();
-      release(wr.mrs);
+      auto wr = take_receive();
       push_cqe(*qp.recv_cq, error_wc(wr.wr_id, qp.shell.c.qp_num, IBV_WC_LOC_LEN_ERR), 0, false);
       return fail(kNakInvalidRequest);
     }
   }
   if (!pull(packet, tail, local)) return;  // the requester is gone: nobody to answer
   if (consumes_receive) {
-    auto wr = std::move(qp.recv_queue.front());
-    qp.recv_queue.pop_front();
-    release(wr.mrs);
+    auto wr = take_receive();
     ibv_wc wc{};
     wc.wr_id = wr.wr_id;
     wc.status = IBV_WC_SUCCESS;
@@ -455,6 +467,7 @@ void drain_socket(Context& context, std::uint32_t qpn, std::vector<std::byte>& b
     Qp& qp = *found->second;
     const auto got = ::recv(qp.socket, buffer.data(), buffer.size(), MSG_DONTWAIT);
     if (got < static_cast<ssize_t>(sizeof(Packet))) return;
+    if (context.port_down) continue;  // a dead link: nothing arrives
     Packet packet{};
     std::memcpy(&packet, buffer.data(), sizeof(packet));
     if (packet.kind == Kind::request) {
@@ -538,10 +551,15 @@ void push_cqe(Cq& cq, const ibv_wc& wc, std::uint64_t sequence, bool send) {
   }
 }
 
-void raise_async(Context& context, const ibv_async_event& event) {
-  context.async_events.push_back(event);
-  const char byte = 1;
-  (void)::write(context.async_write_fd, &byte, 1);
+Mr* find_mr(Context& context, std::uint32_t key) {
+  const auto found = context.mrs.find(key);
+  return found == context.mrs.end() ? nullptr : found->second.get();
+}
+
+void release(std::vector<Mr*>& mrs) {
+  for (auto* mr : mrs)
+    if (mr != nullptr) --mr->busy;
+  mrs.clear();
 }
 
 void kick(Qp& qp) {
@@ -559,6 +577,7 @@ void kick(Qp& qp) {
 }
 
 void to_error(Qp& qp) {
+  const bool was_error = qp.attr.qp_state == IBV_QPS_ERR;
   qp.attr.qp_state = IBV_QPS_ERR;
   qp.shell.c.state = IBV_QPS_ERR;
   qp.in_flight = false;
@@ -575,6 +594,13 @@ void to_error(Qp& qp) {
     qp.recv_queue.pop_front();
     release(wr.mrs);
     push_cqe(*qp.recv_cq, error_wc(wr.wr_id, qp.shell.c.qp_num, IBV_WC_WR_FLUSH_ERR), 0, false);
+  }
+  if (qp.srq != nullptr && !was_error) {
+    // The shared receive queue keeps its receives; the queue pair will take no more.
+    ibv_async_event event{};
+    event.event_type = IBV_EVENT_QP_LAST_WQE_REACHED;
+    event.element.qp = &qp.shell.c;
+    raise_async(*qp.context, event);
   }
 }
 
