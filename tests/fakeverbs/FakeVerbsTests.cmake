@@ -16,7 +16,9 @@ fb_configure_target(fb_fakeverbs)
 
 # The device's own tests, linked against it directly. Each runs in its own process (ctest),
 # configuring the device through the environment first.
-add_executable(fb_fakeverbs_tests ${CMAKE_CURRENT_LIST_DIR}/fake_device_test.cpp)
+add_executable(fb_fakeverbs_tests ${CMAKE_CURRENT_LIST_DIR}/fake_device_test.cpp
+                                 ${CMAKE_CURRENT_LIST_DIR}/fake_device_more_test.cpp
+                                 ${CMAKE_CURRENT_LIST_DIR}/fake_device_ports_test.cpp)
 target_link_libraries(fb_fakeverbs_tests PRIVATE fb_fakeverbs GTest::gtest_main)
 target_include_directories(fb_fakeverbs_tests PRIVATE ${PROJECT_SOURCE_DIR})
 fb_configure_target(fb_fakeverbs_tests)

@@ -87,6 +87,7 @@ ibv_qp* ibv_create_qp(ibv_pd* handle, ibv_qp_init_attr* init) {
   auto* pd = state_of<Pd>(handle);
   auto* context = pd->context;
   const auto& c = config();
+  const auto asked = *init;  // the trace shows the request
   const auto asked_inline = init->cap.max_inline_data;
   if (const int error = refusal(*context, *init); error != 0) {
     trace_create(0, *init, asked_inline, error);
@@ -135,7 +136,7 @@ ibv_qp* ibv_create_qp(ibv_pd* handle, ibv_qp_init_attr* init) {
   if (qp->srq != nullptr) ++qp->srq->users;
   auto* raw = qp.get();
   context->qps[qpn] = std::move(qp);
-  trace_create(qpn, *init, asked_inline, 0);
+  trace_create(qpn, asked, asked_inline, 0);
   return &raw->shell.c;
 }
 
