@@ -1,8 +1,8 @@
 // Shared receive queues: receives posted once, taken by whichever attached RC queue pair a
 // message arrives on (its qp_num in the completion). As on mlx5: the depth is granted as the
 // next power of two above the request, less one; requests above the device's max_srq_wr or
-// max_srq_sge are refused (EINVAL); the depth cannot be changed (IBV_SRQ_MAX_WR: EINVAL);
-// IBV_SRQ_LIMIT arms the limit, and when the receives left in the queue drop below it the
+// max_srq_sge, or of depth 0, are refused (EINVAL); the depth cannot be changed (IBV_SRQ_MAX_WR:
+// EINVAL); IBV_SRQ_LIMIT arms the limit, and when the receives left in the queue drop below it the
 // device raises IBV_EVENT_SRQ_LIMIT_REACHED once and disarms. A receive's slot is free again
 // when its completion is polled. An SRQ with queue pairs attached cannot be destroyed (EBUSY).
 #include <algorithm>

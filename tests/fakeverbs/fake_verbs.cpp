@@ -1,8 +1,10 @@
-// The exported libibverbs entry points of the software RDMA device (LD_PRELOAD it). The
-// inline verbs (ibv_post_send, ibv_post_recv, ibv_poll_cq, ibv_req_notify_cq) reach this
-// library through the ops of the context it returns; ibv_query_port through verbs_context.
+// The exported libibverbs entry points of the software RDMA device (LD_PRELOAD it): devices,
+// contexts, PDs, memory regions, CQs and the posting and polling ops. The inline verbs
+// (ibv_post_send, ibv_post_recv, ibv_post_srq_recv, ibv_poll_cq, ibv_req_notify_cq) reach
+// this library through the ops of the context it returns; ibv_query_port through
+// verbs_context. Queue pairs: fake_qp_verbs.cpp; SRQs: fake_srq.cpp; ports and async events:
+// fake_port.cpp.
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 

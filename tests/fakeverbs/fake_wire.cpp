@@ -18,6 +18,12 @@
 // (7: forever), then RNR_RETRY_EXC_ERR. Any error moves the queue pair to the error state
 // and flushes everything outstanding with WR_FLUSH_ERR.
 //
+// A queue pair on a shared receive queue takes its receives from it; when it goes to error
+// the SRQ keeps them and IBV_EVENT_QP_LAST_WQE_REACHED is raised. Requests are dropped, as a
+// fabric drops them, between an InfiniBand and an Ethernet port, between InfiniBand subnets
+// without a GRH, and between partitions (pkeys); a context whose ports are down
+// (FB_FAKEVERBS_PORT_DOWN_AFTER) neither sends nor receives anything.
+//
 // One thread per context receives packets and runs the timers, under the context's mutex.
 #include <arpa/inet.h>
 #include <poll.h>
