@@ -175,6 +175,31 @@ TEST_F(FakeDeviceMore, SrqLimitRaisesOneEventWhenReceivesDropBelowIt) {
   EXPECT_FALSE(pending_async(b_.context, event));  // disarmed: once
 }
 
+TEST_F(FakeDeviceMore, SrqSlotIsFreeAgainWhenItsCompletionIsPolled) {
+  configure("ib");
+  srq_pair(Link{}, 1);  // granted: 1
+  ASSERT_EQ(post_srq(srq_, b_, 0, 64, 1), 0);
+  EXPECT_EQ(post_srq(srq_, b_, 0, 64, 2), ENOMEM);
+  ASSERT_EQ(post_send(a_, IBV_WR_SEND, 8, 1), 0);
+  EXPECT_EQ(next(a_.cq).status, IBV_WC_SUCCESS);
+  EXPECT_EQ(post_srq(srq_, b_, 0, 64, 2), ENOMEM);  // consumed, not yet polled
+  EXPECT_EQ(next(b_.cq).wr_id, 1U);
+  EXPECT_EQ(post_srq(srq_, b_, 0, 64, 2), 0);
+}
+
+TEST_F(FakeDeviceMore, StarvedSrqReceivesNeverArrive) {
+  configure("ib", {{"FB_FAKEVERBS_STARVE_RECV", "1"}});
+  Link link;
+  link.rnr_retry = 2;
+  srq_pair(link);
+  ASSERT_EQ(post_srq(srq_, b_, 0, 64, 1), 0);
+  ASSERT_EQ(post_srq(srq_, b_, 0, 64, 2), 0);  // accepted, lost on the way to the device
+  ASSERT_EQ(post_send(a_, IBV_WR_SEND, 8, 1), 0);
+  EXPECT_EQ(next(a_.cq).status, IBV_WC_SUCCESS);
+  ASSERT_EQ(post_send(a_, IBV_WR_SEND, 8, 2), 0);
+  EXPECT_EQ(next(a_.cq).status, IBV_WC_RNR_RETRY_EXC_ERR);
+}
+
 // ---- asynchronous events and the port-down fault ----
 
 TEST_F(FakeDeviceMore, NonBlockingAsyncFdSaysEagainWhenNothingIsPending) {

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -25,22 +26,23 @@ using namespace fakeverbs;  // NOLINT(google-build-using-namespace): the C ABI w
 
 namespace {
 
+// The devices made so far: the list grows to the configured count and never shrinks, so a
+// device handle stays valid for the life of the process.
 std::vector<std::unique_ptr<Device>>& devices() {
-  static std::vector<std::unique_ptr<Device>> list = [] {
-    std::vector<std::unique_ptr<Device>> made;
-    for (int i = 0; i < config().devices; ++i) {
-      auto device = std::make_unique<Device>();
-      device->index = i;
-      device->shell.self = device.get();
-      auto& d = device->shell.c;
-      std::snprintf(d.name, sizeof(d.name), "fv_%d", i);
-      std::snprintf(d.dev_name, sizeof(d.dev_name), "uverbs%d", i);
-      std::snprintf(d.dev_path, sizeof(d.dev_path), "/sys/class/infiniband_verbs/uverbs%d", i);
-      std::snprintf(d.ibdev_path, sizeof(d.ibdev_path), "/sys/class/infiniband/fv_%d", i);
-      made.push_back(std::move(device));
-    }
-    return made;
-  }();
+  static std::vector<std::unique_ptr<Device>> list;
+  static std::mutex guard;
+  std::lock_guard lock(guard);
+  for (int i = static_cast<int>(list.size()); i < config().devices; ++i) {
+    auto device = std::make_unique<Device>();
+    device->index = i;
+    device->shell.self = device.get();
+    auto& d = device->shell.c;
+    std::snprintf(d.name, sizeof(d.name), "fv_%d", i);
+    std::snprintf(d.dev_name, sizeof(d.dev_name), "uverbs%d", i);
+    std::snprintf(d.dev_path, sizeof(d.dev_path), "/sys/class/infiniband_verbs/uverbs%d", i);
+    std::snprintf(d.ibdev_path, sizeof(d.ibdev_path), "/sys/class/infiniband/fv_%d", i);
+    list.push_back(std::move(device));
+  }
   return list;
 }
 
@@ -278,7 +280,7 @@ extern "C" {
 ibv_device** ibv_get_device_list(int* num_devices) {
   const auto& c = config();
   const auto& list = devices();
-  const std::size_t count = c.enabled ? list.size() : 0;
+  const std::size_t count = c.enabled ? static_cast<std::size_t>(std::max(c.devices, 0)) : 0;
   auto** out = static_cast<ibv_device**>(std::calloc(count + 1, sizeof(ibv_device*)));
   if (out == nullptr) return fail_null<ibv_device*>(ENOMEM);
   for (std::size_t i = 0; i < count; ++i) {
