@@ -2,6 +2,7 @@
 # processes, its own tests, and the verbs transport end to end over it (label fakeverbs).
 find_package(Threads REQUIRED)
 add_library(fb_fakeverbs SHARED
+  ${CMAKE_CURRENT_LIST_DIR}/fake_completion.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fake_config.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fake_port.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fake_qp.cpp
