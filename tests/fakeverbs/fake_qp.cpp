@@ -35,14 +35,10 @@ constexpr Rule kRules[] = {
     {IBV_QPS_RTS, IBV_QPS_RTS, IBV_QP_STATE, kRtsOptional},
 };
 
-bool roce() {
-  return config().roce;
-}
-
 // The address vector of RTR: what a port accepts.
 bool valid_av(const Qp& qp, const ibv_ah_attr& ah) {
   if (ah.port_num != qp.attr.port_num) return false;
-  if (roce()) {
+  if (device_config(qp.context->device).ethernet) {
     // The kernel resolves RoCE destinations through the GRH: none, no route.
     if (ah.is_global == 0) return false;
   }
@@ -93,7 +89,8 @@ int modify_qp(Qp& qp, const ibv_qp_attr& attr, int mask) {
 
   const auto& c = config();
   if ((mask & IBV_QP_PORT) != 0 && (attr.port_num < 1 || attr.port_num > c.ports)) return EINVAL;
-  if ((mask & IBV_QP_PKEY_INDEX) != 0 && attr.pkey_index != 0) return EINVAL;  // one pkey
+  const auto device = device_config(qp.context->device);
+  if ((mask & IBV_QP_PKEY_INDEX) != 0 && attr.pkey_index >= device.pkeys) return EINVAL;
   if ((mask & IBV_QP_ACCESS_FLAGS) != 0 &&
       (attr.qp_access_flags & ~(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
                                 IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC)) != 0) {
@@ -105,7 +102,7 @@ int modify_qp(Qp& qp, const ibv_qp_attr& attr, int mask) {
   if ((mask & IBV_QP_ACCESS_FLAGS) != 0) next.qp_access_flags = attr.qp_access_flags;
   if ((mask & IBV_QP_PATH_MTU) != 0) {
     // A path MTU the port cannot carry is refused (the port's active MTU is the limit).
-    if (attr.path_mtu < IBV_MTU_256 || attr.path_mtu > c.active_mtu) return EINVAL;
+    if (attr.path_mtu < IBV_MTU_256 || attr.path_mtu > device.active_mtu) return EINVAL;
     next.path_mtu = attr.path_mtu;
   }
   if ((mask & IBV_QP_DEST_QPN) != 0) {

@@ -35,16 +35,20 @@ S* state_of(C* handle) {
   return reinterpret_cast<Shell<C, S>*>(handle)->self;
 }
 
+enum class Transport : std::uint8_t { ib, iwarp, unspecified };
+
 // What the environment configures (fake_config.cpp documents each variable).
 struct Config {
   bool enabled = false;  // FB_FAKEVERBS_DIR set: devices exist
   std::string dir;
-  bool roce = false;
+  std::vector<std::string> links;       // per device, the last repeating: "ib" or "roce"
+  std::vector<std::string> transports;  // per device: "ib", "iwarp" or "unspecified"
+  std::vector<std::uint64_t> subnets;   // per device: InfiniBand subnet prefixes
   int devices = 1;
   int ports = 1;
-  ibv_mtu active_mtu = IBV_MTU_4096;
-  std::uint8_t speed = 64;  // IBV speed code (64: 50 Gb/s per lane, HDR)
-  std::uint8_t width = 2;   // IBV width code (2: 4x)
+  long mtu_bytes = -1;       // FB_FAKEVERBS_MTU; -1: the link's default
+  std::uint32_t speed = 64;  // IBV speed code (64: 50 Gb/s per lane, HDR; 256: XDR)
+  std::uint8_t width = 2;    // IBV width code (2: 4x)
   int max_qp_wr = 32768;
   int max_sge = 30;
   int max_inline = 512;
@@ -55,8 +59,28 @@ struct Config {
   long corrupt_rkey_at = -1;        // the Nth remote-addressed RDMA write (from 1) gets a bad rkey
   long starve_receives_after = -1;  // receives posted after the first N never reach the wire
   bool memlock_enforced = true;
+  int max_srq = 8388608;
+  int max_srq_wr = 32768;
+  long port_down_after = -1;  // the Nth send work request a context posts takes its ports down
+  std::string trace;          // FB_FAKEVERBS_TRACE: the test trace file; empty: none
+  int pkeys = -1;             // pkey table length; -1: the link's default
+  std::vector<std::uint16_t> pkey_table;  // index 0.. (the rest 0)
 };
 const Config& config();
+
+// One device as configured (lists in the environment, the last entry repeating).
+struct DeviceConfig {
+  Transport transport = Transport::ib;
+  bool ethernet = false;  // RoCE, or iWARP: Ethernet link layer and the RoCE-style GID table
+  std::uint64_t subnet = 0xfe80000000000000ULL;
+  ibv_mtu active_mtu = IBV_MTU_4096;
+  int pkeys = 128;
+};
+DeviceConfig device_config(int device);
+// A pkey table entry (host order), 0 when empty or beyond the table.
+std::uint16_t pkey_at(int device, int index);
+// FB_FAKEVERBS_STARVE_RECV: whether the next posted receive is lost on the way to the device.
+bool starve_next_receive();
 
 struct GidEntry {
   ibv_gid gid{};
@@ -74,6 +98,7 @@ struct Context;
 struct Pd;
 struct Cq;
 struct Qp;
+struct Srq;
 
 struct Device {
   Shell<ibv_device, Device> shell{};
@@ -142,10 +167,24 @@ struct RecvWr {
   std::vector<Mr*> mrs;
 };
 
+struct Srq {
+  Shell<ibv_srq, Srq> shell{};
+  Context* context = nullptr;
+  Pd* pd = nullptr;
+  std::uint32_t max_wr = 0;  // granted
+  std::uint32_t max_sge = 0;
+  std::uint32_t limit = 0;
+  bool armed = false;
+  std::size_t outstanding = 0;  // posted and not yet polled as a completion
+  int users = 0;                // queue pairs attached
+  std::deque<RecvWr> queue;
+};
+
 struct Qp {
   Shell<ibv_qp, Qp> shell{};
   Context* context = nullptr;
   Pd* pd = nullptr;
+  Srq* srq = nullptr;  // receives come from it
   Cq* send_cq = nullptr;
   Cq* recv_cq = nullptr;
   ibv_qp_cap cap{};
@@ -181,7 +220,19 @@ struct Context {
   std::map<Cq*, std::unique_ptr<Cq>> cqs;
   std::map<std::uint32_t, std::unique_ptr<Mr>> mrs;  // by key (lkey == rkey)
   std::map<CompChannel*, std::unique_ptr<CompChannel>> channels;
+  std::map<Srq*, std::unique_ptr<Srq>> srqs;
   std::deque<ibv_async_event> async_events;
+  bool port_down = false;  // FB_FAKEVERBS_PORT_DOWN_AFTER: every packet to or from it is lost
+  // Send work requests posted successfully (the close_device trace line).
+  struct Counters {
+    long send_wrs = 0;
+    long signalled = 0;
+    long inlined = 0;
+    long sends = 0;
+    long rdma_writes = 0;
+    long rdma_writes_with_imm = 0;
+    long zero_length_writes = 0;
+  } counters;
   int async_write_fd = -1;
   int epoll_fd = -1;
   int wake_fd = -1;
@@ -211,7 +262,33 @@ void raise_async(Context& context, const ibv_async_event& event);
 // Error completions carry garbage in the fields the specification leaves undefined.
 ibv_wc error_wc(std::uint64_t wr_id, std::uint32_t qpn, ibv_wc_status status);
 
+Mr* find_mr(Context& context, std::uint32_t key);
+// Releases the memory regions a work request named.
+void release(std::vector<Mr*>& mrs);
+
 // fake_qp.cpp
 int modify_qp(Qp& qp, const ibv_qp_attr& attr, int mask);
+
+// fake_srq.cpp
+int post_srq_recv(ibv_srq* handle, ibv_recv_wr* wr, ibv_recv_wr** bad);
+// A receive was taken from the SRQ: raises SRQ_LIMIT_REACHED when armed and below the limit.
+void srq_consumed(Srq& srq);
+
+// fake_port.cpp: the context ops for ports and the extended device query.
+int query_port(ibv_context* handle, std::uint8_t port, ibv_port_attr* attr, std::size_t size);
+int query_device_ex(ibv_context* handle, const ibv_query_device_ex_input* input,
+                    ibv_device_attr_ex* attr, std::size_t size);
+// FB_FAKEVERBS_PORT_DOWN_AFTER: counts a posted send work request; takes the ports down at
+// the configured one. Caller holds the lock.
+void count_send_for_port_down(Context& context);
+
+// fake_trace.cpp: FB_FAKEVERBS_TRACE lines ("pid=<pid> " is prepended, a newline appended).
+bool tracing();
+void trace(const std::string& line);
+void trace_refused(const char* call, int error);
+const char* errno_name(int error);
+const char* event_name(ibv_event_type event);
+const char* qp_state_name(ibv_qp_state state);
+std::string hex(std::uint64_t value);
 
 }  // namespace fakeverbs

@@ -1,11 +1,14 @@
-// The exported libibverbs entry points of the software RDMA device (LD_PRELOAD it). The
-// inline verbs (ibv_post_send, ibv_post_recv, ibv_poll_cq, ibv_req_notify_cq) reach this
-// library through the ops of the context it returns; ibv_query_port through verbs_context.
+// The exported libibverbs entry points of the software RDMA device (LD_PRELOAD it): devices,
+// contexts, PDs, memory regions, CQs and the posting and polling ops. The inline verbs
+// (ibv_post_send, ibv_post_recv, ibv_post_srq_recv, ibv_poll_cq, ibv_req_notify_cq) reach
+// this library through the ops of the context it returns; ibv_query_port through
+// verbs_context. Queue pairs: fake_qp_verbs.cpp; SRQs: fake_srq.cpp; ports and async events:
+// fake_port.cpp.
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -23,24 +26,23 @@ using namespace fakeverbs;  // NOLINT(google-build-using-namespace): the C ABI w
 
 namespace {
 
+// The devices made so far: the list grows to the configured count and never shrinks, so a
+// device handle stays valid for the life of the process.
 std::vector<std::unique_ptr<Device>>& devices() {
-  static std::vector<std::unique_ptr<Device>> list = [] {
-    std::vector<std::unique_ptr<Device>> made;
-    for (int i = 0; i < config().devices; ++i) {
-      auto device = std::make_unique<Device>();
-      device->index = i;
-      device->shell.self = device.get();
-      auto& d = device->shell.c;
-      d.node_type = IBV_NODE_CA;
-      d.transport_type = IBV_TRANSPORT_IB;
-      std::snprintf(d.name, sizeof(d.name), "fv_%d", i);
-      std::snprintf(d.dev_name, sizeof(d.dev_name), "uverbs%d", i);
-      std::snprintf(d.dev_path, sizeof(d.dev_path), "/sys/class/infiniband_verbs/uverbs%d", i);
-      std::snprintf(d.ibdev_path, sizeof(d.ibdev_path), "/sys/class/infiniband/fv_%d", i);
-      made.push_back(std::move(device));
-    }
-    return made;
-  }();
+  static std::vector<std::unique_ptr<Device>> list;
+  static std::mutex guard;
+  std::lock_guard lock(guard);
+  for (int i = static_cast<int>(list.size()); i < config().devices; ++i) {
+    auto device = std::make_unique<Device>();
+    device->index = i;
+    device->shell.self = device.get();
+    auto& d = device->shell.c;
+    std::snprintf(d.name, sizeof(d.name), "fv_%d", i);
+    std::snprintf(d.dev_name, sizeof(d.dev_name), "uverbs%d", i);
+    std::snprintf(d.dev_path, sizeof(d.dev_path), "/sys/class/infiniband_verbs/uverbs%d", i);
+    std::snprintf(d.ibdev_path, sizeof(d.ibdev_path), "/sys/class/infiniband/fv_%d", i);
+    list.push_back(std::move(device));
+  }
   return list;
 }
 
@@ -48,22 +50,6 @@ std::atomic<std::uint64_t> g_pinned_bytes{0};
 std::atomic<std::uint32_t> g_next_key{0x1000};
 std::atomic<long> g_rdma_writes{0};
 std::atomic<bool> g_fork_init{false};
-std::atomic<long> g_receives_posted{0};
-
-// Queue pair numbers are unique across the processes sharing FB_FAKEVERBS_DIR.
-std::uint32_t next_qpn() {
-  const auto path = config().dir + "/qpn.counter";
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return 0;
-  ::flock(fd, LOCK_EX);
-  std::uint32_t value = 0;
-  if (::pread(fd, &value, sizeof(value), 0) != sizeof(value)) value = 0x100;
-  const std::uint32_t next = value + 1;
-  (void)::pwrite(fd, &next, sizeof(next), 0);
-  ::flock(fd, LOCK_UN);
-  ::close(fd);
-  return value & 0xFFFFFFU;
-}
 
 std::uint32_t next_key() {
   // Spread the keys so that a corrupted one never names another region by chance.
@@ -81,34 +67,6 @@ T* fail_null(int error) {
   return nullptr;
 }
 
-void fill_port(const Context& context, std::uint8_t port, ibv_port_attr& attr) {
-  const auto& c = config();
-  attr = ibv_port_attr{};
-  attr.state = IBV_PORT_ACTIVE;
-  attr.max_mtu = IBV_MTU_4096;
-  attr.active_mtu = c.active_mtu;
-  attr.gid_tbl_len = kGidTableLength;
-  attr.port_cap_flags = IBV_PORT_CM_SUP;
-  attr.max_msg_sz = c.max_msg_sz;
-  attr.pkey_tbl_len = 1;
-  attr.lid = c.roce ? 0 : port_lid(context.device, port);
-  attr.sm_lid = c.roce ? 0 : 1;
-  attr.max_vl_num = 4;
-  attr.active_width = c.width;
-  attr.active_speed = c.speed;
-  attr.phys_state = 5;  // LinkUp
-  attr.link_layer = c.roce ? IBV_LINK_LAYER_ETHERNET : IBV_LINK_LAYER_INFINIBAND;
-}
-
-int query_port_full(ibv_context* handle, std::uint8_t port, ibv_port_attr* attr,
-                    std::size_t attr_size) {
-  if (port < 1 || port > config().ports) return EINVAL;
-  ibv_port_attr full{};
-  fill_port(*context_of(handle), port, full);
-  std::memcpy(attr, &full, std::min(attr_size, sizeof(full)));
-  return 0;
-}
-
 std::uint64_t page_span(const void* address, std::size_t length) {
   const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   const auto begin = reinterpret_cast<std::uintptr_t>(address) / page * page;
@@ -116,9 +74,29 @@ std::uint64_t page_span(const void* address, std::size_t length) {
   return end - begin;
 }
 
-Mr* mr_for(Context& context, std::uint32_t lkey) {
-  const auto found = context.mrs.find(lkey);
-  return found == context.mrs.end() ? nullptr : found->second.get();
+// What the kernel refuses a registration with (0: nothing). As rdma-core, the optional
+// access bits (IBV_ACCESS_OPTIONAL_RANGE, relaxed ordering among them) are dropped, never
+// refused; any other unknown bit is EINVAL, on-demand paging EOPNOTSUPP (no ODP here).
+int registration_refusal(const void* address, std::size_t length, unsigned int access) {
+  access &= ~static_cast<unsigned int>(IBV_ACCESS_OPTIONAL_RANGE);
+  constexpr unsigned int kKnown = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+                                  IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC |
+                                  IBV_ACCESS_MW_BIND | IBV_ACCESS_ZERO_BASED |
+                                  IBV_ACCESS_ON_DEMAND | IBV_ACCESS_HUGETLB;
+  if ((access & ~kKnown) != 0) return EINVAL;
+  if ((access & IBV_ACCESS_ON_DEMAND) != 0) return EOPNOTSUPP;
+  const bool remote_write = (access & (IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_ATOMIC)) != 0;
+  if (remote_write && (access & IBV_ACCESS_LOCAL_WRITE) == 0) return EINVAL;
+  if (address == nullptr && length > 0) return EFAULT;
+  if (config().memlock_enforced) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_MEMLOCK, &limit);
+    if (limit.rlim_cur != RLIM_INFINITY &&
+        g_pinned_bytes + page_span(address, length) > limit.rlim_cur) {
+      return ENOMEM;
+    }
+  }
+  return 0;
 }
 
 // ---- the context's ops ----
@@ -150,6 +128,8 @@ int op_poll_cq(ibv_cq* handle, int entries, ibv_wc* wc) {
       // A polled completion releases its send-queue slot and those of the unsignalled work
       // requests before it.
       qp.retired = std::max(qp.retired, cqe.sequence + 1);
+    } else if (qp.srq != nullptr) {
+      if (qp.srq->outstanding > 0) --qp.srq->outstanding;
     } else if (qp.recv_outstanding > 0) {
       --qp.recv_outstanding;
     }
@@ -184,6 +164,10 @@ int op_post_send(ibv_qp* handle, ibv_send_wr* wr, ibv_send_wr** bad) {
         wr->opcode != IBV_WR_RDMA_WRITE && wr->opcode != IBV_WR_RDMA_WRITE_WITH_IMM) {
       error = EINVAL;  // this device has no reads or atomics
     }
+    if (wr->opcode == IBV_WR_RDMA_WRITE_WITH_IMM &&
+        device_config(context.device).transport == Transport::iwarp) {
+      error = EINVAL;  // iWARP has no immediate data
+    }
     if (error == 0 && qp->posted - qp->retired >= qp->cap.max_send_wr) error = ENOMEM;
     SendWr entry;
     entry.wr_id = wr->wr_id;
@@ -216,7 +200,7 @@ int op_post_send(ibv_qp* handle, ibv_send_wr* wr, ibv_send_wr** bad) {
     }
     if (!entry.is_inline) {
       for (const auto& sge : entry.sges) {
-        auto* mr = sge.length == 0 ? nullptr : mr_for(context, sge.lkey);
+        auto* mr = sge.length == 0 ? nullptr : find_mr(context, sge.lkey);
         if (mr != nullptr) ++mr->busy;
         entry.mrs.push_back(mr);
       }
@@ -227,6 +211,15 @@ int op_post_send(ibv_qp* handle, ibv_send_wr* wr, ibv_send_wr** bad) {
       if (nth == config().corrupt_rkey_at) entry.rkey ^= 0x5a5a0000U;
     }
     entry.sequence = qp->posted++;
+    auto& counted = context.counters;
+    ++counted.send_wrs;
+    if (entry.signalled) ++counted.signalled;
+    if (entry.is_inline) ++counted.inlined;
+    if (entry.opcode == IBV_WR_SEND || entry.opcode == IBV_WR_SEND_WITH_IMM) ++counted.sends;
+    if (entry.opcode == IBV_WR_RDMA_WRITE) ++counted.rdma_writes;
+    if (entry.opcode == IBV_WR_RDMA_WRITE && entry.length == 0) ++counted.zero_length_writes;
+    if (entry.opcode == IBV_WR_RDMA_WRITE_WITH_IMM) ++counted.rdma_writes_with_imm;
+    count_send_for_port_down(context);
     if (state == IBV_QPS_ERR) {
       for (auto* mr : entry.mrs)
         if (mr != nullptr) --mr->busy;
@@ -246,7 +239,7 @@ int op_post_recv(ibv_qp* handle, ibv_recv_wr* wr, ibv_recv_wr** bad) {
   std::lock_guard lock(context.mutex);
   for (; wr != nullptr; wr = wr->next) {
     int error = 0;
-    if (qp->attr.qp_state == IBV_QPS_RESET) error = EINVAL;
+    if (qp->attr.qp_state == IBV_QPS_RESET || qp->srq != nullptr) error = EINVAL;
     if (wr->num_sge < 0 || static_cast<std::uint32_t>(wr->num_sge) > qp->cap.max_recv_sge) {
       error = EINVAL;
     }
@@ -259,13 +252,12 @@ int op_post_recv(ibv_qp* handle, ibv_recv_wr* wr, ibv_recv_wr** bad) {
     entry.wr_id = wr->wr_id;
     for (int i = 0; i < wr->num_sge; ++i) {
       entry.sges.push_back(wr->sg_list[i]);
-      auto* mr = wr->sg_list[i].length == 0 ? nullptr : mr_for(context, wr->sg_list[i].lkey);
+      auto* mr = wr->sg_list[i].length == 0 ? nullptr : find_mr(context, wr->sg_list[i].lkey);
       if (mr != nullptr) ++mr->busy;
       entry.mrs.push_back(mr);
     }
     ++qp->recv_outstanding;
-    const long starve = config().starve_receives_after;
-    if (starve >= 0 && ++g_receives_posted > starve) {
+    if (starve_next_receive()) {
       for (auto* mr : entry.mrs)
         if (mr != nullptr) --mr->busy;
       continue;  // lost on the way to the device
@@ -281,16 +273,6 @@ int op_post_recv(ibv_qp* handle, ibv_recv_wr* wr, ibv_recv_wr** bad) {
   return 0;
 }
 
-int op_post_srq_recv(ibv_srq*, ibv_recv_wr* wr, ibv_recv_wr** bad) {
-  *bad = wr;
-  return fail(EOPNOTSUPP);
-}
-
-int vop_query_device_ex(ibv_context*, const ibv_query_device_ex_input*, ibv_device_attr_ex*,
-                        std::size_t) {
-  return EOPNOTSUPP;  // the caller falls back to ibv_query_device
-}
-
 }  // namespace
 
 extern "C" {
@@ -298,11 +280,27 @@ extern "C" {
 ibv_device** ibv_get_device_list(int* num_devices) {
   const auto& c = config();
   const auto& list = devices();
-  const std::size_t count = c.enabled ? list.size() : 0;
+  const std::size_t count = c.enabled ? static_cast<std::size_t>(std::max(c.devices, 0)) : 0;
   auto** out = static_cast<ibv_device**>(std::calloc(count + 1, sizeof(ibv_device*)));
   if (out == nullptr) return fail_null<ibv_device*>(ENOMEM);
-  for (std::size_t i = 0; i < count; ++i)
-    out[i] = &list[i]->shell.c;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto& d = list[i]->shell.c;
+    switch (device_config(static_cast<int>(i)).transport) {
+      case Transport::ib:
+        d.node_type = IBV_NODE_CA;
+        d.transport_type = IBV_TRANSPORT_IB;
+        break;
+      case Transport::iwarp:
+        d.node_type = IBV_NODE_RNIC;
+        d.transport_type = IBV_TRANSPORT_IWARP;
+        break;
+      case Transport::unspecified:
+        d.node_type = IBV_NODE_UNSPECIFIED;
+        d.transport_type = IBV_TRANSPORT_UNSPECIFIED;
+        break;
+    }
+    out[i] = &d;
+  }
   if (num_devices != nullptr) *num_devices = static_cast<int>(count);
   return out;
 }
@@ -326,6 +324,7 @@ __be64 ibv_get_device_guid(ibv_device* device) {
 
 int ibv_fork_init(void) {
   g_fork_init = true;
+  trace("fork_init rc=0");
   return 0;
 }
 
@@ -341,8 +340,8 @@ ibv_context* ibv_open_device(ibv_device* handle) {
   context->random.seed(config().seed * 1000003U + static_cast<std::uint64_t>(::getpid()));
   auto& v = context->shell.c;
   v.sz = sizeof(verbs_context);
-  v.query_port = query_port_full;
-  v.query_device_ex = vop_query_device_ex;
+  v.query_port = query_port;
+  v.query_device_ex = query_device_ex;
   auto& c = v.context;
   c.device = handle;
   c.abi_compat = __VERBS_ABI_IS_EXTENDED;
@@ -350,7 +349,7 @@ ibv_context* ibv_open_device(ibv_device* handle) {
   c.ops.req_notify_cq = op_req_notify_cq;
   c.ops.post_send = op_post_send;
   c.ops.post_recv = op_post_recv;
-  c.ops.post_srq_recv = op_post_srq_recv;
+  c.ops.post_srq_recv = post_srq_recv;
   c.num_comp_vectors = 1;
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return fail_null<ibv_context>(errno);
@@ -362,7 +361,25 @@ ibv_context* ibv_open_device(ibv_device* handle) {
 }
 
 int ibv_close_device(ibv_context* handle) {
-  std::unique_ptr<Context> context(context_of(handle));
+  auto* open = context_of(handle);
+  {
+    std::lock_guard lock(open->mutex);
+    if (!open->pds.empty() || !open->cqs.empty() || !open->qps.empty() || !open->srqs.empty() ||
+        !open->channels.empty()) {
+      trace_refused("ibv_close_device", EBUSY);
+      return fail(EBUSY);
+    }
+  }
+  std::unique_ptr<Context> context(open);
+  if (tracing()) {
+    const auto& n = context->counters;
+    trace(std::string("close_device device=") + handle->device->name +
+          " send_wrs=" + std::to_string(n.send_wrs) + " signalled=" + std::to_string(n.signalled) +
+          " inline=" + std::to_string(n.inlined) + " sends=" + std::to_string(n.sends) +
+          " rdma_writes=" + std::to_string(n.rdma_writes) +
+          " rdma_writes_with_imm=" + std::to_string(n.rdma_writes_with_imm) +
+          " zero_length_writes=" + std::to_string(n.zero_length_writes));
+  }
   stop_wire(*context);
   for (auto& [qpn, qp] : context->qps)
     close_qp_socket(*qp);
@@ -370,102 +387,6 @@ int ibv_close_device(ibv_context* handle) {
   ::close(context->async_write_fd);
   return 0;
 }
-
-int ibv_query_device(ibv_context* handle, ibv_device_attr* attr) {
-  const auto& c = config();
-  *attr = ibv_device_attr{};
-  std::snprintf(attr->fw_ver, sizeof(attr->fw_ver), "fakeverbs-1.0");
-  attr->node_guid = ibv_get_device_guid(handle->device);
-  attr->sys_image_guid = attr->node_guid;
-  attr->max_mr_size = ~0ULL;
-  attr->page_size_cap = 0xfffff000;
-  attr->vendor_id = 0x02c9;
-  attr->vendor_part_id = 4123;
-  attr->max_qp = 1 << 17;
-  attr->max_qp_wr = c.max_qp_wr;
-  attr->device_cap_flags = IBV_DEVICE_RC_RNR_NAK_GEN | IBV_DEVICE_PORT_ACTIVE_EVENT;
-  attr->max_sge = c.max_sge;
-  attr->max_sge_rd = c.max_sge;
-  attr->max_cq = 1 << 16;
-  attr->max_cqe = c.max_cqe;
-  attr->max_mr = 1 << 20;
-  attr->max_pd = 1 << 16;
-  attr->max_qp_rd_atom = 16;
-  attr->max_qp_init_rd_atom = 16;
-  attr->max_res_rd_atom = 1 << 20;
-  attr->atomic_cap = IBV_ATOMIC_NONE;
-  attr->max_pkeys = 1;
-  attr->phys_port_cnt = static_cast<std::uint8_t>(c.ports);
-  return 0;
-}
-
-int ibv_query_port(ibv_context* handle, std::uint8_t port, _compat_ibv_port_attr* attr) {
-  // The old entry point fills the structure as it was before `flags` was added.
-  return query_port_full(handle, port, reinterpret_cast<ibv_port_attr*>(attr),
-                         offsetof(ibv_port_attr, flags));
-}
-
-int ibv_query_gid(ibv_context* handle, std::uint8_t port, int index, ibv_gid* gid) {
-  if (port < 1 || port > config().ports || index < 0 || index >= kGidTableLength) {
-    return fail(EINVAL);
-  }
-  *gid = gid_entry(context_of(handle)->device, port, index).gid;
-  return 0;
-}
-
-int _ibv_query_gid_ex(ibv_context* handle, std::uint32_t port, std::uint32_t index,
-                      ibv_gid_entry* entry, std::uint32_t flags, std::size_t entry_size) {
-  if (flags != 0 || entry_size < sizeof(ibv_gid_entry)) return EINVAL;
-  if (port < 1 || port > static_cast<std::uint32_t>(config().ports) ||
-      index >= static_cast<std::uint32_t>(kGidTableLength)) {
-    return EINVAL;
-  }
-  const auto found =
-      gid_entry(context_of(handle)->device, static_cast<int>(port), static_cast<int>(index));
-  if (found.empty) return ENODATA;  // as the kernel answers for an unused entry
-  *entry = ibv_gid_entry{};
-  entry->gid = found.gid;
-  entry->gid_index = index;
-  entry->port_num = port;
-  entry->gid_type = found.type;
-  entry->ndev_ifindex = config().roce ? 2 : 0;
-  return 0;
-}
-
-ssize_t _ibv_query_gid_table(ibv_context* handle, ibv_gid_entry* entries, std::size_t max,
-                             std::uint32_t flags, std::size_t entry_size) {
-  if (flags != 0 || entry_size < sizeof(ibv_gid_entry)) return -EINVAL;
-  std::size_t got = 0;
-  for (int port = 1; port <= config().ports; ++port) {
-    for (int index = 0; index < kGidTableLength; ++index) {
-      if (_ibv_query_gid_ex(handle, static_cast<std::uint32_t>(port),
-                            static_cast<std::uint32_t>(index), &entries[got], 0, entry_size) != 0) {
-        continue;
-      }
-      if (++got == max) return static_cast<ssize_t>(got);
-    }
-  }
-  return static_cast<ssize_t>(got);
-}
-
-int ibv_query_pkey(ibv_context*, std::uint8_t port, int index, __be16* pkey) {
-  if (port < 1 || port > config().ports || index != 0) return fail(EINVAL);
-  *pkey = htobe16(0xffff);
-  return 0;
-}
-
-int ibv_get_async_event(ibv_context* handle, ibv_async_event* event) {
-  char byte = 0;
-  if (::read(handle->async_fd, &byte, 1) != 1) return -1;
-  auto* context = context_of(handle);
-  std::lock_guard lock(context->mutex);
-  if (context->async_events.empty()) return -1;
-  *event = context->async_events.front();
-  context->async_events.pop_front();
-  return 0;
-}
-
-void ibv_ack_async_event(ibv_async_event*) {}
 
 ibv_pd* ibv_alloc_pd(ibv_context* handle) {
   auto* context = context_of(handle);
@@ -484,7 +405,10 @@ int ibv_dealloc_pd(ibv_pd* handle) {
   auto* pd = state_of<Pd>(handle);
   auto* context = pd->context;
   std::lock_guard lock(context->mutex);
-  if (pd->children > 0) return fail(EBUSY);
+  if (pd->children > 0) {
+    trace_refused("ibv_dealloc_pd", EBUSY);
+    return fail(EBUSY);
+  }
   context->pds.erase(pd);
   return 0;
 }
@@ -493,17 +417,14 @@ ibv_mr* ibv_reg_mr_iova2(ibv_pd* handle, void* address, std::size_t length, std:
                          unsigned int access) {
   auto* pd = state_of<Pd>(handle);
   auto* context = pd->context;
-  const bool remote_write = (access & (IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_ATOMIC)) != 0;
-  if (remote_write && (access & IBV_ACCESS_LOCAL_WRITE) == 0) return fail_null<ibv_mr>(EINVAL);
-  if (address == nullptr && length > 0) return fail_null<ibv_mr>(EFAULT);
-  const auto pinned = page_span(address, length);
-  if (config().memlock_enforced) {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_MEMLOCK, &limit);
-    if (limit.rlim_cur != RLIM_INFINITY && g_pinned_bytes + pinned > limit.rlim_cur) {
-      return fail_null<ibv_mr>(ENOMEM);
-    }
+  const int error = registration_refusal(address, length, access);
+  if (tracing()) {
+    trace(std::string("reg_mr device=") + handle->context->device->name +
+          " length=" + std::to_string(length) + " access=" + hex(access) +
+          " fork_initialized=" + (g_fork_init ? "1" : "0") + " rc=" + std::to_string(error));
   }
+  if (error != 0) return fail_null<ibv_mr>(error);
+  const auto pinned = page_span(address, length);
   std::lock_guard lock(context->mutex);
   auto mr = std::make_unique<Mr>();
   mr->pd = pd;
@@ -544,7 +465,10 @@ int ibv_dereg_mr(ibv_mr* handle) {
   auto* mr = state_of<Mr>(handle);
   auto* context = mr->pd->context;
   std::lock_guard lock(context->mutex);
-  if (mr->busy > 0) return fail(EBUSY);
+  if (mr->busy > 0) {
+    trace_refused("ibv_dereg_mr", EBUSY);
+    return fail(EBUSY);
+  }
   g_pinned_bytes -= mr->pinned_bytes;
   --mr->pd->children;
   context->mrs.erase(handle->lkey);
@@ -614,105 +538,11 @@ int ibv_destroy_cq(ibv_cq* handle) {
   auto* cq = state_of<Cq>(handle);
   auto* context = cq->context;
   std::lock_guard lock(context->mutex);
-  if (cq->users > 0) return fail(EBUSY);
+  if (cq->users > 0) {
+    trace_refused("ibv_destroy_cq", EBUSY);
+    return fail(EBUSY);
+  }
   context->cqs.erase(cq);
-  return 0;
-}
-
-ibv_qp* ibv_create_qp(ibv_pd* handle, ibv_qp_init_attr* init) {
-  auto* pd = state_of<Pd>(handle);
-  auto* context = pd->context;
-  const auto& c = config();
-  if (init->qp_type != IBV_QPT_RC || init->srq != nullptr) return fail_null<ibv_qp>(EOPNOTSUPP);
-  if (init->send_cq == nullptr || init->recv_cq == nullptr) return fail_null<ibv_qp>(EINVAL);
-  const auto& cap = init->cap;
-  // mlx5 refuses what it cannot grant (it does not grant less).
-  if (cap.max_send_wr > static_cast<std::uint32_t>(c.max_qp_wr) ||
-      cap.max_recv_wr > static_cast<std::uint32_t>(c.max_qp_wr) ||
-      cap.max_send_sge > static_cast<std::uint32_t>(c.max_sge) ||
-      cap.max_recv_sge > static_cast<std::uint32_t>(c.max_sge) ||
-      cap.max_inline_data > static_cast<std::uint32_t>(c.max_inline)) {
-    return fail_null<ibv_qp>(EINVAL);
-  }
-  const auto qpn = next_qpn();
-  if (qpn == 0) return fail_null<ibv_qp>(EIO);
-  std::lock_guard lock(context->mutex);
-  auto qp = std::make_unique<Qp>();
-  qp->context = context;
-  qp->pd = pd;
-  qp->send_cq = state_of<Cq>(init->send_cq);
-  qp->recv_cq = state_of<Cq>(init->recv_cq);
-  qp->cap = cap;
-  qp->cap.max_inline_data = static_cast<std::uint32_t>(c.max_inline);  // granted: the maximum
-  init->cap.max_inline_data = qp->cap.max_inline_data;
-  qp->sig_all = init->sq_sig_all != 0;
-  qp->attr.qp_state = IBV_QPS_RESET;
-  qp->shell.self = qp.get();
-  auto& q = qp->shell.c;
-  q.context = handle->context;
-  q.qp_context = init->qp_context;
-  q.pd = handle;
-  q.send_cq = init->send_cq;
-  q.recv_cq = init->recv_cq;
-  q.qp_num = qpn;
-  q.handle = qpn;
-  q.state = IBV_QPS_RESET;
-  q.qp_type = IBV_QPT_RC;
-  if (!open_qp_socket(*qp)) return fail_null<ibv_qp>(EIO);
-  ++pd->children;
-  ++qp->send_cq->users;
-  ++qp->recv_cq->users;
-  auto* raw = qp.get();
-  context->qps[qpn] = std::move(qp);
-  return &raw->shell.c;
-}
-
-int ibv_modify_qp(ibv_qp* handle, ibv_qp_attr* attr, int mask) {
-  auto* qp = state_of<Qp>(handle);
-  std::lock_guard lock(qp->context->mutex);
-  return fail(modify_qp(*qp, *attr, mask));
-}
-
-int ibv_query_qp(ibv_qp* handle, ibv_qp_attr* attr, int /*mask*/, ibv_qp_init_attr* init) {
-  auto* qp = state_of<Qp>(handle);
-  std::lock_guard lock(qp->context->mutex);
-  *attr = qp->attr;
-  attr->cap = qp->cap;
-  *init = ibv_qp_init_attr{};
-  init->qp_context = handle->qp_context;
-  init->send_cq = handle->send_cq;
-  init->recv_cq = handle->recv_cq;
-  init->cap = qp->cap;
-  init->qp_type = IBV_QPT_RC;
-  init->sq_sig_all = qp->sig_all ? 1 : 0;
-  return 0;
-}
-
-int ibv_destroy_qp(ibv_qp* handle) {
-  auto* qp = state_of<Qp>(handle);
-  auto* context = qp->context;
-  std::lock_guard lock(context->mutex);
-  close_qp_socket(*qp);
-  for (auto& wr : qp->send_queue)
-    for (auto* mr : wr.mrs)
-      if (mr != nullptr) --mr->busy;
-  for (auto& wr : qp->recv_queue)
-    for (auto* mr : wr.mrs)
-      if (mr != nullptr) --mr->busy;
-  // Its completions not yet polled go with it.
-  for (auto* cq : {qp->send_cq, qp->recv_cq}) {
-    for (const bool receive : {false, true}) {
-      const auto found = cq->queues.find({handle->qp_num, receive});
-      if (found == cq->queues.end()) continue;
-      cq->count -= found->second.size();
-      cq->visible.store(cq->count, std::memory_order_release);
-      cq->queues.erase(found);
-    }
-  }
-  --qp->send_cq->users;
-  --qp->recv_cq->users;
-  --qp->pd->children;
-  context->qps.erase(handle->qp_num);
   return 0;
 }
 

@@ -18,6 +18,12 @@
 // (7: forever), then RNR_RETRY_EXC_ERR. Any error moves the queue pair to the error state
 // and flushes everything outstanding with WR_FLUSH_ERR.
 //
+// A queue pair on a shared receive queue takes its receives from it; when it goes to error
+// the SRQ keeps them and IBV_EVENT_QP_LAST_WQE_REACHED is raised. Requests are dropped, as a
+// fabric drops them, between an InfiniBand and an Ethernet port, between InfiniBand subnets
+// without a GRH, and between partitions (pkeys); a context whose ports are down
+// (FB_FAKEVERBS_PORT_DOWN_AFTER) neither sends nor receives anything.
+//
 // One thread per context receives packets and runs the timers, under the context's mutex.
 #include <arpa/inet.h>
 #include <poll.h>
@@ -64,6 +70,9 @@ struct Packet {
   std::uint8_t path_mtu;
   std::uint8_t rnr_timer;
   std::uint8_t is_inline;
+  std::uint8_t src_ethernet;  // the requester's link layer: Ethernet (1) or not
+  std::uint16_t pkey;         // the requester's partition key
+  std::uint64_t src_subnet;   // the requester's InfiniBand subnet prefix
   std::uint32_t src_qpn;
   std::uint32_t dst_qpn;
   std::uint32_t psn;
@@ -93,6 +102,7 @@ sockaddr_un address_of(const std::string& path) {
 }
 
 void send_packet(const Qp& from, std::uint32_t to_qpn, const void* data, std::size_t bytes) {
+  if (from.context->port_down) return;  // a dead link
   const auto address = address_of(socket_path(to_qpn));
   // A full or missing socket is a lost packet: the requester's timer recovers or gives up.
   (void)::sendto(from.socket, data, bytes, MSG_DONTWAIT,
@@ -124,12 +134,6 @@ void wake(Context& context, Clock::time_point deadline) {
   context.planned_wake = deadline;
   const std::uint64_t one = 1;
   (void)::write(context.wake_fd, &one, sizeof(one));
-}
-
-void release(std::vector<Mr*>& mrs) {
-  for (auto* mr : mrs)
-    if (mr != nullptr) --mr->busy;
-  mrs.clear();
 }
 
 ibv_wc_opcode send_opcode(ibv_wr_opcode opcode) {
@@ -182,6 +186,10 @@ void transmit(Qp& qp) {
   const int device = qp.context->device;
   const int port = qp.attr.port_num;
   packet.slid = port_lid(device, port);
+  const auto self = device_config(device);
+  packet.src_ethernet = self.ethernet ? 1 : 0;
+  packet.src_subnet = self.subnet;
+  packet.pkey = pkey_at(device, qp.attr.pkey_index);
   packet.dlid = qp.attr.ah_attr.dlid;
   if (qp.attr.ah_attr.is_global != 0) {
     packet.has_grh = 1;
@@ -241,9 +249,10 @@ void send_ack(const Qp& qp, std::uint32_t psn, std::uint8_t syndrome) {
   send_packet(qp, qp.attr.dest_qp_num, &ack, sizeof(ack));
 }
 
-Mr* find_mr(Context& context, std::uint32_t key) {
-  const auto found = context.mrs.find(key);
-  return found == context.mrs.end() ? nullptr : found->second.get();
+// Partition membership: the same partition, and not both limited members.
+bool pkeys_match(std::uint16_t a, std::uint16_t b) {
+  if ((a & 0x7fffU) == 0 || (a & 0x7fffU) != (b & 0x7fffU)) return false;
+  return ((a | b) & 0x8000U) != 0;
 }
 
 // Whether a request reached this queue pair the way a fabric would deliver it.
@@ -251,7 +260,10 @@ bool deliverable(const Qp& qp, const Packet& packet) {
   if (packet.src_qpn != qp.attr.dest_qp_num) return false;
   const int device = qp.context->device;
   const int port = qp.attr.port_num;
-  if (config().roce) {
+  const auto self = device_config(device);
+  if ((packet.src_ethernet != 0) != self.ethernet) return false;  // no IB-Ethernet bridge
+  if (!pkeys_match(packet.pkey, pkey_at(device, qp.attr.pkey_index))) return false;
+  if (self.ethernet) {
     // A routed RoCE v2 fabric carries only v2 packets from a real source address.
     if (packet.has_grh == 0 || packet.sgid_type != IBV_GID_TYPE_ROCE_V2) return false;
     static constexpr std::uint8_t kZero[16] = {};
@@ -267,6 +279,8 @@ bool deliverable(const Qp& qp, const Packet& packet) {
     if (!ours) return false;
     return std::memcmp(qp.attr.ah_attr.grh.dgid.raw, packet.sgid, 16) == 0;
   }
+  // Without a GRH a packet is routed by LID only: it stays in its subnet.
+  if (packet.has_grh == 0 && packet.src_subnet != self.subnet) return false;
   if (packet.dlid != port_lid(device, port)) return false;
   return packet.slid == qp.attr.ah_attr.dlid;
 }
@@ -332,7 +346,17 @@ void respond(Qp& qp, const Packet& packet, const std::byte* tail) {
     send_ack(qp, packet.psn, syndrome);
     to_error(qp);
   };
-  if (consumes_receive && qp.recv_queue.empty()) {
+  // The receive queue: the queue pair's own, or its shared receive queue.
+  auto& receives = qp.srq != nullptr ? qp.srq->queue : qp.recv_queue;
+  const Pd* receive_pd = qp.srq != nullptr ? qp.srq->pd : qp.pd;
+  auto take_receive = [&] {
+    auto wr = std::move(receives.front());
+    receives.pop_front();
+    release(wr.mrs);
+    if (qp.srq != nullptr) srq_consumed(*qp.srq);
+    return wr;
+  };
+  if (consumes_receive && receives.empty()) {
     send_ack(qp, packet.psn, kNakRnr);
     return;
   }
@@ -350,34 +374,28 @@ void respond(Qp& qp, const Packet& packet, const std::byte* tail) {
       local.push_back({static_cast<std::byte*>(mr->shell.c.addr) + offset, packet.length});
     }
   } else {
-    auto& receive = qp.recv_queue.front();
+    auto& receive = receives.front();
     for (std::size_t i = 0; i < receive.sges.size(); ++i) {
       const auto& sge = receive.sges[i];
       const auto* mr = receive.mrs[i];
       const auto begin = mr == nullptr ? 0 : reinterpret_cast<std::uintptr_t>(mr->shell.c.addr);
-      if (sge.length > 0 && (mr == nullptr || mr->pd != qp.pd || sge.addr < begin ||
+      if (sge.length > 0 && (mr == nullptr || mr->pd != receive_pd || sge.addr < begin ||
                              sge.addr + sge.length > begin + mr->shell.c.length)) {
-        auto wr = std::move(qp.recv_queue.front());
-        qp.recv_queue.pop_front();
-        release(wr.mrs);
+        auto wr = take_receive();
         push_cqe(*qp.recv_cq, error_wc(wr.wr_id, qp.shell.c.qp_num, IBV_WC_LOC_PROT_ERR), 0, false);
         return fail(kNakOperation);
       }
     }
     if (!scatter_iovecs(receive.sges, packet.length, local)) {
       // The receive buffer is too small for the message.
-      auto wr = std::move(qp.recv_queue.front());
-      qp.recv_queue.pop_front();
-      release(wr.mrs);
+      auto wr = take_receive();
       push_cqe(*qp.recv_cq, error_wc(wr.wr_id, qp.shell.c.qp_num, IBV_WC_LOC_LEN_ERR), 0, false);
       return fail(kNakInvalidRequest);
     }
   }
   if (!pull(packet, tail, local)) return;  // the requester is gone: nobody to answer
   if (consumes_receive) {
-    auto wr = std::move(qp.recv_queue.front());
-    qp.recv_queue.pop_front();
-    release(wr.mrs);
+    auto wr = take_receive();
     ibv_wc wc{};
     wc.wr_id = wr.wr_id;
     wc.status = IBV_WC_SUCCESS;
@@ -455,6 +473,7 @@ void drain_socket(Context& context, std::uint32_t qpn, std::vector<std::byte>& b
     Qp& qp = *found->second;
     const auto got = ::recv(qp.socket, buffer.data(), buffer.size(), MSG_DONTWAIT);
     if (got < static_cast<ssize_t>(sizeof(Packet))) return;
+    if (context.port_down) continue;  // a dead link: nothing arrives
     Packet packet{};
     std::memcpy(&packet, buffer.data(), sizeof(packet));
     if (packet.kind == Kind::request) {
@@ -505,45 +524,6 @@ void run_wire(Context* context) {
 
 }  // namespace
 
-ibv_wc error_wc(std::uint64_t wr_id, std::uint32_t qpn, ibv_wc_status status) {
-  ibv_wc wc{};
-  wc.wr_id = wr_id;
-  wc.status = status;
-  wc.qp_num = qpn;
-  // Undefined for errors: hardware leaves whatever was there. Nobody may read them.
-  wc.opcode = static_cast<ibv_wc_opcode>(0xa5);
-  wc.byte_len = 0xdeadbeef;
-  wc.imm_data = 0xbadc0de;
-  return wc;
-}
-
-void push_cqe(Cq& cq, const ibv_wc& wc, std::uint64_t sequence, bool send) {
-  if (cq.overrun) return;
-  if (cq.count >= static_cast<std::size_t>(cq.capacity)) {
-    cq.overrun = true;
-    cq.visible.store(1, std::memory_order_release);  // the next poll reports the overrun
-    ibv_async_event event{};
-    event.event_type = IBV_EVENT_CQ_ERR;
-    event.element.cq = &cq.shell.c;
-    raise_async(*cq.context, event);
-    return;
-  }
-  cq.queues[{wc.qp_num, !send}].push_back({wc, sequence, send});
-  ++cq.count;
-  cq.visible.store(cq.count, std::memory_order_release);
-  if (cq.armed && cq.channel != nullptr) {
-    cq.armed = false;
-    ibv_cq* handle = &cq.shell.c;
-    (void)::write(cq.channel->write_fd, &handle, sizeof(handle));
-  }
-}
-
-void raise_async(Context& context, const ibv_async_event& event) {
-  context.async_events.push_back(event);
-  const char byte = 1;
-  (void)::write(context.async_write_fd, &byte, 1);
-}
-
 void kick(Qp& qp) {
   while (qp.attr.qp_state == IBV_QPS_RTS && !qp.in_flight && !qp.send_queue.empty()) {
     auto& wr = qp.send_queue.front();
@@ -555,26 +535,6 @@ void kick(Qp& qp) {
     qp.retries_left = qp.attr.retry_cnt;
     qp.rnr_left = qp.attr.rnr_retry;
     transmit(qp);
-  }
-}
-
-void to_error(Qp& qp) {
-  qp.attr.qp_state = IBV_QPS_ERR;
-  qp.shell.c.state = IBV_QPS_ERR;
-  qp.in_flight = false;
-  qp.rnr_wait = false;
-  while (!qp.send_queue.empty()) {
-    auto wr = std::move(qp.send_queue.front());
-    qp.send_queue.pop_front();
-    release(wr.mrs);
-    push_cqe(*qp.send_cq, error_wc(wr.wr_id, qp.shell.c.qp_num, IBV_WC_WR_FLUSH_ERR), wr.sequence,
-             true);
-  }
-  while (!qp.recv_queue.empty()) {
-    auto wr = std::move(qp.recv_queue.front());
-    qp.recv_queue.pop_front();
-    release(wr.mrs);
-    push_cqe(*qp.recv_cq, error_wc(wr.wr_id, qp.shell.c.qp_num, IBV_WC_WR_FLUSH_ERR), 0, false);
   }
 }
 
