@@ -58,7 +58,8 @@ endforeach()
 # fabricbench itself: every collective and algorithm with --check, and every p2p test with
 # the link matrix.
 foreach(run "collectives;ib;3" "collectives;roce;4" "p2p;ib;2" "p2p;roce;4" "p2p;ib;5"
-            "mtu;roce;2" "maxmsg;ib;2" "maxmsg;roce;3" "inline;ib;2" "yield;ib;0")
+            "mtu;roce;2" "maxmsg;ib;2" "maxmsg;roce;3" "inline;ib;2" "yield;ib;0" "qos;roce;3"
+            "signal;ib;2" "fork;ib;2" "srq;ib;3" "srq;roce;2" "rails;ib;2" "linerate;ib;2")
   list(GET run 0 mode)
   list(GET run 1 link)
   list(GET run 2 ranks)
@@ -70,10 +71,11 @@ foreach(run "collectives;ib;3" "collectives;roce;4" "p2p;ib;2" "p2p;roce;4" "p2p
                        ENVIRONMENT "${FB_MPI_ENV}" LABELS fakeverbs TIMEOUT 600 PROCESSORS 2
                        SKIP_RETURN_CODE 77)
 endforeach()
-# Failures: a killed peer, a receive that is never there, a corrupted rkey; ports that
-# cannot reach each other (different link layers, RoCE GIDs of different types).
+# Failures: a killed peer, a receive that is never there, a corrupted rkey, a port going
+# down; ports that cannot reach each other (different link layers, RoCE GIDs of different
+# types, InfiniBand subnets routed by LID).
 foreach(run "killed-peer;ib" "missing-recv;ib" "bad-rkey;ib" "link-mismatch;ib"
-            "gid-mismatch;roce")
+            "gid-mismatch;roce" "subnet-mismatch;ib" "port-down;ib")
   list(GET run 0 mode)
   list(GET run 1 link)
   add_test(NAME fakeverbs.fault.${mode}
@@ -86,7 +88,7 @@ endforeach()
 # The transport's single-rank test that needs a device (messages to itself, registration).
 add_test(NAME fakeverbs.transport_single_rank
          COMMAND ${_fv_run} ib ${_fv_lib} $<TARGET_FILE:fb_unit_tests>
-                 --gtest_filter=VerbsTransport.SelfMessagesOnRealDevice:VerbsTransport.OpenNamedMissingDeviceSaysWhy)
+                 --gtest_filter=VerbsTransport.SelfMessagesOnRealDevice:VerbsTransport.OpenNamedMissingDeviceSaysWhy:VerbsTransport.RegionOutlivesItsTransport)
 # RLIMIT_MEMLOCK enforced by the device whatever the wrapper could raise: the registration
 # past it must name the limit.
 add_test(NAME fakeverbs.transport_memlock

@@ -42,6 +42,10 @@
 //                           accepted but never used: senders meet receiver-not-ready
 //                           (fault injection: a receive that is never there)
 //   FB_FAKEVERBS_MEMLOCK    enforce (default) or ignore RLIMIT_MEMLOCK at registration
+//   FB_FAKEVERBS_FORK       unneeded (default: ibv_is_fork_initialized says so, as kernels
+//                           from 5.13 do) or needed (DISABLED until ibv_fork_init, ENABLED
+//                           after; ibv_fork_init after a registration fails EINVAL, as
+//                           rdma-core's does: too late for the pages already pinned)
 //   FB_FAKEVERBS_PORT_DOWN_AFTER=N  when a context has posted its Nth send work request
 //                           (counting from 1; it and all later ones are affected), every
 //                           port of that context goes down: ibv_query_port says DOWN
@@ -127,6 +131,8 @@ Config read_config() {
   c.starve_receives_after = env_long("FB_FAKEVERBS_STARVE_RECV", -1);
   const char* memlock = env("FB_FAKEVERBS_MEMLOCK");
   c.memlock_enforced = memlock == nullptr || std::strcmp(memlock, "ignore") != 0;
+  const char* fork = env("FB_FAKEVERBS_FORK");
+  c.fork_needed = fork != nullptr && std::strcmp(fork, "needed") == 0;
   c.max_srq_wr = static_cast<int>(env_long("FB_FAKEVERBS_MAX_SRQ_WR", c.max_srq_wr));
   c.port_down_after = env_long("FB_FAKEVERBS_PORT_DOWN_AFTER", -1);
   if (const char* trace = env("FB_FAKEVERBS_TRACE"); trace != nullptr) c.trace = trace;

@@ -59,6 +59,7 @@ struct Config {
   long corrupt_rkey_at = -1;        // the Nth remote-addressed RDMA write (from 1) gets a bad rkey
   long starve_receives_after = -1;  // receives posted after the first N never reach the wire
   bool memlock_enforced = true;
+  bool fork_needed = false;  // ibv_is_fork_initialized: DISABLED until ibv_fork_init
   int max_srq = 8388608;
   int max_srq_wr = 32768;
   long port_down_after = -1;  // the Nth send work request a context posts takes its ports down

@@ -50,6 +50,18 @@ std::atomic<std::uint64_t> g_pinned_bytes{0};
 std::atomic<std::uint32_t> g_next_key{0x1000};
 std::atomic<long> g_rdma_writes{0};
 std::atomic<bool> g_fork_init{false};
+std::atomic<bool> g_registered{false};
+std::atomic<int> g_live_contexts{0};
+std::atomic<int> g_live_pds{0};
+std::atomic<int> g_live_mrs{0};
+
+int live_objects(const char* kind) {
+  const std::string what = kind == nullptr ? "" : kind;
+  if (what == "context") return g_live_contexts;
+  if (what == "pd") return g_live_pds;
+  if (what == "mr") return g_live_mrs;
+  return -1;
+}
 
 std::uint32_t next_key() {
   // Spread the keys so that a corrupted one never names another region by chance.
@@ -322,14 +334,23 @@ __be64 ibv_get_device_guid(ibv_device* device) {
   return htobe64(0x0c42a10300000000ULL | (static_cast<std::uint64_t>(config().host) << 8) | index);
 }
 
+// rdma-core refuses ibv_fork_init once memory was registered without it (EINVAL: too late
+// to protect the pages already pinned).
 int ibv_fork_init(void) {
-  g_fork_init = true;
-  trace("fork_init rc=0");
-  return 0;
+  const int rc = g_registered && !g_fork_init ? EINVAL : 0;
+  if (rc == 0) g_fork_init = true;
+  trace("fork_init rc=" + std::to_string(rc));
+  return rc;
 }
 
 ibv_fork_status ibv_is_fork_initialized(void) {
-  return IBV_FORK_UNNEEDED;
+  if (!config().fork_needed) return IBV_FORK_UNNEEDED;
+  return g_fork_init ? IBV_FORK_ENABLED : IBV_FORK_DISABLED;
+}
+
+// Objects this process holds on every device, for tests of their owners' lifetimes.
+int fakeverbs_live_objects(const char* kind) {
+  return live_objects(kind);
 }
 
 ibv_context* ibv_open_device(ibv_device* handle) {
@@ -357,6 +378,7 @@ ibv_context* ibv_open_device(ibv_device* handle) {
   context->async_write_fd = fds[1];
   c.cmd_fd = -1;
   start_wire(*context);
+  ++g_live_contexts;
   return &context.release()->shell.c.context;
 }
 
@@ -385,6 +407,7 @@ int ibv_close_device(ibv_context* handle) {
     close_qp_socket(*qp);
   ::close(handle->async_fd);
   ::close(context->async_write_fd);
+  --g_live_contexts;
   return 0;
 }
 
@@ -398,6 +421,7 @@ ibv_pd* ibv_alloc_pd(ibv_context* handle) {
   pd->shell.c.handle = static_cast<std::uint32_t>(context->pds.size() + 1);
   auto* raw = pd.get();
   context->pds[raw] = std::move(pd);
+  ++g_live_pds;
   return &raw->shell.c;
 }
 
@@ -410,6 +434,7 @@ int ibv_dealloc_pd(ibv_pd* handle) {
     return fail(EBUSY);
   }
   context->pds.erase(pd);
+  --g_live_pds;
   return 0;
 }
 
@@ -424,6 +449,7 @@ ibv_mr* ibv_reg_mr_iova2(ibv_pd* handle, void* address, std::size_t length, std:
           " fork_initialized=" + (g_fork_init ? "1" : "0") + " rc=" + std::to_string(error));
   }
   if (error != 0) return fail_null<ibv_mr>(error);
+  g_registered = true;
   const auto pinned = page_span(address, length);
   std::lock_guard lock(context->mutex);
   auto mr = std::make_unique<Mr>();
@@ -448,6 +474,7 @@ ibv_mr* ibv_reg_mr_iova2(ibv_pd* handle, void* address, std::size_t length, std:
   ++pd->children;
   auto* raw = mr.get();
   context->mrs[key] = std::move(mr);
+  ++g_live_mrs;
   return &raw->shell.c;
 }
 
@@ -472,6 +499,7 @@ int ibv_dereg_mr(ibv_mr* handle) {
   g_pinned_bytes -= mr->pinned_bytes;
   --mr->pd->children;
   context->mrs.erase(handle->lkey);
+  --g_live_mrs;
   return 0;
 }
 

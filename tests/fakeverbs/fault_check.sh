@@ -10,6 +10,10 @@
 #                 peer's queue pair fails too: exit 1 on both
 #   link-mismatch rank 1's port is Ethernet (RoCE), rank 0's InfiniBand: both refuse to
 #                 connect, naming the two link layers: exit 1 on both
+#   subnet-mismatch rank 1's port is on InfiniBand subnet fe80::1, rank 0's on fe80::, both
+#                 routing by LID: both refuse to connect, naming the two prefixes: exit 1
+#   port-down     rank 1's port goes down mid-run (its 40th send): its wait times out and the
+#                 error names the device event and the port's state: exit 1
 #   gid-mismatch  (RoCE) rank 1 is told gid_index=2, a RoCE v1 GID, rank 0 picks RoCE v2:
 #                 both refuse to connect, naming the two GID types: exit 1 on both
 # fault_check.sh MODE FABRICBENCH MPIRUN RANK_STATUS
@@ -97,6 +101,25 @@ case "$mode" in
       "$dir/out.txt" || fail "rank 0 did not name the link layers"
     grep -q "rank 1 .*error: verbs: connect (peer rank 0): this rank's port is Ethernet (RoCE), the peer's InfiniBand" \
       "$dir/out.txt" || fail "rank 1 did not name the link layers"
+    ;;
+  subnet-mismatch)
+    run 2 1 "FB_FAKEVERBS_SUBNET=0xfe80000000000001" p2p --test latency --transport verbs \
+      -b 8 -e 8 -n 5 -w 1 --timeout 10 --out "$dir/subnet.h5"
+    wait "$pid"
+    expect_exit 0 1
+    expect_exit 1 1
+    grep -q "rank 0 .*error: verbs: connect (peer rank 1): this rank is on InfiniBand subnet 0xfe80000000000000, the peer on 0xfe80000000000001: LID routing does not cross subnets" \
+      "$dir/out.txt" || fail "rank 0 did not name the subnets"
+    ;;
+  port-down)
+    # RC timeouts long enough (4.3 s x 7 tries) that the run's --timeout comes first.
+    export FB_VERBS_OPTIONS=timeout=20
+    run 2 1 "FB_FAKEVERBS_PORT_DOWN_AFTER=40" p2p --test latency --transport verbs -b 8 \
+      -e 8 -n 1000 -w 1 --timeout 3 --out "$dir/down.h5"
+    wait "$pid"
+    expect_exit 1 1
+    grep -q "rank 1 .*error: verbs: timed out waiting for .*the peer did not answer before the deadline (--timeout); device events: port error on fv_0 port 1; fv_0 port 1 is now down" \
+      "$dir/out.txt" || fail "rank 1 did not name the port going down"
     ;;
   gid-mismatch)
     run 2 1 "FB_VERBS_OPTIONS=gid_index=2" p2p --test latency --transport verbs -b 8 -e 8 -n 5 \

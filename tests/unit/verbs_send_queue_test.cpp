@@ -74,6 +74,18 @@ TEST(VerbsSendQueue, IdleUnsignalledTailNeedsOneFlush) {
   EXPECT_FALSE(q.needs_flush());
 }
 
+// A request followed by a signalled one is reported by that one's completion: no flush.
+TEST(VerbsSendQueue, CoveredBySignalledRequestsAfterIt) {
+  SendQueueAccounting q(128, 64);
+  const auto first = q.on_post(false);
+  EXPECT_FALSE(q.is_covered(first));
+  const auto second = q.on_post(true);
+  EXPECT_TRUE(q.is_covered(first));
+  EXPECT_TRUE(q.is_covered(second));
+  const auto third = q.on_post(false);
+  EXPECT_FALSE(q.is_covered(third));
+}
+
 TEST(VerbsSendQueue, CompletionOutsideTheWindowIsALogicError) {
   SendQueueAccounting q(16, 4);
   post(q);

@@ -2,6 +2,7 @@
 // start; with one, it must move messages (skipped, with the reason, where there is none).
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
 #include <sys/resource.h>
 
 #include <cstdlib>
@@ -102,6 +103,36 @@ TEST(VerbsTransport, SelfMessagesOnRealDevice) {
   auto s = transport.isend(0, 5, *send_region, 0, 8);
   transport.wait(s, deadline);
   EXPECT_THROW(transport.wait(r, deadline), TransportError);
+}
+
+// A region handed out holds the device objects its registration lives in: destroying the
+// transport first leaves the registration, its PD and its device open until the region
+// goes, never an ibv_mr behind a deallocated PD. Counted by the software device
+// (tests/fakeverbs exports fakeverbs_live_objects); skipped elsewhere.
+TEST(VerbsTransport, RegionOutlivesItsTransport) {
+  if (const auto reason = verbs_unavailable_reason()) GTEST_SKIP() << *reason;
+  using LiveObjects = int (*)(const char*);
+  const auto live =
+      reinterpret_cast<LiveObjects>(dlsym(RTLD_DEFAULT, "fakeverbs_live_objects"));
+  if (live == nullptr) GTEST_SKIP() << "needs the software device's object counts";
+  const int mrs = live("mr");
+  const int pds = live("pd");
+  const int contexts = live("context");
+  std::vector<std::byte> buffer(1 << 16);
+  std::unique_ptr<MemoryRegion> region;
+  {
+    SoloBootstrap bootstrap;
+    VerbsTransport transport(bootstrap, VerbsOptions{});
+    region = transport.register_memory(buffer);
+    ASSERT_NE(region->native(), nullptr);
+  }
+  EXPECT_EQ(live("mr"), mrs + 1);
+  EXPECT_EQ(live("pd"), pds + 1);
+  EXPECT_EQ(live("context"), contexts + 1);
+  region.reset();
+  EXPECT_EQ(live("mr"), mrs);
+  EXPECT_EQ(live("pd"), pds);
+  EXPECT_EQ(live("context"), contexts);
 }
 
 // Needs a device that enforces RLIMIT_MEMLOCK as the kernel does for a user without

@@ -53,6 +53,9 @@ class SendQueueAccounting {
     }
     completed_ = sequence + 1;
   }
+  // True when a signalled work request at or after `sequence` was posted: its completion
+  // will report `sequence` without a flush.
+  bool is_covered(std::uint64_t sequence) const { return sequence < signalled_end_; }
   // True when work request `sequence` is known complete.
   bool is_complete(std::uint64_t sequence) const { return sequence < completed_; }
 

@@ -69,7 +69,7 @@ void VerbsTransport::post_send(std::uint32_t channel_id, const SendWork& work) {
   // flush round trip. Inline sends complete when posted and need none.
   const bool completes_operation =
       work.completes_slot.has_value() && !send_inline && channel.backlog.empty();
-  const bool signalled = channel.queue.next_signalled() || completes_operation;
+  const bool signalled = channel.queue.next_signalled() || completes_operation || work.signal;
 
   ibv_send_wr wr{};
   wr.wr_id = verbs_protocol::send_wr_id(channel_id, sequence);
@@ -229,7 +229,10 @@ void VerbsTransport::service_channels() {
       channel.backlog.pop_front();
       post_send(channel_id, work);
     }
-    if (channel.queue.needs_flush() && !channel.waiting.empty() && channel.backlog.empty() &&
+    // Flush only for an awaited request that no signalled one covers: a signalled request in
+    // flight will report it anyway.
+    if (channel.queue.needs_flush() && !channel.waiting.empty() &&
+        !channel.queue.is_covered(channel.waiting.back().first) && channel.backlog.empty() &&
         channel.queue.can_post()) {
       // A signalled zero-length write: its completion reports every send before it.
       SendWork flush;
@@ -237,6 +240,7 @@ void VerbsTransport::service_channels() {
       flush.remote_address = peer_control_address_[static_cast<std::size_t>(channel.peer)];
       flush.rkey = peer_control_rkey_[static_cast<std::size_t>(channel.peer)];
       flush.operation = "flush (zero-length RDMA write)";
+      flush.signal = true;  // unsignalled, it would itself need a flush
       post_send(channel_id, flush);
     }
     if (channel.backlog.empty() && channel.waiting.empty()) {

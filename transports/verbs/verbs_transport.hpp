@@ -84,6 +84,7 @@ class VerbsTransport final : public Transport {
     std::uint32_t immediate = 0;
     std::optional<std::uint32_t> completes_slot;  // a user send done when this WR is
     const char* operation = "send";               // for error messages
+    bool signal = false;                          // always ask for a completion
   };
 
   // One RC queue pair to a peer and its send-side state.
@@ -156,13 +157,15 @@ class VerbsTransport final : public Transport {
   std::shared_ptr<VerbsDomain> domain_;
   VerbsPort& port_;
   VerbsCq cq_;
-  VerbsSrq srq_;
   std::vector<WireHeader> header_ring_;  // per channel, tx_depth headers being sent
   VerbsMr header_ring_mr_;
   std::vector<std::byte> receive_buffers_;  // per channel, rx_depth eager buffers
   VerbsMr receive_buffers_mr_;
   std::array<std::uint64_t, 8> control_buffer_{};  // flush target, see verbs_connection.hpp
   VerbsMr control_buffer_mr_;
+  // After the receive buffers' region (its posted receives name it), before the queue pairs
+  // that use it: destroyed after them and before the region.
+  VerbsSrq srq_;
   std::vector<Channel> channels_;  // peer * lanes_ + lane; this rank's own have no qp
   std::unordered_map<std::uint32_t, std::uint32_t> channel_of_qpn_;  // shared receive queue
   std::uint64_t receive_buffer_count_ = 0;
