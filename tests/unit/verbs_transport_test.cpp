@@ -112,8 +112,7 @@ TEST(VerbsTransport, SelfMessagesOnRealDevice) {
 TEST(VerbsTransport, RegionOutlivesItsTransport) {
   if (const auto reason = verbs_unavailable_reason()) GTEST_SKIP() << *reason;
   using LiveObjects = int (*)(const char*);
-  const auto live =
-      reinterpret_cast<LiveObjects>(dlsym(RTLD_DEFAULT, "fakeverbs_live_objects"));
+  const auto live = reinterpret_cast<LiveObjects>(dlsym(RTLD_DEFAULT, "fakeverbs_live_objects"));
   if (live == nullptr) GTEST_SKIP() << "needs the software device's object counts";
   const int mrs = live("mr");
   const int pds = live("pd");
