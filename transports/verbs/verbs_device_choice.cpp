@@ -82,6 +82,7 @@ std::optional<VerbsDeviceChoice> choose_verbs_port(const std::vector<VerbsDevice
                                                    const VerbsOptions& options, int local_rank,
                                                    std::string& why_not) {
   std::vector<std::string> names;
+  names.reserve(found.size());
   for (const auto& device : found)
     names.push_back(device.name);
   if (found.empty()) {

@@ -123,8 +123,12 @@ std::uint32_t query_port_speed(ibv_context* context, int port, const ibv_port_at
   };
   static_assert(offsetof(PortAttrEx, active_speed_ex) == sizeof(ibv_port_attr));
   PortAttrEx extended{};
-  auto* vctx = verbs_get_ctx_op(context, query_port);
+  // verbs_get_ctx_op, without its statement expression: the op exists when the library's
+  // context is extended and large enough to hold it.
+  verbs_context* vctx = verbs_get_ctx(context);
   if (vctx != nullptr &&
+      vctx->sz >= offsetof(verbs_context, query_port) + sizeof(vctx->query_port) &&
+      vctx->query_port != nullptr &&
       vctx->query_port(context, static_cast<std::uint8_t>(port), &extended.legacy,
                        sizeof(extended)) == 0 &&
       extended.active_speed_ex != 0) {
