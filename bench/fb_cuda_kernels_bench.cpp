@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 #include "gpu/cuda_env.hpp"
 #include "gpu/device.hpp"
 #include "gpu/reduce.hpp"

@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 #include "gpu/device.hpp"
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 #include "transports/transport.hpp"
 
 namespace fb {
@@ -34,7 +34,7 @@ struct Buffer {
 
 // One collective call. `count` is the nccl-tests "count": the element count of the larger
 // buffer; buffer_counts(collective, count, n) gives the send and receive counts and the
-// per-rank block (collectives/types.hpp). In place means, as in MPI and NCCL:
+// per-rank block (core/types.hpp). In place means, as in MPI and NCCL:
 //   allreduce, broadcast, reduce: send and recv are the same buffer;
 //   reducescatter: recv is block `rank` of send;
 //   allgather: send is block `rank` of recv.

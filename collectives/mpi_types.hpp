@@ -3,7 +3,7 @@
 
 #include <mpi.h>
 
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 
 namespace fb {
 

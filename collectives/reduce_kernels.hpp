@@ -15,7 +15,7 @@
 
 #include <cstddef>
 
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 
 namespace fb {
 

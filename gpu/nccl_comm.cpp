@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "gpu/cuda_check.hpp"
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 namespace fb::gpu {
 

@@ -7,7 +7,7 @@
 //   reducescatter   recv_count per rank: send holds size() * recv_count
 //   allgather       send_count per rank: recv holds size() * send_count
 //   alltoall        block_count to and from each rank: both hold size() * block_count
-// In terms of buffer_counts() (collectives/types.hpp): pass .recv for reducescatter and
+// In terms of buffer_counts() (core/types.hpp): pass .recv for reducescatter and
 // .send for allgather, .block for alltoall, the total otherwise.
 //
 // Launching is asynchronous: a collective returns once it is enqueued on `stream`; wait()
@@ -31,7 +31,7 @@
 #include <cstddef>
 #include <string>
 
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 #include "gpu/device.hpp"
 
 struct ncclComm;

@@ -17,7 +17,7 @@
 
 #include <cstddef>
 
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 #include "gpu/device.hpp"
 
 namespace fb::gpu {

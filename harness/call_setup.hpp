@@ -6,7 +6,7 @@
 #include <span>
 
 #include "collectives/algorithm.hpp"
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 
 namespace fb {
 

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "harness/peer_probe.hpp"
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 namespace fb {
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "harness/plan.hpp"
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 namespace fb {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "collectives/algorithm.hpp"
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 #include "harness/p2p.hpp"
 #include "harness/timing.hpp"
 

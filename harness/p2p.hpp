@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "collectives/aligned_buffer.hpp"
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 #include "transports/transport.hpp"
 
 namespace fb {

@@ -8,7 +8,7 @@
 #include "harness/fault.hpp"
 #include "harness/options.hpp"
 #include "results/results.hpp"
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 namespace fb {
 

@@ -33,7 +33,7 @@
 
 #include "harness/peer_probe_responder.hpp"
 #include "harness/peer_probe_wire.hpp"
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 namespace fb {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "results/results.hpp"
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 namespace fb {
 

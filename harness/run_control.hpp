@@ -15,7 +15,7 @@
 #include <string>
 #include <utility>
 
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 namespace fb {
 

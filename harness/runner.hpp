@@ -31,7 +31,7 @@
 #include "harness/sinks.hpp"
 #include "harness/timing.hpp"
 #include "harness/watchdog.hpp"
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 #include "transports/transport.hpp"
 
 namespace fb {

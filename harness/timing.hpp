@@ -32,7 +32,7 @@
 #include <string_view>
 #include <vector>
 
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 namespace fb {
 

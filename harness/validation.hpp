@@ -24,7 +24,7 @@
 #include <cstdint>
 #include <span>
 
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 
 namespace fb {
 

@@ -26,7 +26,7 @@ echo "== reduction kernels vectorised (AVX-512 / AVX2 clones)"
 "$root/scripts/check-vectorized.sh" "$root/build"
 
 echo "== static analysis (clang-tidy, .clang-tidy at the root)"
-git ls-files 'collectives/*.cpp' 'transports/*.cpp' 'harness/*.cpp' 'topologies/*.cpp' 'results/*.cpp' \
+git ls-files 'core/*.cpp' 'collectives/*.cpp' 'transports/*.cpp' 'harness/*.cpp' 'topologies/*.cpp' 'results/*.cpp' \
   'analysis/*.cpp' |
   xargs -P "$(nproc)" -n 4 clang-tidy -p "$root/build" --quiet 2>/dev/null
 

@@ -9,7 +9,7 @@
 // measured series and predicts other scales with them. Pure maths, no I/O.
 //
 // n is the byte count the harness reports for the point (nccl-tests' convention: the larger
-// of the send and receive buffers; collectives/types.hpp). Formulas and their sources are in
+// of the send and receive buffers; core/types.hpp). Formulas and their sources are in
 // docs/ANALYSIS.md (model section).
 #pragma once
 
@@ -88,7 +88,7 @@ std::optional<AlgorithmCost> algorithm_cost(std::string_view collective, std::st
                                             std::int64_t p, std::int64_t n,
                                             const CostParameters& parameters);
 
-// nccl-tests' bus bandwidth factor of a collective at p ranks (as collectives/types.cpp):
+// nccl-tests' bus bandwidth factor of a collective at p ranks (as core/types.cpp):
 // allreduce 2(p-1)/p; reducescatter, allgather, alltoall (p-1)/p; the others 1. Empty for
 // an unknown collective.
 std::optional<double> busbw_factor(std::string_view collective, std::int64_t p);

@@ -3,7 +3,7 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 namespace fb {
 

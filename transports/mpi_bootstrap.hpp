@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 namespace fb {
 

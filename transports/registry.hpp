@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 #include "transports/transport.hpp"
 
 namespace fb {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 #include "transports/transport.hpp"
 
 namespace fb {

@@ -14,7 +14,7 @@
 
 #include "collectives/half.hpp"
 #include "collectives/reduce_kernels.hpp"
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 #include "gpu/reduce_element.hpp"
 #include "tests/unit/gpu_test_support.hpp"
 

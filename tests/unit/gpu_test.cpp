@@ -27,7 +27,7 @@
 
 #include "collectives/half.hpp"
 #include "collectives/reduce_kernels.hpp"
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 #include "gpu/cuda_env.hpp"
 #include "gpu/device.hpp"
 #include "gpu/error.hpp"

@@ -19,7 +19,7 @@
 
 #include "collectives/half.hpp"
 #include "collectives/reduce_kernels.hpp"
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 
 namespace fb::gpu::test {
 

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 namespace fb {
 

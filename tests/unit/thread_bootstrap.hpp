@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 namespace fb {
 

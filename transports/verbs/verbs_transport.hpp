@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 #include "transports/local_placement.hpp"
 #include "transports/transport.hpp"
 #include "transports/verbs/registration_cache.hpp"

@@ -1,4 +1,4 @@
-#include "collectives/types.hpp"
+#include "core/types.hpp"
 
 #include <array>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "transports/bootstrap.hpp"
+#include "core/bootstrap.hpp"
 
 #include <unistd.h>
 
