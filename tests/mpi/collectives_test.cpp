@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -52,6 +53,15 @@ struct Case {
   bool small_pipeline = false;  // tiny segments/chunks: many pipeline steps, ragged ends
   bool large = false;           // also the large odd count
 };
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << to_string(c.collective) << ' ' << c.algorithm << " over " << c.transport << ' '
+      << to_string(c.dtype);
+  if (is_reduction(c.collective)) *os << ' ' << to_string(c.op);
+  if (c.in_place) *os << " in place";
+  if (c.small_pipeline) *os << ", small pipeline";
+  if (c.large) *os << ", large";
+}
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   const auto& c = info.param;

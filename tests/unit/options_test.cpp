@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -99,6 +100,12 @@ struct BadCase {
   std::vector<std::string> args;
   std::string expect;  // a piece of the error line
 };
+
+void PrintTo(const BadCase& c, std::ostream* os) {
+  for (const auto& arg : c.args)
+    *os << arg << ' ';
+  *os << "-> " << c.expect;
+}
 
 class BadInput : public ::testing::TestWithParam<BadCase> {};
 

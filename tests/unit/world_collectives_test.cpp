@@ -11,7 +11,9 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,10 @@ struct WorldCase {
   std::string algorithm;
   int n_ranks = 1;
 };
+
+void PrintTo(const WorldCase& c, std::ostream* os) {
+  *os << to_string(c.collective) << ' ' << c.algorithm << " on " << c.n_ranks << " ranks";
+}
 
 std::string world_case_name(const ::testing::TestParamInfo<WorldCase>& info) {
   std::string name = std::string(to_string(info.param.collective)) + "_" + info.param.algorithm +
@@ -54,13 +60,16 @@ struct Pair {
   ReduceOp op;
 };
 
-// Tiny pipeline units, so a few hundred elements already make several segments and chunks;
-// the slot counts vary with n so the request rings wrap at different points.
+// Tiny pipeline units, so a few hundred elements already make several segments and chunks:
+// ring segments (ring, halving-doubling, all-to-all) of 16 four-byte elements, tree chunks
+// (tree, broadcast, reduce: the whole vector in chunks) of 64, so the largest count below is
+// about 4 segments per block and n chunks in all. The slot counts vary with n so the request
+// rings wrap at different points.
 AlgorithmOptions small_pipeline(int n_ranks) {
   AlgorithmOptions options;
   options.ring_segment_bytes = 64;
   options.ring_slots = 2 + n_ranks % 2;
-  options.tree_chunk_bytes = 64;
+  options.tree_chunk_bytes = 256;
   options.tree_slots = 1 + n_ranks % 3;
   options.timeout = std::chrono::seconds(30);
   return options;
@@ -68,7 +77,7 @@ AlgorithmOptions small_pipeline(int n_ranks) {
 
 std::vector<std::size_t> counts_for(Collective collective, int n_ranks) {
   const auto n = static_cast<std::size_t>(n_ranks);
-  // 0, 1, fewer than n, ragged, and ~4 segments of 16 four-byte elements per block.
+  // 0, 1, fewer than n, ragged, and several pipeline units (see small_pipeline).
   std::vector<std::size_t> counts{0, 1, n - 1, 3 * n + 1, 67 * n + 5};
   // Block collectives take a total: also whole blocks of an odd size.
   if (collective == Collective::reducescatter || collective == Collective::allgather ||
@@ -124,17 +133,21 @@ TEST_P(EveryAlgorithmInAWorld, ExactForEveryCountRootAndPlacement) {
             const CheckSpec spec{c.collective, pair.dtype, pair.op, boot.rank(), n, root, count};
             fill_send(spec, layout.input);
             if (!in_place) poison(layout.output, layout.output_count, pair.dtype);
-            algorithm->run(layout.args);
+            std::ostringstream call;
+            call << "rank " << boot.rank() << " of " << n << ", " << to_string(pair.dtype) << " "
+                 << to_string(pair.op) << " count " << count << " root " << root
+                 << (in_place ? " in place" : " out of place");
+            try {
+              algorithm->run(layout.args);
+            } catch (const std::exception& e) {
+              throw std::runtime_error(call.str() + ": " + e.what());
+            }
             ++my_calls;
             const auto wrong = count_mismatches(spec, layout.output);
             if (wrong == 0) continue;
-            std::ostringstream what;
-            what << "rank " << boot.rank() << " of " << n << ": " << wrong << " of "
-                 << layout.output_count << " elements wrong, " << to_string(pair.dtype) << " "
-                 << to_string(pair.op) << " count " << count << " root " << root
-                 << (in_place ? " in place" : " out of place");
             std::lock_guard lock(failures_mutex);
-            failures.push_back(what.str());
+            failures.push_back(call.str() + ": " + std::to_string(wrong) + " of " +
+                               std::to_string(layout.output_count) + " elements wrong");
           }
         }
       }
