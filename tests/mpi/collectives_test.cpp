@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -52,6 +53,15 @@ struct Case {
   bool small_pipeline = false;  // tiny segments/chunks: many pipeline steps, ragged ends
   bool large = false;           // also the large odd count
 };
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << to_string(c.collective) << ' ' << c.algorithm << " over " << c.transport << ' '
+      << to_string(c.dtype);
+  if (is_reduction(c.collective)) *os << ' ' << to_string(c.op);
+  if (c.in_place) *os << " in place";
+  if (c.small_pipeline) *os << ", small pipeline";
+  if (c.large) *os << ", large";
+}
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   const auto& c = info.param;
@@ -209,11 +219,19 @@ class CountingTransport final : public Transport {
   Transport& inner_;
 };
 
-// The ring is bandwidth-optimal: each rank sends 2(n-1)/n of the buffer, no more.
-TEST(RingTraffic, EachRankSendsTwoNMinusOneOverNOfTheBuffer) {
+// Test names for a transport parameter: the transport's name.
+std::string transport_name(const ::testing::TestParamInfo<std::string>& info) {
+  return info.param;
+}
+
+// The ring is bandwidth-optimal: each rank sends 2(n-1)/n of the buffer, no more, over every
+// transport of the registry this machine can run.
+class RingTraffic : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RingTraffic, EachRankSendsTwoNMinusOneOverNOfTheBuffer) {
   auto& boot = *World::bootstrap;
   const auto n = static_cast<std::size_t>(boot.size());
-  CountingTransport counting(*World::transports.at("ucx"));
+  CountingTransport counting(*World::transports.at(GetParam()));
   AlgorithmContext ctx{boot, &counting, AlgorithmOptions{}};
   ctx.options.ring_segment_bytes = 4096;  // many segments: the count must still be exact
   auto ring = find_algorithm(Collective::allreduce, "ring")->create(ctx);
@@ -235,6 +253,9 @@ TEST(RingTraffic, EachRankSendsTwoNMinusOneOverNOfTheBuffer) {
   boot.allreduce_sum(wrong);
   EXPECT_EQ(wrong[0], 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, RingTraffic, ::testing::ValuesIn(available_transport_names()),
+                         transport_name);
 
 // A receive nobody sends must end in a TimeoutError naming the transport, peer and operation.
 class Timeout : public ::testing::TestWithParam<std::string> {};
@@ -270,7 +291,8 @@ TEST_P(Timeout, WaitPastDeadlineNamesTransportPeerAndOperation) {
   boot.barrier();
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, Timeout, ::testing::Values("ucx", "mpi"));
+INSTANTIATE_TEST_SUITE_P(Transports, Timeout, ::testing::ValuesIn(available_transport_names()),
+                         transport_name);
 
 }  // namespace
 }  // namespace fb

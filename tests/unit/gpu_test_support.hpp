@@ -20,6 +20,7 @@
 #include "collectives/half.hpp"
 #include "collectives/reduce_kernels.hpp"
 #include "core/types.hpp"
+#include "tests/unit/param_printers.hpp"
 
 namespace fb::gpu::test {
 

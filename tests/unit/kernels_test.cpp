@@ -17,6 +17,7 @@
 #include "collectives/half.hpp"
 #include "collectives/reduce_kernels.hpp"
 #include "collectives/reduce_kernels_half.hpp"
+#include "tests/unit/param_printers.hpp"
 
 namespace fb {
 namespace {

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -99,7 +101,33 @@ struct BadCase {
   std::string expect;  // a piece of the error line
 };
 
+void PrintTo(const BadCase& c, std::ostream* os) {
+  for (const auto& arg : c.args)
+    *os << arg << ' ';
+  *os << "-> " << c.expect;
+}
+
 class BadInput : public ::testing::TestWithParam<BadCase> {};
+
+// "<index>_<the arguments in letters and digits>", e.g. 3_dtype_int7: the index keeps
+// names unique where arguments differ only in punctuation ("--root -1").
+std::string bad_case_name(const ::testing::TestParamInfo<BadCase>& info) {
+  std::string name = std::to_string(info.index);
+  for (const auto& arg : info.param.args) {
+    for (const char ch : arg) {
+      const bool word = std::isalnum(static_cast<unsigned char>(ch)) != 0;
+      if (word) {
+        name += ch;
+      } else if (name.back() != '_') {
+        name += '_';
+      }
+    }
+    if (name.back() != '_') name += '_';
+  }
+  while (name.back() == '_')
+    name.pop_back();
+  return name;
+}
 
 TEST_P(BadInput, OneLineAndExitCode2) {
   auto args = GetParam().args;
@@ -134,7 +162,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{{"--placement", "sideways"}, "--placement"},
                       BadCase{{"--root", "-1"}, "--root"}, BadCase{{"--root", "first"}, "--root"},
                       BadCase{{"--debug-corrupt", "x"}, "--debug-corrupt"},
-                      BadCase{{"--no-such-flag"}, "--no-such-flag"}));
+                      BadCase{{"--no-such-flag"}, "--no-such-flag"}),
+    bad_case_name);
 
 std::vector<std::string> names(const std::vector<SeriesPlan>& plan) {
   std::vector<std::string> out;

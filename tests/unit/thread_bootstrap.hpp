@@ -1,10 +1,13 @@
 // An in-process world of ranks on threads, for tests of code that talks through a Bootstrap:
 // ThreadWorld(n).run(fn) calls fn(bootstrap) on n threads, one rank each, and rethrows the
 // first exception any of them threw. Collectives meet at one rendezvous; send and receive go
-// through one queue per ordered pair of ranks.
+// through one queue per ordered pair of ranks. When a rank throws, the world is aborted: the
+// others' waits in the bootstrap throw instead of hanging, and the hooks added with
+// on_abort() run (to abort a transport's waits too).
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -29,12 +32,29 @@ class ThreadWorld {
   explicit ThreadWorld(int size) : size_(size), slots_(static_cast<std::size_t>(size)) {}
 
   void run(const std::function<void(Bootstrap&)>& body);
+  // Called once, from the failing rank's thread, when a rank has thrown.
+  void on_abort(std::function<void()> hook) { abort_hooks_.push_back(std::move(hook)); }
 
  private:
   class Rank;
+  [[noreturn]] static void aborted() {
+    throw std::runtime_error("thread world: aborted, another rank failed");
+  }
+  void abort() {
+    {
+      std::lock_guard lock(mutex_);
+      aborted_ = true;
+      changed_.notify_all();
+    }
+    for (const auto& hook : abort_hooks_)
+      hook();
+  }
   // Every rank contributes `mine`; each gets every rank's contribution, in rank order.
-  std::vector<std::vector<std::byte>> exchange(int rank, std::vector<std::byte> mine) {
+  // `progress`, when given, is called about every millisecond while this rank waits.
+  std::vector<std::vector<std::byte>> exchange(int rank, std::vector<std::byte> mine,
+                                               const std::function<void()>* progress = nullptr) {
     std::unique_lock lock(mutex_);
+    if (aborted_) aborted();
     slots_[static_cast<std::size_t>(rank)] = std::move(mine);
     const auto generation = generation_;
     if (++arrived_ == size_) {
@@ -42,9 +62,19 @@ class ThreadWorld {
       arrived_ = 0;
       ++generation_;
       changed_.notify_all();
-    } else {
-      changed_.wait(lock, [&] { return generation_ != generation; });
+      return result_;
     }
+    const auto finished = [&] { return generation_ != generation || aborted_; };
+    if (progress == nullptr) {
+      changed_.wait(lock, finished);
+    } else {
+      while (!changed_.wait_for(lock, std::chrono::milliseconds(1), finished)) {
+        lock.unlock();
+        (*progress)();
+        lock.lock();
+      }
+    }
+    if (generation_ == generation) aborted();
     return result_;
   }
   void send(int from, int to, std::span<const std::byte> data) {
@@ -55,7 +85,8 @@ class ThreadWorld {
   void receive(int from, int to, std::span<std::byte> data) {
     std::unique_lock lock(mutex_);
     auto& queue = queues_[{from, to}];
-    changed_.wait(lock, [&] { return !queue.empty(); });
+    changed_.wait(lock, [&] { return !queue.empty() || aborted_; });
+    if (queue.empty()) aborted();
     if (queue.front().size() != data.size()) {
       throw std::logic_error("thread bootstrap: message size does not match the receive");
     }
@@ -71,6 +102,8 @@ class ThreadWorld {
   int arrived_ = 0;
   std::uint64_t generation_ = 0;
   std::map<std::pair<int, int>, std::deque<std::vector<std::byte>>> queues_;
+  bool aborted_ = false;
+  std::vector<std::function<void()>> abort_hooks_;
 };
 
 class ThreadWorld::Rank final : public Bootstrap {
@@ -92,7 +125,7 @@ class ThreadWorld::Rank final : public Bootstrap {
   void barrier() override { world_.exchange(rank_, {}); }
   void barrier_progressing(const std::function<void()>& progress) override {
     progress();
-    barrier();
+    world_.exchange(rank_, {}, &progress);
   }
   void allreduce_max(std::span<double> values) override {
     reduce(values, [](double a, double b) { return std::max(a, b); });
@@ -122,23 +155,32 @@ class ThreadWorld::Rank final : public Bootstrap {
 };
 
 inline void ThreadWorld::run(const std::function<void(Bootstrap&)>& body) {
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(size_));
+  // The first exception in time is the cause; those after it are the abort's echoes.
+  std::exception_ptr first;
+  std::mutex first_mutex;
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(size_));
   for (int r = 0; r < size_; ++r) {
     threads.emplace_back([&, r] {
       Rank rank(*this, r);
       try {
         body(rank);
       } catch (...) {
-        errors[static_cast<std::size_t>(r)] = std::current_exception();
+        bool is_first = false;
+        {
+          std::lock_guard lock(first_mutex);
+          if (!first) {
+            first = std::current_exception();
+            is_first = true;
+          }
+        }
+        if (is_first) abort();
       }
     });
   }
   for (auto& t : threads)
     t.join();
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+  if (first) std::rethrow_exception(first);
 }
 
 }  // namespace fb

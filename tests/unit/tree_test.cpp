@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
 #include <vector>
 
 #include "topologies/tree.hpp"
@@ -97,7 +98,13 @@ TEST_P(DoubleTree, DepthIsLogarithmic) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(N1To64, DoubleTree, ::testing::Range(1, 65));
+std::string rank_count_name(const ::testing::TestParamInfo<int>& param) {
+  std::string name = "n";
+  name += std::to_string(param.param);
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(N1To64, DoubleTree, ::testing::Range(1, 65), rank_count_name);
 
 TEST(BinaryTree, SixPositionsMatchTheDiagram) {
   EXPECT_EQ(binary_tree_root_position(6), 4);
