@@ -66,10 +66,9 @@ void PipelinedBroadcast::run(const CollArgs& args) {
   };
 
   // The root holds every chunk; the others receive them in place, in order.
-  from_parent_.open(OpKind::recv, is_root ? std::span<const int>{} : std::span(&tree.parent, 1),
-                    tag, pipe_.slots, chunks.count);
-  to_children_.open(OpKind::send, tree.children, tag, pipe_.slots,
-                    tree.children.empty() ? 0 : chunks.count);
+  const auto parents = is_root ? std::span<const int>{} : std::span(&tree.parent, 1);
+  from_parent_.open(OpKind::recv, parents, tag, pipe_.slots, chunks.count);
+  to_children_.open(OpKind::send, tree.children, tag, pipe_.slots, chunks.count);
   // The root forwards from its input, copying each chunk to its output behind the sends.
   const Buffer& source = is_root ? args.send : args.recv;
   Progress loop(transport_, pipe_.timeout, name_);

@@ -100,7 +100,10 @@ void TreeAllreduce::run(const CollArgs& args) {
   Progress loop(transport_, pipe_.timeout, "tree allreduce");
   loop.run({&t0.up_in, &t0.up_out, &t0.down_in, &t0.down_out, &t1.up_in, &t1.up_out, &t1.down_in,
             &t1.down_out},
-           [&] { return pass(0, args, reduce) | pass(1, args, reduce); });
+           [&] {
+             const bool moved = pass(0, args, reduce);
+             return pass(1, args, reduce) || moved;
+           });
 }
 
 // Up: fold the children's partial sums into our input and pass the result up. Down: the
