@@ -103,6 +103,14 @@ void HalvingDoubling::exchange(int peer, Tag tag, const Outgoing& out, const Inc
   reduce.sync();
 }
 
+// Blocks [lo, hi) of `count` elements split into p blocks: {offset, length} in bytes.
+std::pair<std::size_t, std::size_t> byte_span(std::size_t count, int p, std::size_t esize,
+                                              topo::BlockRange blocks) {
+  const auto first = topo::ring_block(count, p, blocks.lo);
+  const auto last = topo::ring_block(count, p, blocks.hi - 1);
+  return {first.offset * esize, (last.offset + last.count - first.offset) * esize};
+}
+
 void HalvingDoubling::run(const CollArgs& args) {
   const int n = transport_.size();
   const std::size_t es = dtype_size(args.dtype);
@@ -116,10 +124,9 @@ void HalvingDoubling::run(const CollArgs& args) {
   }
   const ReduceStep reduce(args.dtype, args.op, n);
   ++call_seq_;
-  std::uint32_t step = 0;
-  auto next_tag = [&] { return make_tag(call_seq_, step++); };
-  const Tag fold_tag = next_tag();
+  const Tag fold_tag = make_tag(call_seq_, 0);
   const Tag unfold_tag = make_tag(call_seq_, 255);
+  std::uint32_t step = 1;  // the tag of every later exchange
   const auto fold = topo::hd_fold(transport_.rank(), n);
   using Role = topo::HdFold::Role;
   // Fold: even ranks of a pair hand everything to their odd partner and wait for the result.
@@ -135,18 +142,15 @@ void HalvingDoubling::run(const CollArgs& args) {
              "halving-doubling allreduce (fold-in receive)");
   }
   bool in_output = fold.role == Role::takes_in;  // does `out` hold our partial sums yet?
-  auto span_of = [&](topo::BlockRange blocks) {  // {offset, length} in bytes
-    const auto first = topo::ring_block(args.count, fold.p, blocks.lo);
-    const auto last = topo::ring_block(args.count, fold.p, blocks.hi - 1);
-    return std::pair{first.offset * es, (last.offset + last.count - first.offset) * es};
-  };
+  auto span_of = [&](topo::BlockRange blocks) { return byte_span(args.count, fold.p, es, blocks); };
   // Reduce-scatter by recursive halving.
   topo::BlockRange range{0, fold.p};
   for (int d = fold.p / 2; d >= 1; d /= 2) {
     const auto h = topo::hd_halving_step(fold.new_rank, n, range, d);
     const auto [keep_off, keep_len] = span_of(h.keep);
     const auto [give_off, give_len] = span_of(h.give);
-    exchange(h.partner, next_tag(), {in_output ? &args.recv : &args.send, give_off, give_len},
+    exchange(h.partner, make_tag(call_seq_, step++),
+             {in_output ? &args.recv : &args.send, give_off, give_len},
              {nullptr, 0, out + keep_off, (in_output ? out : in) + keep_off, keep_len}, reduce, es,
              "halving-doubling allreduce (recursive halving)");
     in_output = true;
@@ -159,7 +163,7 @@ void HalvingDoubling::run(const CollArgs& args) {
     const auto g = topo::hd_doubling_step(fold.new_rank, n, range, d);
     const auto [mine_off, mine_len] = span_of(range);
     const auto [other_off, other_len] = span_of(g.other);
-    exchange(g.partner, next_tag(), {&args.recv, mine_off, mine_len},
+    exchange(g.partner, make_tag(call_seq_, step++), {&args.recv, mine_off, mine_len},
              {&args.recv, other_off, nullptr, nullptr, other_len}, reduce, es,
              "halving-doubling allreduce (recursive doubling)");
     range = g.merged;

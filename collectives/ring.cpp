@@ -58,7 +58,26 @@ class Ring final : public Algorithm {
   struct Layout {
     RingMode mode;
     int rank, n;
-    std::size_t esize, count, block_elems, S, seg_elems, rs_steps;
+    std::size_t esize, count, block_elems;
+    std::size_t S = 1, seg_elems = 0, rs_steps = 0, rs_items = 0, total = 0;
+
+    Layout(RingMode m, int r, int ranks, const CollArgs& args, std::size_t segment_bytes,
+           const BufferCounts& counts)
+        : mode(m),
+          rank(r),
+          n(ranks),
+          esize(dtype_size(args.dtype)),
+          count(args.count),
+          block_elems(counts.block) {
+      const auto steps = static_cast<std::size_t>(n - 1);
+      // Segments: S per block, of at most segment_bytes, evened out over the largest block.
+      const auto segments = Chunking::even(block(0).count, segment_bytes, esize);
+      S = std::max<std::size_t>(1, segments.count);
+      seg_elems = segments.chunk_elems;
+      rs_steps = mode == RingMode::allgather ? 0 : steps;
+      rs_items = rs_steps * S;
+      total = (rs_steps + (mode == RingMode::reducescatter ? 0 : steps)) * S;
+    }
     // Block b in elements: all-reduce splits its buffer as evenly as it can; the block
     // collectives have blocks of exactly block_elems.
     topo::Block block(int b) const {
@@ -107,14 +126,13 @@ const char* name_of(RingMode mode) {
 
 void Ring::run(const CollArgs& args) {
   const int n = transport_.size();
-  const std::size_t esize = dtype_size(args.dtype);
   const auto counts = buffer_counts(collective_of(mode_), args.count, n);
   if (counts.send == 0 || counts.recv == 0) return;
-  const bool allgather = mode_ == RingMode::allgather;
-  const std::size_t steps = static_cast<std::size_t>(n - 1);
-  Layout lay{mode_, transport_.rank(),    n, esize, args.count, counts.block, 1,
-             0,     allgather ? 0 : steps};
+  const Layout lay(mode_, transport_.rank(), n, args, segment_bytes_, counts);
+  const std::size_t esize = lay.esize;
   const std::size_t own = lay.block(lay.rank).offset * esize;  // where this rank's block starts
+  const std::size_t rs_items = lay.rs_items;
+  const bool allgather = mode_ == RingMode::allgather;
   std::byte* out = args.recv.bytes.data();
   const std::byte* in = args.send.bytes.data();
   if (n == 1) {
@@ -122,32 +140,26 @@ void Ring::run(const CollArgs& args) {
     return;
   }
   if (allgather && in != out + own) std::memcpy(out + own, in, counts.block * esize);
-  // Segments: S per block, of at most segment_bytes, evened out over the largest block.
-  const auto segments = Chunking::even(lay.block(0).count, segment_bytes_, esize);
-  lay.S = segments.count;
-  lay.seg_elems = segments.chunk_elems;
-  const std::size_t rs_items = lay.rs_steps * lay.S;
-  const std::size_t total = (lay.rs_steps + (mode_ == RingMode::reducescatter ? 0 : steps)) * lay.S;
   const Buffer work =
       mode_ == RingMode::reducescatter ? work_.reserve(counts.send * esize) : args.recv;
   const ReduceStep reduce(args.dtype, args.op, n);
   const auto [left, right] = topo::ring_neighbours(lay.rank, n);
   const Tag tag = make_tag(++call_seq_, 0);
-  from_left_.open(OpKind::recv, left, tag, slots_, total);
-  to_right_.open(OpKind::send, right, tag, slots_, total);
+  from_left_.open(OpKind::recv, left, tag, slots_, lay.total);
+  to_right_.open(OpKind::send, right, tag, slots_, lay.total);
 
   Progress loop(transport_, timeout_, name_of(mode_));
   loop.run({&from_left_, &to_right_}, [&] {
     // Reduce-scatter segments land in scratch slots, all-gather ones in place; in an
     // all-reduce the latter only once the send that read the same bytes has finished.
-    from_left_.post_until(rs_items == 0 ? total : to_right_.retired() + rs_items,
+    from_left_.post_until(rs_items == 0 ? lay.total : to_right_.retired() + rs_items,
                           [&](std::size_t i, std::size_t) {
                             const auto [offset, bytes] = lay.piece(i, false);
                             if (i < rs_items)
                               return Place{&scratch_.region(), i % slots_ * segment_bytes_, bytes};
                             return at(args.recv, offset, bytes);
                           });
-    bool moved = from_left_.retire_until(total, [&](std::size_t i) {
+    bool moved = from_left_.retire_until(lay.total, [&](std::size_t i) {
       if (i >= rs_items) return;
       const auto [offset, bytes] = lay.piece(i, false);
       const bool last = i >= rs_items - lay.S;  // this block is complete after this step
@@ -166,7 +178,7 @@ void Ring::run(const CollArgs& args) {
       if (i < lay.S) return at(args.send, allgather ? offset - own : offset, bytes);
       return at(i < rs_items ? work : args.recv, offset, bytes);
     });
-    moved |= to_right_.retire_until(total);
+    moved |= to_right_.retire_until(lay.total);
     return moved;
   });
 }
