@@ -4,11 +4,6 @@
 
 namespace fb {
 
-namespace {
-// Reading the clock costs tens of nanoseconds; look at it once every this many polls.
-constexpr unsigned kPollsPerClockRead = 64;
-}  // namespace
-
 void Transport::wait(Request& req, Deadline deadline) {
   unsigned polls = 0;
   while (!test(req)) {

@@ -24,6 +24,10 @@ using Clock = std::chrono::steady_clock;
 using Deadline = Clock::time_point;
 using Tag = std::uint64_t;
 
+// Reading the clock costs tens of nanoseconds: a polling loop looks at it once every this many
+// passes that moved nothing (Transport::wait, and the collectives' Progress loop).
+inline constexpr unsigned kPollsPerClockRead = 64;
+
 // Tag for stream `channel` (0..255) of collective call `call_seq`.
 constexpr Tag make_tag(std::uint64_t call_seq, std::uint32_t channel) {
   return (call_seq << 8) | (channel & 0xFFu);

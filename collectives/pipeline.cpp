@@ -1,0 +1,43 @@
+#include "collectives/pipeline.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace fb {
+
+void Stream::open(OpKind kind, std::span<const int> peers, Tag tag, std::size_t slots,
+                  std::size_t chunks) {
+  if (slots == 0) throw std::invalid_argument(std::string("stream ") + what_ + ": no slots");
+  kind_ = kind;
+  tag_ = tag;
+  slots_ = slots;
+  chunks_ = chunks;
+  posted_ = 0;
+  retired_ = 0;
+  peers_.assign(peers.begin(), peers.end());
+  reqs_.assign(peers_.size() * slots_, Request{});
+}
+
+const Request* Stream::stalled() const {
+  if (retired_ == posted_) return nullptr;
+  const std::size_t slot = retired_ % slots_;
+  for (std::size_t i = 0; i < peers_.size(); ++i) {
+    const Request& req = reqs_[i * slots_ + slot];
+    if (!req.done) return &req;
+  }
+  return nullptr;
+}
+
+void Progress::timeout(std::initializer_list<Stream*> streams) const {
+  for (const Stream* s : streams) {
+    if (const Request* req = s->stalled()) {
+      std::string during(collective_);
+      during += " chunk " + std::to_string(s->retired()) + " of " + std::to_string(s->chunks()) +
+                ' ' + s->what();
+      transport_.throw_timeout(*req, during);
+    }
+  }
+  throw std::logic_error(std::string(collective_) + " stalled with nothing outstanding");
+}
+
+}  // namespace fb

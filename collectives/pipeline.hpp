@@ -1,0 +1,244 @@
+// The building blocks between an Algorithm and the Transport: streams of chunks, the loop
+// that drives them to the deadline, the chunking of a buffer, and the reduce step.
+//
+//   Stream     one direction of traffic under one tag to one peer, or to several peers in
+//              lockstep (a fan: the children of a tree node). Chunks are numbered 0..chunks-1
+//              and are posted and retired in that order, at most `slots` in flight: chunk c
+//              reuses the request slot of chunk c - slots, so no request outlives its slot.
+//              post_until(limit, place) posts every chunk below `limit` that has a slot;
+//              retire_until(limit, done) retires every chunk below `limit` that completed at
+//              every peer, calling done(c) for each. `limit` is how an algorithm states a
+//              dependency between streams ("send c once receive c - S is reduced"). A fan of
+//              no peers (a leaf's children) posts and retires as soon as the limit allows.
+//   Progress   the polling loop of one collective call. run(streams, pass) calls
+//              transport.progress() and then pass() until every listed stream has finished;
+//              pass() retires and posts and returns whether anything moved. It owns the
+//              deadline and reads the clock once every kPollsPerClockRead idle passes (the
+//              rate Transport::wait uses); past the deadline it throws TimeoutError naming
+//              the first listed stream with an outstanding chunk: its peer, and in the
+//              operation "<collective> chunk <c> of <chunks> <stream>".
+//   Chunking   a buffer of `elems` elements cut into chunks: even() (at most max_bytes each,
+//              sizes evened out so the last is no sliver) or fixed() (max_bytes each, the last
+//              one shorter).
+//   ReduceStep what happens to a chunk that arrives for reduction: combine / combine3 /
+//              finalize, and sync() before a reduced chunk is sent on. Host memory: the CPU
+//              kernels (collectives/reduce_kernels.hpp), synchronous, sync() is a no-op. It is
+//              the seam for device memory: a device step enqueues the same calls on a CUDA
+//              stream and makes sync() wait for it, and the algorithm code stays as it is.
+//
+// Example: a pipelined chain broadcast (rank `parent` -> this rank -> `child`):
+//
+//   const Chunking chunks = Chunking::even(args.count, pipe.chunk_bytes, esize);
+//   from_parent_.open(OpKind::recv, parent, tag, slots, chunks.count);
+//   to_child_.open(OpKind::send, child, tag, slots, chunks.count);
+//   Progress loop(transport_, timeout_, "chain broadcast");
+//   loop.run({&from_parent_, &to_child_}, [&] {
+//     bool moved = from_parent_.retire_until(chunks.count);
+//     moved |= to_child_.retire_until(chunks.count);
+//     from_parent_.post_until(chunks.count, [&](std::size_t c, std::size_t) {
+//       return at(args.recv, chunks.offset(c) * esize, chunks.size(c) * esize);
+//     });
+//     to_child_.post_until(from_parent_.retired(), [&](std::size_t c, std::size_t) {
+//       return at(args.recv, chunks.offset(c) * esize, chunks.size(c) * esize);
+//     });
+//     return moved;
+//   });
+//
+// Streams are members of the algorithm: open() reuses their request storage, so a call
+// allocates nothing once the first has sized it, and the hot loop has no virtual call
+// beyond the transport's own.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "collectives/algorithm.hpp"
+#include "collectives/reduce_kernels.hpp"
+#include "transports/transport.hpp"
+
+namespace fb {
+
+// Where one chunk of one peer goes (a receive) or comes from (a send).
+struct Place {
+  const MemoryRegion* region = nullptr;
+  std::size_t offset = 0;  // in the region
+  std::size_t bytes = 0;
+};
+
+// Byte `offset` of a caller's buffer, `bytes` long.
+inline Place at(const Buffer& buffer, std::size_t offset, std::size_t bytes) {
+  return {buffer.region, buffer.region_offset(offset), bytes};
+}
+
+class Stream {
+ public:
+  // `what` names the stream in timeouts ("from left", "to children"): a string literal.
+  Stream(Transport& transport, const char* what) : transport_(transport), what_(what) {}
+
+  // Starts a stream of `chunks` chunks under `tag`: sends to or receives from each of
+  // `peers` (none, one, or a fan), `slots` (>= 1) chunks in flight.
+  void open(OpKind kind, std::span<const int> peers, Tag tag, std::size_t slots,
+            std::size_t chunks);
+  void open(OpKind kind, int peer, Tag tag, std::size_t slots, std::size_t chunks) {
+    open(kind, std::span<const int>(&peer, 1), tag, slots, chunks);
+  }
+
+  // Posts chunks posted()..limit-1 while a slot is free. place(c, i) says where chunk c of
+  // the i-th peer goes or comes from.
+  template <class PlaceFn>
+  void post_until(std::size_t limit, PlaceFn&& place) {
+    limit = std::min(limit, chunks_);
+    while (posted_ < limit && (peers_.empty() || posted_ - retired_ < slots_)) {
+      const std::size_t slot = posted_ % slots_;
+      for (std::size_t i = 0; i < peers_.size(); ++i) {
+        const Place p = place(posted_, i);
+        reqs_[i * slots_ + slot] =
+            kind_ == OpKind::send ? transport_.isend(peers_[i], tag_, *p.region, p.offset, p.bytes)
+                                  : transport_.irecv(peers_[i], tag_, *p.region, p.offset, p.bytes);
+      }
+      ++posted_;
+    }
+  }
+
+  // Retires chunks retired()..limit-1 that completed at every peer, in order, calling
+  // done(c) for each. True when any was retired.
+  template <class DoneFn>
+  bool retire_until(std::size_t limit, DoneFn&& done) {
+    bool moved = false;
+    limit = std::min(limit, posted_);
+    while (retired_ < limit && complete(retired_ % slots_)) {
+      done(retired_);
+      ++retired_;
+      moved = true;
+    }
+    return moved;
+  }
+  bool retire_until(std::size_t limit) {
+    return retire_until(limit, [](std::size_t) {});
+  }
+
+  std::size_t posted() const { return posted_; }
+  std::size_t retired() const { return retired_; }
+  std::size_t chunks() const { return chunks_; }
+  bool finished() const { return retired_ == chunks_; }
+  const char* what() const { return what_; }
+  std::span<const int> peers() const { return peers_; }
+
+  // The oldest request not yet complete (its chunk is retired()); null when none is out.
+  const Request* stalled() const;
+
+ private:
+  bool complete(std::size_t slot) {
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+      if (!transport_.test(reqs_[i * slots_ + slot])) return false;
+    }
+    return true;
+  }
+
+  Transport& transport_;
+  const char* what_;
+  OpKind kind_ = OpKind::none;
+  Tag tag_ = 0;
+  std::size_t slots_ = 1;
+  std::size_t chunks_ = 0;
+  std::size_t posted_ = 0;
+  std::size_t retired_ = 0;
+  std::vector<int> peers_;
+  std::vector<Request> reqs_;  // [peer * slots + slot]
+};
+
+class Progress {
+ public:
+  // `collective` names the call in timeouts ("ring allreduce"): a string literal or a string
+  // that outlives the loop.
+  Progress(Transport& transport, std::chrono::milliseconds timeout, std::string_view collective)
+      : transport_(transport), deadline_(Clock::now() + timeout), collective_(collective) {}
+
+  // Drives the transport and pass() until every stream in `streams` has finished. pass()
+  // retires and posts; it returns true when anything moved.
+  template <class PassFn>
+  void run(std::initializer_list<Stream*> streams, PassFn&& pass) {
+    while (!all_finished(streams)) {
+      transport_.progress();
+      if (!pass()) idle(streams);
+    }
+  }
+
+  Deadline deadline() const { return deadline_; }
+
+  // Counts an idle pass; past the deadline throws TimeoutError for the first of `streams`
+  // with an outstanding chunk.
+  void idle(std::initializer_list<Stream*> streams) {
+    if (++idle_passes_ % kPollsPerClockRead == 0 && Clock::now() > deadline_) timeout(streams);
+  }
+
+  [[noreturn]] void timeout(std::initializer_list<Stream*> streams) const;
+
+ private:
+  static bool all_finished(std::initializer_list<Stream*> streams) {
+    return std::all_of(streams.begin(), streams.end(),
+                       [](const Stream* s) { return s->finished(); });
+  }
+
+  Transport& transport_;
+  Deadline deadline_;
+  std::string_view collective_;
+  unsigned idle_passes_ = 0;
+};
+
+// A buffer of `elems` elements cut into `count` chunks of `chunk_elems` (the last shorter).
+struct Chunking {
+  std::size_t elems = 0;
+  std::size_t count = 0;
+  std::size_t chunk_elems = 0;
+
+  // At most max_bytes per chunk (at least one element), sizes evened out.
+  static Chunking even(std::size_t elems, std::size_t max_bytes, std::size_t esize) {
+    const std::size_t cap = std::max<std::size_t>(1, max_bytes / esize);
+    const std::size_t n = elems == 0 ? 0 : (elems + cap - 1) / cap;
+    return {elems, n, n == 0 ? 0 : (elems + n - 1) / n};
+  }
+  // Exactly max_bytes per chunk (at least one element) but the last.
+  static Chunking fixed(std::size_t elems, std::size_t max_bytes, std::size_t esize) {
+    const std::size_t cap = std::max<std::size_t>(1, max_bytes / esize);
+    return {elems, elems == 0 ? 0 : (elems + cap - 1) / cap, cap};
+  }
+  std::size_t offset(std::size_t c) const { return std::min(c * chunk_elems, elems); }
+  std::size_t size(std::size_t c) const { return std::min(chunk_elems, elems - offset(c)); }
+};
+
+class ReduceStep {
+ public:
+  // Host memory: the CPU kernels for (dtype, op), run synchronously.
+  ReduceStep(DType dtype, ReduceOp op, int n_ranks)
+      : kernels_(reduce_kernels(dtype, op)), n_ranks_(n_ranks) {}
+
+  // dst = a op b; dst may alias a or b.
+  void combine(std::byte* dst, const std::byte* a, const std::byte* b, std::size_t elems) const {
+    kernels_.combine(dst, a, b, elems);
+  }
+  // dst = (a op b) op c.
+  void combine3(std::byte* dst, const std::byte* a, const std::byte* b, const std::byte* c,
+                std::size_t elems) const {
+    kernels_.combine3(dst, a, b, c, elems);
+  }
+  // Applied once to every fully reduced element (avg divides by the rank count).
+  void finalize(std::byte* data, std::size_t elems) const {
+    if (kernels_.finalize != nullptr) kernels_.finalize(data, elems, n_ranks_);
+  }
+  // Returns once every combine and finalize issued so far is in memory (host: at once).
+  void sync() const {}
+
+ private:
+  ReduceKernels kernels_;
+  int n_ranks_;
+};
+
+}  // namespace fb
