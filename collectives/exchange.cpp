@@ -4,11 +4,6 @@
 
 namespace fb {
 
-namespace {
-// The clock costs tens of nanoseconds: look at it once every this many idle polls.
-constexpr unsigned kPollsPerClockRead = 64;
-}  // namespace
-
 void Exchange::wait(const char* step, int index) {
   std::size_t first_open = 0;  // everything before it has completed
   unsigned polls = 0;
@@ -18,9 +13,11 @@ void Exchange::wait(const char* step, int index) {
     if (first_open == pending_.size()) break;
     transport_.progress();
     if (++polls % kPollsPerClockRead == 0 && Clock::now() > deadline_) {
-      std::string during = what_ + " (" + step;
-      if (index >= 0) during += " " + std::to_string(index);
-      transport_.throw_timeout(pending_[first_open], during + ")");
+      std::string during = what_;
+      during.append(" (").append(step);
+      if (index >= 0) during.append(" ").append(std::to_string(index));
+      during.append(")");
+      transport_.throw_timeout(pending_[first_open], during);
     }
   }
   pending_.clear();

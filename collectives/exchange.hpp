@@ -1,7 +1,10 @@
 // The building block of the latency-bound algorithms (recursive doubling, Bruck, k-nomial
 // trees, scatter + all-gather): one step is a few whole-range sends and receives, posted
 // together and then waited for together under the call's deadline. No segmenting, no
-// slots: each message is one range of a registered buffer.
+// slots: each message is one range of a registered buffer. The step-wise sibling of
+// collectives/pipeline.hpp's streams (which carry chunked, pipelined traffic): the same
+// deadline rule and clock-read rate (kPollsPerClockRead), for algorithms whose messages are
+// whole ranges exchanged in lockstep.
 //
 //   Exchange x(transport, deadline, "recursive-doubling allreduce");
 //   x.recv(peer, tag, scratch.whole(bytes));

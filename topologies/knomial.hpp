@@ -10,7 +10,7 @@
 //              0
 //          /  / \  \     .
 //         3  6   1  2
-//        / \ |\
+//        / \ | \    .
 //       4  5 7 8
 //
 // Children are listed largest subtree first, the order in which a broadcast serves them.
