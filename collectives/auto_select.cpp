@@ -51,17 +51,16 @@ class AutoAlgorithm final : public Algorithm {
 }  // namespace
 
 const std::vector<AutoRule>& auto_rules() {
-  // Crossovers measured on 2 and 4 ranks of one host (docs/PERFORMANCE.md, "auto").
-  // Crossovers measured with `fabricbench run --collective all --algorithm all` on 2 and 4
-  // ranks of one host (docs/PERFORMANCE.md, "auto"). On 2 ranks the candidates are within
-  // noise of each other; these follow the 4-rank measurements.
+  // Crossovers measured with `fabricbench run --algorithm all` on 2 and 4 ranks of one host
+  // (docs/PERFORMANCE.md, "auto" and "The latency algorithms"). Where the 4-rank runs
+  // (more ranks than cores) are within noise, the 2-rank crossover and the cost model decide.
   static const std::vector<AutoRule> rules = {
       {Collective::allreduce, "halving-doubling", "ring", std::uint64_t{32} << 20,
-       "recursive-doubling", std::uint64_t{4} << 10},
+       "recursive-doubling", std::uint64_t{8} << 10},
       {Collective::reducescatter, "ring", "ring", 0},
-      {Collective::allgather, "ring", "ring", 0},
+      {Collective::allgather, "bruck", "ring", std::uint64_t{32} << 10},
       {Collective::broadcast, "binomial", "chain", std::uint64_t{16} << 20},
-      {Collective::reduce, "binomial", "binomial", 0},
+      {Collective::reduce, "knomial", "binomial", std::uint64_t{1} << 20},
       {Collective::alltoall, "pairwise", "pairwise", 0},
       {Collective::sendrecv, "ring", "ring", 0},
   };
