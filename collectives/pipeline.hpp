@@ -17,6 +17,8 @@
 //              rate Transport::wait uses); past the deadline it throws TimeoutError naming
 //              the first listed stream with an outstanding chunk: its peer, and in the
 //              operation "<collective> chunk <c> of <chunks> <stream>".
+//   exchange   one message each way with a peer (or two), both in flight: a round of a
+//              recursive-doubling or Bruck algorithm.
 //   Chunking   a buffer of `elems` elements cut into chunks: even() (at most max_bytes each,
 //              sizes evened out so the last is no sliver) or fixed() (max_bytes each, the last
 //              one shorter).
@@ -70,11 +72,15 @@ struct Place {
   const MemoryRegion* region = nullptr;
   std::size_t offset = 0;  // in the region
   std::size_t bytes = 0;
+  int peer = -1;  // a stream opened with kPeerPerChunk: this chunk's peer
 };
 
+// The peer of a stream whose every chunk names its own (pairwise exchanges, Bruck rounds).
+inline constexpr int kPeerPerChunk = -1;
+
 // Byte `offset` of a caller's buffer, `bytes` long.
-inline Place at(const Buffer& buffer, std::size_t offset, std::size_t bytes) {
-  return {buffer.region, buffer.region_offset(offset), bytes};
+inline Place at(const Buffer& buffer, std::size_t offset, std::size_t bytes, int peer = -1) {
+  return {buffer.region, buffer.region_offset(offset), bytes, peer};
 }
 
 class Stream {
@@ -83,7 +89,8 @@ class Stream {
   Stream(Transport& transport, const char* what) : transport_(transport), what_(what) {}
 
   // Starts a stream of `chunks` chunks under `tag`: sends to or receives from each of
-  // `peers` (none, one, or a fan), `slots` (>= 1) chunks in flight.
+  // `peers` (none, one, or a fan), `slots` (>= 1) chunks in flight. A peer of kPeerPerChunk
+  // takes each chunk's peer from its Place.
   void open(OpKind kind, std::span<const int> peers, Tag tag, std::size_t slots,
             std::size_t chunks);
   void open(OpKind kind, int peer, Tag tag, std::size_t slots, std::size_t chunks) {
@@ -99,9 +106,10 @@ class Stream {
       const std::size_t slot = posted_ % slots_;
       for (std::size_t i = 0; i < peers_.size(); ++i) {
         const Place p = place(posted_, i);
-        reqs_[i * slots_ + slot] =
-            kind_ == OpKind::send ? transport_.isend(peers_[i], tag_, *p.region, p.offset, p.bytes)
-                                  : transport_.irecv(peers_[i], tag_, *p.region, p.offset, p.bytes);
+        const int peer = peers_[i] == kPeerPerChunk ? p.peer : peers_[i];
+        reqs_[i * slots_ + slot] = kind_ == OpKind::send
+                                       ? transport_.isend(peer, tag_, *p.region, p.offset, p.bytes)
+                                       : transport_.irecv(peer, tag_, *p.region, p.offset, p.bytes);
       }
       ++posted_;
     }
@@ -193,6 +201,12 @@ class Progress {
   unsigned idle_passes_ = 0;
 };
 
+// One message each way, both in flight: `out` to `to_peer` on stream `to`, `in` from
+// `from_peer` on stream `from` (the same rank for a swap), under `tag`; returns when both
+// have completed. The receive is posted first.
+void exchange(Progress& loop, Stream& to, Stream& from, Tag tag, int to_peer, const Place& out,
+              int from_peer, const Place& in);
+
 // A buffer of `elems` elements cut into `count` chunks of `chunk_elems` (the last shorter).
 struct Chunking {
   std::size_t elems = 0;
@@ -212,6 +226,18 @@ struct Chunking {
   }
   std::size_t offset(std::size_t c) const { return std::min(c * chunk_elems, elems); }
   std::size_t size(std::size_t c) const { return std::min(chunk_elems, elems - offset(c)); }
+};
+
+// The pipelining of a tree collective (broadcast, reduce, tree all-reduce), checked once from
+// the options: chunks of tree_chunk_bytes (>= 64), tree_slots (>= 1) of them in flight per
+// link. Throws std::invalid_argument naming `collective`.
+struct TreePipeline {
+  TreePipeline(const AlgorithmOptions& options, const char* collective);
+  std::size_t chunk_bytes;
+  std::size_t slots;
+  std::chrono::milliseconds timeout;
+  // chunk_bytes and slots, for the results file.
+  Parameters parameters() const;
 };
 
 class ReduceStep {

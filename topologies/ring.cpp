@@ -19,4 +19,11 @@ Block ring_block(std::size_t count, int n, int b) {
   return {offset, base + (ub < extra ? 1 : 0)};
 }
 
+RingStep ring_step(RingPhase phase, bool in_allreduce, int rank, int n, long long step) {
+  long long send = rank - step;
+  if (phase == RingPhase::reduce_scatter && !in_allreduce) send -= 1;
+  if (phase == RingPhase::all_gather && in_allreduce) send += 1;
+  return {wrap(send, n), wrap(send - 1, n)};
+}
+
 }  // namespace fb::topo

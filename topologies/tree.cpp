@@ -1,6 +1,7 @@
 #include "topologies/tree.hpp"
 
 #include <stdexcept>
+#include <string>
 
 namespace fb::topo {
 
@@ -77,6 +78,39 @@ TreeNode double_tree_node(int tree, int rank, int n) {
 
 int double_tree_root(int tree, int n) {
   return double_tree_rank(tree, binary_tree_root_position(n), n);
+}
+
+std::string_view to_string(TreeShape shape) {
+  return shape == TreeShape::binomial ? "binomial" : "chain";
+}
+
+RootedTree rooted_tree(TreeShape shape, int rank, int root, int n) {
+  if (n < 1 || rank < 0 || rank >= n || root < 0 || root >= n) {
+    throw std::invalid_argument("rooted tree: rank " + std::to_string(rank) + " or root " +
+                                std::to_string(root) + " out of range 0.." + std::to_string(n - 1));
+  }
+  RootedTree tree;
+  const int v = (rank - root + n) % n;  // rank relative to the root
+  auto absolute = [&](int relative) { return (relative + root) % n; };
+  if (shape == TreeShape::chain) {
+    if (v > 0) tree.parent = absolute(v - 1);
+    if (v + 1 < n) tree.children.push_back(absolute(v + 1));
+    return tree;
+  }
+  // Binomial: children v + 2^k for 2^k below v's lowest set bit (the root: below n).
+  int limit = n;
+  if (v > 0) {
+    const int low = lowest_bit(v);
+    tree.parent = absolute(v - low);
+    limit = low;
+  }
+  int top = 1;
+  while (top * 2 < limit)
+    top *= 2;
+  for (int step = top; step >= 1; step /= 2) {
+    if (step < limit && v + step < n) tree.children.push_back(absolute(v + step));
+  }
+  return tree;
 }
 
 }  // namespace fb::topo

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <array>
+#include <string_view>
 #include <vector>
 
 namespace fb::topo {
@@ -44,5 +45,31 @@ int double_tree_position(int tree, int rank, int n);
 int double_tree_rank(int tree, int position, int n);
 TreeNode double_tree_node(int tree, int rank, int n);
 int double_tree_root(int tree, int n);
+
+// Rooted trees of broadcast and reduce (which runs the same edges towards the root). One
+// rank's place in a tree over n ranks rooted at `root`: ranks are renumbered relative to the
+// root (v = (rank - root) mod n), so every root gets the same shape.
+//
+//   binomial, n = 8 (relative ranks)       chain, n = 4
+//
+//            0                             0 -> 1 -> 2 -> 3
+//         /  |  \   .
+//        4   2   1
+//       / \  |
+//      6   5 3
+//      |
+//      7
+//
+// Binomial: v's parent is v with its lowest set bit cleared; its children are v + 2^k for
+// every 2^k below v's lowest set bit (every 2^k < n at the root) that is < n. They are
+// listed largest subtree first, the order in which a broadcast should serve them.
+enum class TreeShape : unsigned char { binomial, chain };
+std::string_view to_string(TreeShape shape);
+
+struct RootedTree {
+  int parent = -1;            // -1 at the root
+  std::vector<int> children;  // ranks, largest subtree first
+};
+RootedTree rooted_tree(TreeShape shape, int rank, int root, int n);
 
 }  // namespace fb::topo

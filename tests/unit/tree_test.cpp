@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <stdexcept>
 #include <vector>
 
 #include "topologies/tree.hpp"
@@ -133,6 +134,60 @@ TEST(DoubleTreeMapping, RejectsBadArguments) {
   EXPECT_THROW(double_tree_node(0, 4, 4), std::invalid_argument);
   EXPECT_THROW(binary_tree_position(0, 4), std::invalid_argument);
   EXPECT_THROW(binary_tree_root_position(0), std::invalid_argument);
+}
+
+TEST(RootedTree, BinomialOfEightFromRootZero) {
+  EXPECT_EQ(rooted_tree(TreeShape::binomial, 0, 0, 8).children, (std::vector<int>{4, 2, 1}));
+  EXPECT_EQ(rooted_tree(TreeShape::binomial, 4, 0, 8).children, (std::vector<int>{6, 5}));
+  EXPECT_EQ(rooted_tree(TreeShape::binomial, 6, 0, 8).children, (std::vector<int>{7}));
+  EXPECT_EQ(rooted_tree(TreeShape::binomial, 6, 0, 8).parent, 4);
+  EXPECT_EQ(rooted_tree(TreeShape::binomial, 3, 0, 8).parent, 2);
+  EXPECT_TRUE(rooted_tree(TreeShape::binomial, 7, 0, 8).children.empty());
+  EXPECT_EQ(rooted_tree(TreeShape::binomial, 0, 0, 8).parent, -1);
+}
+
+TEST(RootedTree, ShapesFollowTheRoot) {
+  // Chain from root 2 over 4 ranks: 2 -> 3 -> 0 -> 1.
+  EXPECT_EQ(rooted_tree(TreeShape::chain, 2, 2, 4).parent, -1);
+  EXPECT_EQ(rooted_tree(TreeShape::chain, 2, 2, 4).children, (std::vector<int>{3}));
+  EXPECT_EQ(rooted_tree(TreeShape::chain, 0, 2, 4).parent, 3);
+  EXPECT_EQ(rooted_tree(TreeShape::chain, 0, 2, 4).children, (std::vector<int>{1}));
+  EXPECT_TRUE(rooted_tree(TreeShape::chain, 1, 2, 4).children.empty());
+  // Binomial from root 5 over 6 ranks: relative 0 -> {4, 2, 1} is 5 -> {3, 1, 0}.
+  EXPECT_EQ(rooted_tree(TreeShape::binomial, 5, 5, 6).children, (std::vector<int>{3, 1, 0}));
+  EXPECT_THROW(rooted_tree(TreeShape::chain, 4, 0, 4), std::invalid_argument);
+  EXPECT_THROW(rooted_tree(TreeShape::chain, 0, 4, 4), std::invalid_argument);
+}
+
+// Every rank is reached exactly once from the root, parents and children agree, and a
+// binomial rank serves its largest subtree first.
+TEST(RootedTree, EveryRankOnceAndParentsAgree) {
+  for (const auto shape : {TreeShape::binomial, TreeShape::chain}) {
+    for (int n = 1; n <= 33; ++n) {
+      for (const int root : {0, n / 2, n - 1}) {
+        std::vector<int> reached(static_cast<std::size_t>(n), 0);
+        std::vector<int> stack{root};
+        while (!stack.empty()) {
+          const int r = stack.back();
+          stack.pop_back();
+          if (++reached[static_cast<std::size_t>(r)] > 1) continue;
+          const auto tree = rooted_tree(shape, r, root, n);
+          EXPECT_EQ(tree.parent < 0, r == root);
+          int previous_size = n + 1;
+          for (const int child : tree.children) {
+            EXPECT_EQ(rooted_tree(shape, child, root, n).parent, r);
+            const int v = (child - r + n) % n;  // the child's subtree spans v below it
+            EXPECT_LT(v, previous_size) << to_string(shape) << " n=" << n << " rank " << r;
+            previous_size = v;
+            stack.push_back(child);
+          }
+        }
+        for (int r = 0; r < n; ++r)
+          EXPECT_EQ(reached[static_cast<std::size_t>(r)], 1)
+              << to_string(shape) << " n=" << n << " root=" << root << " rank=" << r;
+      }
+    }
+  }
 }
 
 }  // namespace
