@@ -18,18 +18,18 @@ void Stream::open(OpKind kind, std::span<const int> peers, Tag tag, std::size_t 
   reqs_.assign(peers_.size() * slots_, Request{});
 }
 
-const Request* Stream::stalled() const {
+const Request* Stream::stalled() {
   if (retired_ == posted_) return nullptr;
   const std::size_t slot = retired_ % slots_;
   for (std::size_t i = 0; i < peers_.size(); ++i) {
-    const Request& req = reqs_[i * slots_ + slot];
-    if (!req.done) return &req;
+    Request& req = reqs_[i * slots_ + slot];
+    if (!transport_.test(req)) return &req;
   }
   return nullptr;
 }
 
 void Progress::timeout(std::initializer_list<Stream*> streams) const {
-  for (const Stream* s : streams) {
+  for (Stream* s : streams) {
     if (const Request* req = s->stalled()) {
       std::string during(collective_);
       during += " chunk " + std::to_string(s->retired()) + " of " + std::to_string(s->chunks()) +

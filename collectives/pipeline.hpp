@@ -10,8 +10,8 @@
 //              every peer, calling done(c) for each. `limit` is how an algorithm states a
 //              dependency between streams ("send c once receive c - S is reduced"). A fan of
 //              no peers (a leaf's children) posts and retires as soon as the limit allows.
-//   Progress   the polling loop of one collective call. run(streams, pass) calls
-//              transport.progress() and then pass() until every listed stream has finished;
+//   Progress   the polling loop of one collective call. run(streams, pass) calls pass()
+//              and then transport.progress() and pass() until every listed stream has finished;
 //              pass() retires and posts and returns whether anything moved. It owns the
 //              deadline and reads the clock once every kPollsPerClockRead idle passes (the
 //              rate Transport::wait uses); past the deadline it throws TimeoutError naming
@@ -139,8 +139,9 @@ class Stream {
   const char* what() const { return what_; }
   std::span<const int> peers() const { return peers_; }
 
-  // The oldest request not yet complete (its chunk is retired()); null when none is out.
-  const Request* stalled() const;
+  // The oldest request not yet complete (its chunk is retired()), tested afresh; null when
+  // none is out.
+  const Request* stalled();
 
  private:
   bool complete(std::size_t slot) {
@@ -173,6 +174,7 @@ class Progress {
   // retires and posts; it returns true when anything moved.
   template <class PassFn>
   void run(std::initializer_list<Stream*> streams, PassFn&& pass) {
+    pass();  // the first posts go out before the transport is driven
     while (!all_finished(streams)) {
       transport_.progress();
       if (!pass()) idle(streams);
