@@ -54,7 +54,8 @@ struct AlgorithmOptions {
   std::size_t ring_segment_bytes = std::size_t{256} << 10;  // ring: bytes per message
   int ring_slots = 2;                                       // ring: segments in flight (>= 2)
   std::size_t tree_chunk_bytes = std::size_t{256} << 10;    // tree: bytes per pipelined chunk
-  int tree_slots = 4;  // tree: chunks in flight per link (>= 1)
+  int tree_slots = 4;     // tree: chunks in flight per link (>= 1)
+  int knomial_radix = 4;  // k-nomial trees: children per level (2..64; 2 is binomial)
   bool ring_segment_auto = false;
   bool ring_slots_auto = false;
   bool tree_chunk_auto = false;

@@ -18,6 +18,10 @@ struct AutoRule {
   std::string small;              // used below the threshold
   std::string large;              // used at and above it
   std::uint64_t threshold_bytes;  // of the collective's size (the larger buffer)
+  // Optional third tier, for the latency-bound sizes: used below latency_threshold_bytes
+  // (< threshold_bytes) when named.
+  std::string latency = {};
+  std::uint64_t latency_threshold_bytes = 0;
 };
 
 const std::vector<AutoRule>& auto_rules();

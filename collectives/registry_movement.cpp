@@ -1,11 +1,13 @@
 // Registry lines for broadcast, reduce, all-to-all and sendrecv.
 #include "collectives/alltoall.hpp"
 #include "collectives/broadcast.hpp"
+#include "collectives/knomial.hpp"
 #include "collectives/mpi_baseline_movement.hpp"
 #include "collectives/mpi_types.hpp"
 #include "collectives/nccl_baseline.hpp"
 #include "collectives/reduce.hpp"
 #include "collectives/registry.hpp"
+#include "collectives/scatter_allgather.hpp"
 #include "collectives/sendrecv.hpp"
 
 namespace fb {
@@ -25,6 +27,19 @@ std::vector<AlgorithmEntry> movement_family_algorithms() {
        .description = "chain root -> root+1 -> ..., pipelined chunks",
        .create = make_chain_broadcast},
       {.collective = Collective::broadcast,
+       .name = "knomial",
+       .uses_transport = true,
+       .supports_in_place = true,
+       .description =
+           "k-nomial tree from the root, whole buffer per message (radix: knomial_radix)",
+       .create = make_knomial_broadcast},
+      {.collective = Collective::broadcast,
+       .name = "scatter-allgather",
+       .uses_transport = true,
+       .supports_in_place = true,
+       .description = "van de Geijn: binomial scatter + ring all-gather (large messages)",
+       .create = make_scatter_allgather_broadcast},
+      {.collective = Collective::broadcast,
        .name = "mpi",
        .uses_transport = false,
        .supports_in_place = true,
@@ -42,6 +57,13 @@ std::vector<AlgorithmEntry> movement_family_algorithms() {
        .supports_in_place = true,
        .description = "chain ... -> root+1 -> root, pipelined chunks",
        .create = make_chain_reduce},
+      {.collective = Collective::reduce,
+       .name = "knomial",
+       .uses_transport = true,
+       .supports_in_place = true,
+       .description =
+           "k-nomial tree towards the root, whole buffer per message (radix: knomial_radix)",
+       .create = make_knomial_reduce},
       {.collective = Collective::reduce,
        .name = "mpi",
        .uses_transport = false,

@@ -1,8 +1,10 @@
 // Registry lines for all-reduce, reduce-scatter and all-gather.
+#include "collectives/bruck_allgather.hpp"
 #include "collectives/halving_doubling.hpp"
 #include "collectives/mpi_baseline.hpp"
 #include "collectives/mpi_types.hpp"
 #include "collectives/nccl_baseline.hpp"
+#include "collectives/recursive_doubling.hpp"
 #include "collectives/registry.hpp"
 #include "collectives/ring.hpp"
 #include "collectives/tree_allreduce.hpp"
@@ -31,6 +33,12 @@ std::vector<AlgorithmEntry> reduction_family_algorithms() {
            "Rabenseifner: recursive halving reduce-scatter + recursive doubling all-gather",
        .create = make_halving_doubling_allreduce},
       {.collective = Collective::allreduce,
+       .name = "recursive-doubling",
+       .uses_transport = true,
+       .supports_in_place = true,
+       .description = "recursive doubling: log2(n) exchanges of the whole vector (small messages)",
+       .create = make_recursive_doubling_allreduce},
+      {.collective = Collective::allreduce,
        .name = "mpi",
        .uses_transport = false,
        .supports_in_place = true,
@@ -56,6 +64,19 @@ std::vector<AlgorithmEntry> reduction_family_algorithms() {
        .supports_in_place = true,
        .description = "ring all-gather, pipelined segments",
        .create = make_ring_allgather},
+      {.collective = Collective::allgather,
+       .name = "recursive-doubling",
+       .uses_transport = true,
+       .supports_in_place = true,
+       .description =
+           "recursive doubling: log2(n) exchanges of everything gathered so far (small messages)",
+       .create = make_recursive_doubling_allgather},
+      {.collective = Collective::allgather,
+       .name = "bruck",
+       .uses_transport = true,
+       .supports_in_place = true,
+       .description = "Bruck: ceil(log2 n) steps for any rank count (small messages)",
+       .create = make_bruck_allgather},
       {.collective = Collective::allgather,
        .name = "mpi",
        .uses_transport = false,

@@ -465,9 +465,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
                   "work too)")
       ->capture_default_str();
   run->add_option("--algorithm", raw.algorithm,
-                  "Algorithms, or all: ring, tree, halving-doubling, binomial, chain, pairwise, "
-                  "bruck, mpi (the MPI library's own), nccl (NCCL, with --memory cuda), auto "
-                  "(chosen per size)")
+                  "Algorithms, or all: ring, tree, halving-doubling, recursive-doubling, binomial, "
+                  "chain, knomial, scatter-allgather, pairwise, bruck, mpi (the MPI library's "
+                  "own), nccl (NCCL, with --memory cuda), auto (chosen per size)")
       ->capture_default_str();
   run->add_option("--transport", raw.transport, "Transports for our algorithms, or all: ucx, mpi")
       ->capture_default_str();

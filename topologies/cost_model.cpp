@@ -141,6 +141,45 @@ CostCoefficients double_tree_allreduce(std::int64_t p, std::int64_t n, std::int6
   return {steps, steps / (2.0 * static_cast<double>(k)), most_children / 2.0};
 }
 
+CostCoefficients recursive_doubling_allgather(std::int64_t p) {
+  require_ranks(p);
+  const double q = static_cast<double>(p);
+  CostCoefficients c{static_cast<double>(floor_log2(p)), (q - 1) / q, 0};
+  if ((p & (p - 1)) != 0) {
+    c.a += 2;
+    c.b += 1 + 1 / q;
+  }
+  return c;
+}
+
+CostCoefficients bruck_allgather(std::int64_t p) {
+  require_ranks(p);
+  const double q = static_cast<double>(p);
+  return {static_cast<double>(ceil_log2(p)), (q - 1) / q, 0};
+}
+
+CostCoefficients knomial_broadcast(std::int64_t p, std::int64_t radix) {
+  require_ranks(p);
+  if (radix < 2) throw std::invalid_argument("cost model: k-nomial radix must be >= 2");
+  int depth = 0;
+  for (std::int64_t reach = 1; reach < p; reach *= radix)
+    ++depth;
+  const double steps = static_cast<double>((radix - 1) * depth);
+  return {steps, steps, 0};
+}
+
+CostCoefficients knomial_reduce(std::int64_t p, std::int64_t radix) {
+  auto c = knomial_broadcast(p, radix);
+  c.g = c.b;
+  return c;
+}
+
+CostCoefficients scatter_allgather_broadcast(std::int64_t p) {
+  require_ranks(p);
+  const double q = static_cast<double>(p);
+  return {ceil_log2(p) + q - 1, 2 * (q - 1) / q, 0};
+}
+
 CostCoefficients pairwise_alltoall(std::int64_t p) {
   require_ranks(p);
   const double q = static_cast<double>(p);
@@ -182,6 +221,13 @@ std::optional<AlgorithmCost> algorithm_cost(std::string_view collective, std::st
       return AlgorithmCost{"ring: (p-1) a + (p-1)/p n b + (p-1)/p n g", ring_reducescatter(p)};
   } else if (collective == "allgather") {
     if (algorithm == "ring") return AlgorithmCost{"ring: (p-1) a + (p-1)/p n b", ring_allgather(p)};
+    if (algorithm == "recursive-doubling")
+      return AlgorithmCost{
+          "recursive doubling: log2 q a + (p-1)/p n b, q = 2^floor(log2 p), "
+          "+ (2 a + (1 + 1/p) n b) when p != q",
+          recursive_doubling_allgather(p)};
+    if (algorithm == "bruck")
+      return AlgorithmCost{"Bruck: ceil(log2 p) a + (p-1)/p n b", bruck_allgather(p)};
   } else if (collective == "broadcast" || collective == "reduce") {
     const bool reduce = collective == "reduce";
     if (algorithm == "binomial")
@@ -194,6 +240,15 @@ std::optional<AlgorithmCost> algorithm_cost(std::string_view collective, std::st
       return AlgorithmCost{reduce ? "chain: (p-1+k-1)(a + n/k b + n/k g), k = ceil(n / chunk)"
                                   : "chain: (p-1+k-1)(a + n/k b), k = ceil(n / chunk)",
                            reduce ? chain_reduce(p, n, chunk) : chain_broadcast(p, n, chunk)};
+    if (algorithm == "knomial") {
+      const auto k = parameter_or(parameters, "radix", 4);
+      return AlgorithmCost{reduce ? "k-nomial: (k-1) d (a + n b + n g), d = ceil(log_k p)"
+                                  : "k-nomial: (k-1) d (a + n b), d = ceil(log_k p)",
+                           reduce ? knomial_reduce(p, k) : knomial_broadcast(p, k)};
+    }
+    if (algorithm == "scatter-allgather" && !reduce)
+      return AlgorithmCost{"scatter + ring all-gather: (ceil(log2 p) + p-1) a + 2(p-1)/p n b",
+                           scatter_allgather_broadcast(p)};
   } else if (collective == "alltoall") {
     if (algorithm == "pairwise")
       return AlgorithmCost{"pairwise: (p-1)(a + n/p b)", pairwise_alltoall(p)};

@@ -67,6 +67,20 @@ CostCoefficients chain_reduce(std::int64_t p, std::int64_t n, std::int64_t chunk
 // rank: (m (k-1) + 2 D)(alpha + s beta) + c n/2 gamma, c the most children a rank reduces
 // for. At p = 2 this is the ring's 2 alpha + n beta + n/2 gamma.
 CostCoefficients double_tree_allreduce(std::int64_t p, std::int64_t n, std::int64_t chunk_bytes);
+// Recursive doubling all-gather on q = 2^floor(log2 p) participants: log2 q alpha +
+// (p-1)/p n beta; when p != q the fold-in (alpha + n/p beta) and the hand-back of the whole
+// result (alpha + n beta) are added.
+CostCoefficients recursive_doubling_allgather(std::int64_t p);
+// Bruck all-gather: ceil(log2 p) alpha + (p-1)/p n beta.
+CostCoefficients bruck_allgather(std::int64_t p);
+// k-nomial tree of whole-buffer messages, d = ceil(log_k p) levels: on the critical path a
+// rank serves its up to k-1 children of each level one after another:
+// (k-1) d (alpha + n beta); a reduce adds as much reduction ((k-1) d n gamma).
+CostCoefficients knomial_broadcast(std::int64_t p, std::int64_t radix);
+CostCoefficients knomial_reduce(std::int64_t p, std::int64_t radix);
+// Scatter + ring all-gather broadcast (van de Geijn): binomial scatter
+// ceil(log2 p) alpha + (p-1)/p n beta, then ring all-gather (p-1)(alpha + n/p beta).
+CostCoefficients scatter_allgather_broadcast(std::int64_t p);
 // Pairwise all-to-all: (p-1)(alpha + n/p beta).
 CostCoefficients pairwise_alltoall(std::int64_t p);
 // Bruck all-to-all: ceil(log2 p) rounds of about half the buffer: ceil(log2 p)(alpha + n/2 beta).

@@ -35,6 +35,13 @@ add_test(NAME mpi.all_collectives_checked
 set_tests_properties(mpi.all_collectives_checked PROPERTIES ENVIRONMENT "${FB_MPI_ENV}" LABELS mpi
                      TIMEOUT 900 PROCESSORS 2)
 
+# The latency-optimal algorithms on 6 and 7 ranks (folded and partial steps), with --check.
+add_test(NAME mpi.latency_algorithms_checked
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/latency_algorithms_check.sh
+                 $<TARGET_FILE:fabricbench> ${MPIEXEC_EXECUTABLE})
+set_tests_properties(mpi.latency_algorithms_checked PROPERTIES ENVIRONMENT "${FB_MPI_ENV}"
+                     LABELS mpi TIMEOUT 900 PROCESSORS 2)
+
 # Point to point: every test over UCX and MPI on 2 and 4 ranks, and a planted slow link.
 add_test(NAME mpi.p2p_all_tests
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/p2p_check.sh $<TARGET_FILE:fabricbench>

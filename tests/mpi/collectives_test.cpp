@@ -92,6 +92,7 @@ class Collectives : public ::testing::TestWithParam<Case> {
       ctx.options.ring_slots = 2;
       ctx.options.tree_chunk_bytes = 64;
       ctx.options.tree_slots = 1;
+      ctx.options.knomial_radix = 3;  // not the default 4: a different tree shape
     }
     const auto* entry = find_algorithm(c.collective, c.algorithm);
     EXPECT_NE(entry, nullptr);

@@ -74,6 +74,23 @@ TEST(CostModel, AllToAll) {
   expect_coefficients(fb::topo::bruck_alltoall(5), 3, 1.5, 0);
 }
 
+TEST(CostModel, LatencyAlgorithms) {
+  expect_coefficients(fb::topo::bruck_allgather(5), 3, 0.8, 0);
+  expect_coefficients(fb::topo::recursive_doubling_allgather(4), 2, 0.75, 0);
+  // 6 ranks: 2 steps on 4 participants, plus the fold-in of one block and the hand-back.
+  expect_coefficients(fb::topo::recursive_doubling_allgather(6), 4, 5.0 / 6 + 1 + 1.0 / 6, 0);
+  // 9 ranks, radix 3: 2 levels of 2 children each; radix 4: 2 levels of 3.
+  expect_coefficients(fb::topo::knomial_broadcast(9, 3), 4, 4, 0);
+  expect_coefficients(fb::topo::knomial_reduce(9, 4), 6, 6, 6);
+  expect_coefficients(fb::topo::scatter_allgather_broadcast(4), 5, 1.5, 0);
+  // The radix recorded in the series is used.
+  expect_coefficients(
+      fb::topo::algorithm_cost("broadcast", "knomial", 9, kMiB, {{"radix", 3}})->coefficients, 4, 4,
+      0);
+  EXPECT_TRUE(fb::topo::algorithm_cost("allgather", "bruck", 4, kMiB, {}).has_value());
+  EXPECT_FALSE(fb::topo::algorithm_cost("reduce", "scatter-allgather", 4, kMiB, {}).has_value());
+}
+
 TEST(CostModel, RegistryNamesAndParameters) {
   const auto ring = fb::topo::algorithm_cost("allreduce", "ring", 4, kMiB, {});
   ASSERT_TRUE(ring.has_value());

@@ -1,0 +1,158 @@
+// k-nomial broadcast and reduce over whole-buffer messages.
+//
+// Broadcast: a rank receives the buffer from its parent, then sends it to all its children
+// at once, largest subtree first. Reduce: a rank receives every child's partial result at
+// once into scratch (one buffer per child), folds them into its own input and sends the
+// result to its parent; the root folds into its output and finishes it (avg). A larger
+// radix makes the tree shallower and the inner ranks busier: k = 2 is the binomial tree.
+#include "collectives/knomial.hpp"
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "collectives/exchange.hpp"
+#include "collectives/reduce_kernels.hpp"
+#include "topologies/knomial.hpp"
+
+namespace fb {
+
+namespace {
+
+// The tree for a root, kept while calls use the same root (no allocation per call).
+class NodeCache {
+ public:
+  const topo::KnomialNode& get(const Transport& t, int root, int radix) {
+    if (root != root_) {
+      node_ = topo::knomial_node(t.rank(), root, t.size(), radix);
+      root_ = root;
+    }
+    return node_;
+  }
+
+ private:
+  int root_ = -1;
+  topo::KnomialNode node_;
+};
+
+int checked_radix(const AlgorithmOptions& options) {
+  if (options.knomial_radix < 2 || options.knomial_radix > 64) {
+    throw std::invalid_argument("knomial: radix must be 2..64, got " +
+                                std::to_string(options.knomial_radix));
+  }
+  return options.knomial_radix;
+}
+
+class KnomialBroadcast final : public Algorithm {
+ public:
+  explicit KnomialBroadcast(const AlgorithmContext& ctx)
+      : transport_(*ctx.transport),
+        radix_(checked_radix(ctx.options)),
+        timeout_(ctx.options.timeout),
+        exchange_(transport_, "knomial broadcast") {}
+
+  Parameters parameters() const override { return {{"radix", radix_}}; }
+
+  void run(const CollArgs& args) override {
+    const std::size_t bytes = args.count * dtype_size(args.dtype);
+    if (bytes == 0) return;
+    const bool in_place = args.send.bytes.data() == args.recv.bytes.data();
+    const auto& node = tree_.get(transport_, args.root, radix_);
+    const Tag tag = make_tag(++call_seq_, 0);
+    exchange_.begin(Clock::now() + timeout_);
+    if (node.parent >= 0) {
+      exchange_.recv(node.parent, tag, args.recv, 0, bytes);
+      exchange_.wait("from parent");
+    }
+    const Buffer& source = node.parent < 0 ? args.send : args.recv;
+    for (const auto& child : node.children)
+      exchange_.send(child.rank, tag, source, 0, bytes);
+    if (node.parent < 0 && !in_place)  // the root's own copy, while the sends go out
+      std::memcpy(args.recv.bytes.data(), args.send.bytes.data(), bytes);
+    exchange_.wait("to children");
+  }
+
+ private:
+  Transport& transport_;
+  int radix_;
+  std::chrono::milliseconds timeout_;
+  Exchange exchange_;
+  NodeCache tree_;
+  std::uint64_t call_seq_ = 0;
+};
+
+class KnomialReduce final : public Algorithm {
+ public:
+  explicit KnomialReduce(const AlgorithmContext& ctx)
+      : transport_(*ctx.transport),
+        radix_(checked_radix(ctx.options)),
+        timeout_(ctx.options.timeout),
+        exchange_(transport_, "knomial reduce"),
+        scratch_(transport_) {}
+
+  Parameters parameters() const override { return {{"radix", radix_}}; }
+
+  void run(const CollArgs& args) override {
+    const std::size_t bytes = args.count * dtype_size(args.dtype);
+    if (bytes == 0) return;
+    const int n = transport_.size();
+    const ReduceKernels kernels = reduce_kernels(args.dtype, args.op);
+    const auto& node = tree_.get(transport_, args.root, radix_);
+    const bool is_root = node.parent < 0;
+    const std::size_t n_children = node.children.size();
+    const Tag tag = make_tag(++call_seq_, 0);
+    exchange_.begin(Clock::now() + timeout_);
+    // Scratch: one buffer per child, then (off the root) the partial result going up.
+    const Buffer scratch = scratch_.get((n_children + (is_root ? 0 : 1)) * bytes);
+    for (std::size_t c = 0; c < n_children; ++c)
+      exchange_.recv(node.children[c].rank, tag, scratch, c * bytes, bytes);
+    exchange_.wait("from children");
+    const Buffer& result = is_root ? args.recv : scratch;
+    const std::size_t result_offset = is_root ? 0 : n_children * bytes;
+    std::byte* dst = result.bytes.data() + result_offset;
+    const std::byte* own = args.send.bytes.data();
+    if (n_children == 0 && is_root && dst != own) std::memcpy(dst, own, bytes);  // one rank
+    for (std::size_t c = 0; c < n_children; ++c) {
+      kernels.combine(dst, c == 0 ? own : dst, scratch.bytes.data() + c * bytes, args.count);
+    }
+    if (is_root) {
+      if (kernels.finalize != nullptr) kernels.finalize(dst, args.count, n);
+      return;
+    }
+    // A leaf sends its input as it is.
+    if (n_children == 0) {
+      exchange_.send(node.parent, tag, args.send, 0, bytes);
+    } else {
+      exchange_.send(node.parent, tag, scratch, result_offset, bytes);
+    }
+    exchange_.wait("to parent");
+  }
+
+ private:
+  Transport& transport_;
+  int radix_;
+  std::chrono::milliseconds timeout_;
+  Exchange exchange_;
+  GrowingScratch scratch_;
+  NodeCache tree_;
+  std::uint64_t call_seq_ = 0;
+};
+
+void require_transport(const AlgorithmContext& ctx, const char* what) {
+  if (ctx.transport == nullptr)
+    throw std::invalid_argument(std::string(what) + " needs a transport");
+}
+
+}  // namespace
+
+std::unique_ptr<Algorithm> make_knomial_broadcast(const AlgorithmContext& ctx) {
+  require_transport(ctx, "knomial broadcast");
+  return std::make_unique<KnomialBroadcast>(ctx);
+}
+
+std::unique_ptr<Algorithm> make_knomial_reduce(const AlgorithmContext& ctx) {
+  require_transport(ctx, "knomial reduce");
+  return std::make_unique<KnomialReduce>(ctx);
+}
+
+}  // namespace fb
