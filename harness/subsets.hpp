@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
 
 namespace fb {
 
