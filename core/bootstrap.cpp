@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <stdexcept>
+#include <thread>
 
 namespace fb {
 
@@ -17,6 +20,14 @@ std::string kernel_boot_id() {
   std::array<char, 256> host{};
   gethostname(host.data(), host.size() - 1);
   return host.data();
+}
+
+std::unique_ptr<Bootstrap> Bootstrap::split(bool /*member*/) {
+  throw std::logic_error("this bootstrap cannot split into subsets of its ranks");
+}
+
+void Bootstrap::barrier_sleeping() {
+  barrier_progressing([] { std::this_thread::sleep_for(std::chrono::milliseconds(1)); });
 }
 
 std::vector<std::vector<std::byte>> Bootstrap::allgather_variable(std::span<const std::byte> mine) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,6 +39,16 @@ class Bootstrap {
   // Messages between two ranks arrive in the order they were sent.
   virtual void send(std::span<const std::byte> data, int peer) = 0;
   virtual void receive(std::span<std::byte> data, int peer) = 0;
+
+  // Collective over every rank: a bootstrap of its own over the ranks that pass
+  // member = true, numbered in the order of their ranks here; null on the other ranks. The
+  // node subsets of a topology sweep measure on one each. The default throws
+  // std::logic_error: a bootstrap that cannot split says so.
+  virtual std::unique_ptr<Bootstrap> split(bool member);
+  // A barrier that waits without spinning (it sleeps between checks), for ranks that wait
+  // while others measure and must not take their cores. The default: barrier_progressing
+  // with a progress step that sleeps a millisecond.
+  virtual void barrier_sleeping();
 
   // Convenience built on allgather: variable-length byte strings from every rank.
   std::vector<std::vector<std::byte>> allgather_variable(std::span<const std::byte> mine);

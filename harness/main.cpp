@@ -1,17 +1,15 @@
-// fabricbench entry point: parse (before MPI starts), set up, run the sweep, report.
+// fabricbench entry point: parse (before the ranks connect), set up, run the sweep, report.
 #include <cstdio>
-#include <exception>
 #include <string_view>
 
-#include "harness/compare_main.hpp"
-#include "harness/model_main.hpp"
-#include "harness/options.hpp"
-#include "harness/p2p_main.hpp"
-#include "harness/qualify_main.hpp"
-#include "harness/report_main.hpp"
-#include "harness/signals.hpp"
+#include "harness/cli/compare_main.hpp"
+#include "harness/cli/model_main.hpp"
+#include "harness/cli/options.hpp"
+#include "harness/cli/qualify_main.hpp"
+#include "harness/cli/report_main.hpp"
+#include "harness/launch.hpp"
+#include "harness/p2p/p2p_main.hpp"
 #include "harness/sweep.hpp"
-#include "transports/mpi_bootstrap.hpp"
 
 int main(int argc, char** argv) {
   // The verdict commands read results files; compare, model and qualify --from need no MPI;
@@ -31,29 +29,9 @@ int main(int argc, char** argv) {
     }
     return outcome.exit_code;
   }
-  int rank = fb::launcher_rank();
-  try {
-    fb::MpiSession mpi(&argc, &argv);
-    fb::install_stop_handlers();
-    int code = 0;
-    {
-      fb::MpiBootstrap bootstrap;
-      rank = bootstrap.rank();
-      code = fb::check_same_options(bootstrap, argc, argv);
-      if (code != fb::kExitOk) return code;
-      fb::FaultReporter faults(bootstrap);
-      code = outcome.p2p ? fb::run_p2p(*outcome.p2p, bootstrap, &faults)
-                         : fb::run_sweep(*outcome.options, bootstrap, faults);
-    }
-    return code;
-  } catch (const std::exception& e) {
-    if (e.what()[0] != '\0')
-      std::fprintf(stderr, "fabricbench: rank %d: error: %s\n", rank, e.what());
-    std::fflush(stderr);
-    // The other ranks may be blocked waiting for this one; end the whole job.
-    int initialized = 0;
-    MPI_Initialized(&initialized);
-    if (initialized) MPI_Abort(MPI_COMM_WORLD, fb::kExitFailure);
-    return fb::kExitFailure;
-  }
+  return fb::run_on_every_rank(
+      argc, argv, [&outcome](fb::Bootstrap& bootstrap, fb::FaultReporter& faults) {
+        return outcome.p2p ? fb::run_p2p(*outcome.p2p, bootstrap, &faults)
+                           : fb::run_sweep(*outcome.options, bootstrap, faults);
+      });
 }

@@ -6,8 +6,8 @@
 #include <map>
 #include <sstream>
 
-#include "harness/peer_probe.hpp"
-#include "harness/size_parse.hpp"
+#include "harness/cli/size_parse.hpp"
+#include "harness/faults/peer_probe.hpp"
 
 namespace fb {
 

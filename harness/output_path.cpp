@@ -5,7 +5,7 @@
 #include <system_error>
 #include <vector>
 
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
 #include "harness/provenance.hpp"
 #include "results/results.hpp"
 

@@ -40,26 +40,29 @@ std::vector<SeriesPlan> plan_series(const RunOptions& o, int n_ranks) {
       } else if (const auto* found = find_algorithm(collective, name)) {
         entry = *found;
       } else {
-        if (o.all_collectives || o.all_algorithms) continue;
+        if (o.collectives.from_all || o.algorithms.from_all) continue;
         throw PlanError("algorithm '" + name + "' does not implement " +
                         std::string(to_string(collective)));
       }
       std::vector<std::string> transports{kNoTransport};
-      if (entry.uses_transport) transports = o.transports;
+      if (entry.uses_transport) transports = o.transports.items;
       const std::vector<ReduceOp> ops =
-          is_reduction(collective) ? o.ops : std::vector<ReduceOp>{o.ops.front()};
+          is_reduction(collective) ? o.ops.items : std::vector<ReduceOp>{o.ops.front()};
       for (const auto& transport : transports) {
         for (const auto dtype : o.dtypes) {
           for (const auto op : ops) {
             if (!entry.handles(dtype, op)) {
-              if (o.all_collectives || o.all_algorithms || o.all_dtypes || o.all_ops) continue;
+              if (o.collectives.from_all || o.algorithms.from_all || o.dtypes.from_all ||
+                  o.ops.from_all)
+                continue;
               throw PlanError(std::string(to_string(collective)) + " '" + name + "' cannot run " +
                               std::string(to_string(dtype)) +
                               (is_reduction(collective) ? " " + std::string(to_string(op)) : ""));
             }
             for (const bool in_place : placements) {
               if (in_place && !entry.supports_in_place) {
-                if (!placement_explicit || o.all_collectives || o.all_algorithms) continue;
+                if (!placement_explicit || o.collectives.from_all || o.algorithms.from_all)
+                  continue;
                 throw PlanError(std::string(to_string(collective)) + " '" + name +
                                 "' has no in-place form");
               }
@@ -68,7 +71,7 @@ std::vector<SeriesPlan> plan_series(const RunOptions& o, int n_ranks) {
               for (const auto memory : o.memory) {
                 if (entry.device_only && memory == RunOptions::Memory::host) {
                   const bool cuda_asked = o.memory.size() > 1;
-                  if (cuda_asked || o.all_algorithms || o.all_collectives) continue;
+                  if (cuda_asked || o.algorithms.from_all || o.collectives.from_all) continue;
                   throw PlanError("algorithm '" + name +
                                   "' runs on device buffers only: add --memory cuda (or both)");
                 }

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "collectives/registry.hpp"
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
 
 namespace fb {
 

@@ -25,10 +25,11 @@
 #include <vector>
 
 #include "analysis/qualify_output.hpp"
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
+#include "harness/launch.hpp"
 #include "harness/output_path.hpp"
-#include "harness/p2p.hpp"
-#include "harness/p2p_main.hpp"
+#include "harness/p2p/p2p_bench.hpp"
+#include "harness/p2p/p2p_main.hpp"
 #include "harness/provenance.hpp"
 #include "harness/qualify_run.hpp"
 #include "harness/run_control.hpp"
@@ -37,7 +38,6 @@
 #include "harness/sweep.hpp"
 #include "results/results.hpp"
 #include "transports/error.hpp"
-#include "transports/mpi_bootstrap.hpp"
 #include "transports/registry.hpp"
 
 namespace fb {
@@ -322,7 +322,7 @@ std::vector<std::string> run_arguments(const analysis::QualifyRule& rule, const 
 }
 
 // Runs one collective sweep into `out` (a new file); returns the exit code.
-int sweep_into(const std::vector<std::string>& arguments, MpiBootstrap& bootstrap,
+int sweep_into(const std::vector<std::string>& arguments, Bootstrap& bootstrap,
                FaultReporter& faults) {
   std::vector<const char*> argv;
   argv.reserve(arguments.size());
@@ -374,7 +374,7 @@ int report_verdicts(const analysis::QualifyReport& report, const QualifyOptions&
   return kExitFailure;
 }
 
-int run_qualify(const QualifyOptions& o, const analysis::Profile& profile, MpiBootstrap& bootstrap,
+int run_qualify(const QualifyOptions& o, const analysis::Profile& profile, Bootstrap& bootstrap,
                 FaultReporter& faults) {
   const int rank = bootstrap.rank();
   const int n = bootstrap.size();

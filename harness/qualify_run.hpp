@@ -8,8 +8,8 @@
 
 #include "analysis/qualify.hpp"
 #include "analysis/qualify_profile.hpp"
-#include "harness/fault.hpp"
-#include "transports/mpi_bootstrap.hpp"
+#include "core/bootstrap.hpp"
+#include "harness/faults/fault.hpp"
 
 namespace fb {
 
@@ -37,6 +37,6 @@ int report_verdicts(const analysis::QualifyReport& report, const QualifyOptions&
 
 // Collective over all ranks; returns the exit code every rank exits with.
 int run_qualify(const QualifyOptions& options, const analysis::Profile& profile,
-                MpiBootstrap& bootstrap, FaultReporter& faults);
+                Bootstrap& bootstrap, FaultReporter& faults);
 
 }  // namespace fb

@@ -3,14 +3,11 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "gpu/cuda_env.hpp"
-#include "gpu/device.hpp"
-#include "gpu/nccl_comm.hpp"
 #include "harness/call_setup.hpp"
-#include "harness/peer_probe.hpp"
+#include "harness/cli/size_parse.hpp"
+#include "harness/faults/peer_probe.hpp"
+#include "harness/series_records.hpp"
 #include "harness/signals.hpp"
-#include "harness/size_parse.hpp"
-#include "harness/statistics.hpp"
 #include "harness/timing.hpp"
 #include "harness/validation.hpp"
 #include "transports/error.hpp"
@@ -19,133 +16,20 @@
 namespace fb {
 
 Runner::Runner(const RunOptions& options, Bootstrap& bootstrap, Watchdog& watchdog)
-    : options_(options), bootstrap_(bootstrap), watchdog_(watchdog) {}
-
-struct Runner::DeviceState {
-  int device = 0;
-  gpu::DeviceBuffer send;
-  gpu::DeviceBuffer recv;
-  std::optional<gpu::HostRegistration> pin_send;
-  std::optional<gpu::HostRegistration> pin_recv;
-  std::optional<gpu::Stream> stream;
-  std::unique_ptr<gpu::NcclComm> nccl;  // last, so destroyed first: it may use the stream
-};
+    : options_(options),
+      bootstrap_(bootstrap),
+      watchdog_(watchdog),
+      transports_(bootstrap, watchdog),
+      device_(bootstrap, watchdog, options.max_bytes, options.algorithm.timeout) {}
 
 Runner::~Runner() = default;
-
-std::string Runner::cuda_unavailable_reason() {
-  const auto here = gpu::cuda_availability();
-  std::vector<std::int64_t> missing{here.available ? 0 : 1};
-  bootstrap_.allreduce_sum(missing);
-  if (missing[0] == 0) return "";
-  // Rank 0, which prints and records it, gives its own reason if it has one.
-  return here.available ? std::to_string(missing[0]) + " of " + std::to_string(bootstrap_.size()) +
-                              " ranks have no usable CUDA device"
-                        : here.reason;
-}
-
-Runner::DeviceState& Runner::device_state() {
-  if (device_) return *device_;
-  watchdog_.set_activity("setting up CUDA device buffers");
-  watchdog_.kick();
-  // Ranks on one host take the devices in turn: local rank modulo the device count.
-  const auto hosts = bootstrap_.allgather_strings(local_host_name());
-  int local_rank = 0;
-  for (int r = 0; r < bootstrap_.rank(); ++r) {
-    if (hosts[static_cast<std::size_t>(r)] == hosts[static_cast<std::size_t>(bootstrap_.rank())])
-      ++local_rank;
-  }
-  auto state = std::make_unique<DeviceState>();
-  state->device = gpu::device_for_local_rank(local_rank);
-  gpu::set_device(state->device);
-  state->send = gpu::DeviceBuffer(options_.max_bytes);
-  state->recv = gpu::DeviceBuffer(options_.max_bytes);
-  state->stream.emplace();
-  watchdog_.pause();
-  device_ = std::move(state);
-  return *device_;
-}
-
-gpu::NcclComm& Runner::nccl() {
-  auto& dev = device_state();
-  if (!dev.nccl) {
-    watchdog_.set_activity("creating the NCCL communicator");
-    watchdog_.kick();
-    dev.nccl = std::make_unique<gpu::NcclComm>(bootstrap_, dev.device, options_.algorithm.timeout);
-    watchdog_.pause();
-  }
-  return *dev.nccl;
-}
-
-Runner::TransportState* Runner::transport_state(const std::string& name) {
-  if (auto it = transports_.find(name); it != transports_.end()) return &it->second;
-  if (unavailable_.count(name) != 0) return nullptr;
-  const auto* entry = find_transport(name);
-  if (entry == nullptr) throw std::invalid_argument("unknown transport '" + name + "'");
-  watchdog_.set_activity("setting up the " + name + " transport");
-  watchdog_.kick();
-  TransportState state;
-  try {
-    state.transport = entry->create(bootstrap_);
-  } catch (const TransportUnavailable& e) {
-    // Every rank got here with the same verdict (the transport agrees before throwing).
-    watchdog_.pause();
-    unavailable_.emplace(name, e.what());
-    if (bootstrap_.rank() == 0) {
-      std::fprintf(stderr,
-                   "fabricbench: the %s transport cannot start here; its series are recorded as "
-                   "skipped: %s\n",
-                   name.c_str(), e.what());
-    }
-    return nullptr;
-  }
-  watchdog_.pause();
-  return &transports_.emplace(name, std::move(state)).first->second;
-}
-
-// What every series records about itself, measured or skipped.
-SeriesHeader Runner::series_header(const SeriesPlan& series) const {
-  const int n = bootstrap_.size();
-  SeriesHeader header;
-  header.name = series.name() + series_suffix_;
-  auto& info = header.info;
-  info.collective = to_string(series.collective());
-  info.algorithm = series.algorithm.name;
-  info.transport = series.transport;
-  info.dtype = to_string(series.dtype);
-  info.op = is_reduction(series.collective()) ? std::string(to_string(series.op)) : "none";
-  info.n_ranks = n;
-  info.iterations = options_.iters;
-  info.warmup = options_.warmup;
-  info.busbw_factor = busbw_factor(series.collective(), n);
-  info.description = series.algorithm.description;
-  info.memory = series.on_device() ? "cuda" : "host";
-  info.timing = to_string(options_.timing);
-  return header;
-}
-
-// The element count of a point: the size in whole elements, and for the block collectives
-// a whole number of blocks, so size_bytes is exactly what moves.
-std::size_t Runner::point_count(const SeriesPlan& series, std::uint64_t size_bytes) const {
-  std::size_t count = size_bytes / dtype_size(series.dtype);
-  const auto n = static_cast<std::size_t>(bootstrap_.size());
-  switch (series.collective()) {
-    case Collective::reducescatter:
-    case Collective::allgather:
-    case Collective::alltoall:
-      count = count / n * n;
-      break;
-    default:
-      break;
-  }
-  return count;
-}
 
 const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& plan) {
   bool any_device = false;
   for (const auto& series : plan)
     any_device = any_device || series.on_device();
-  const std::string no_cuda = any_device ? cuda_unavailable_reason() : std::string();
+  const std::string no_cuda =
+      any_device ? DeviceStaging::unavailable_reason(bootstrap_) : std::string();
   if (!no_cuda.empty() && bootstrap_.rank() == 0) {
     std::fprintf(stderr,
                  "fabricbench: cuda memory and nccl series skipped (recorded as skipped in the "
@@ -155,7 +39,8 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
   prepared_.clear();
   headers_.clear();
   for (const auto& series : plan) {
-    Prepared p{series, series_header(series), nullptr, nullptr};
+    Prepared p{series, series_header(series, options_, bootstrap_.size(), series_suffix_), nullptr,
+               nullptr};
     auto& info = p.header.info;
     auto skip = [&](const std::string& why) {
       info.skipped = why;
@@ -164,31 +49,20 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
     if (series.on_device() && !no_cuda.empty()) {
       skip(no_cuda);
     } else if (series.algorithm.uses_transport &&
-               (p.transport = transport_state(series.transport)) == nullptr) {
-      skip(unavailable_.at(series.transport));
+               (p.transport = transports_.get(series.transport)) == nullptr) {
+      skip(transports_.unavailable_reason(series.transport));
     } else {
       AlgorithmContext ctx{bootstrap_, nullptr, options_.algorithm};
       // The device state exists before allocate(), which pins the host stores for staging.
-      if (series.on_device()) device_state();
+      if (series.on_device()) device_.set_up();
       if (series.on_device() && series.algorithm.device_only) {
-        ctx.nccl = &nccl();
-        ctx.stream = device_state().stream->handle();
+        ctx.nccl = &device_.nccl();
+        ctx.stream = device_.stream();
       }
       if (p.transport != nullptr) ctx.transport = p.transport->transport.get();
       p.algorithm = series.algorithm.create(ctx);
       if (series.on_device()) {
-        if (series.algorithm.device_only) {
-          info.staging = "none: device buffers passed to the library";
-        } else {
-          info.staging =
-              "pinned host: device-to-host copy, host algorithm, host-to-device copy, all inside "
-              "the timed call (our algorithms compute on the CPU)";
-          if (ctx.transport != nullptr) {
-            info.staging += ctx.transport->capabilities().device_memory
-                                ? "; the transport accepts device memory, unused here"
-                                : "; the transport does not accept device memory";
-          }
-        }
+        info.staging = DeviceStaging::describe(series.algorithm.device_only, ctx.transport);
       }
       info.parameters = p.algorithm->parameters();
       if (const auto origin = p.algorithm->parameters_origin(); !origin.empty())
@@ -212,16 +86,12 @@ std::string Runner::allocate() {
     send_ = AlignedBuffer(options_.max_bytes);
     what = "receive buffer";
     recv_ = AlignedBuffer(options_.max_bytes);
-    for (auto& [name, state] : transports_) {
-      what = "transport registration";
-      state.send_region = state.transport->register_memory(send_.span());
-      state.recv_region = state.transport->register_memory(recv_.span());
-    }
-    if (device_) {
+    what = "transport registration";
+    transports_.register_stores(send_.span(), recv_.span());
+    if (device_.is_set_up()) {
       // The host stores double as the staging buffers: pin them so the copies are DMA.
       what = "pinned staging buffers";
-      device_->pin_send.emplace(send_.span().data(), send_.span().size());
-      device_->pin_recv.emplace(recv_.span().data(), recv_.span().size());
+      device_.pin(send_.span(), recv_.span());
     }
   } catch (const std::bad_alloc&) {
     failure = std::string("cannot allocate the ") + what + " (" + format_size(options_.max_bytes) +
@@ -262,9 +132,8 @@ RunSummary Runner::run(const std::vector<Sink*>& sinks,
     Buffer device_send{{}, nullptr};
     Buffer device_recv{{}, nullptr};
     if (series.on_device()) {
-      auto& dev = device_state();
-      device_send.bytes = {static_cast<std::byte*>(dev.send.data()), dev.send.size()};
-      device_recv.bytes = {static_cast<std::byte*>(dev.recv.data()), dev.recv.size()};
+      device_send = device_.send_store();
+      device_recv = device_.recv_store();
     }
     if (p.transport != nullptr) {
       send_store.region = p.transport->send_region.get();
@@ -275,7 +144,7 @@ RunSummary Runner::run(const std::vector<Sink*>& sinks,
 
     std::uint64_t previous_count = ~0ULL;
     for (const auto size : sizes) {
-      const std::size_t count = point_count(series, size);
+      const std::size_t count = point_count(series, size, n);
       // Skip sizes below one element per block, and sizes that round to the same call.
       if (count == 0 || count == previous_count) continue;
       if (done.count({p.header.name, count * dtype_size(series.dtype)}) != 0) {
@@ -347,22 +216,14 @@ std::optional<PointResult> Runner::measure(Algorithm& algorithm, const SeriesPla
     } else if (series.algorithm.device_only) {
       algorithm.run(device->args);
     } else {
-      gpu::memcpy_d2h(layout.args.send.bytes.data(), device->args.send.bytes.data(),
-                      layout.args.send.bytes.size());
-      algorithm.run(layout.args);
-      gpu::memcpy_h2d(device->args.recv.bytes.data(), layout.args.recv.bytes.data(),
-                      layout.args.recv.bytes.size());
+      DeviceStaging::run_staged(algorithm, layout, *device);
     }
   };
   // Input made on the host and, for device series, copied to the device.
   auto fill_inputs = [&](bool poison_output) {
     fill_send(spec, layout.input);
     if (poison_output) poison(layout.output, layout.output_count, series.dtype);
-    if (device == nullptr) return;
-    if (poison_output) {
-      gpu::memcpy_h2d(device->output.data(), layout.output.data(), layout.output.size());
-    }
-    gpu::memcpy_h2d(device->input.data(), layout.input.data(), layout.input.size());
+    if (device != nullptr) DeviceStaging::upload(layout, *device, poison_output);
   };
   fill_inputs(false);
   // Warm-up: untimed for the results, but its calls and control steps are timed for the
@@ -387,28 +248,14 @@ std::optional<PointResult> Runner::measure(Algorithm& algorithm, const SeriesPla
 
   PointResult point;
   auto& r = point.record;
-  r.size_bytes = size_bytes;
-  r.count = layout.args.count;
-  r.iterations = samples.size();
-  const auto stats = summarize(samples);
-  r.time_min_us = stats.min_us;
-  r.time_median_us = stats.median_us;
-  r.time_mean_us = stats.mean_us;
-  r.time_p99_us = stats.p99_us;
-  r.time_max_us = stats.max_us;
-  const auto bw = bandwidth(static_cast<double>(size_bytes), stats.median_us,
-                            busbw_factor(series.collective(), n));
-  r.algbw_GBps = bw.algbw_GBps;
-  r.busbw_GBps = bw.busbw_GBps;
+  r = timed_record(series, size_bytes, layout.args.count, samples, n);
 
   if (options_.check) {
     // One more call on fresh input and poisoned output, outside the timed loop.
     fill_inputs(!series.in_place);
     if (stop_requested()) return std::nullopt;
     call();
-    if (device != nullptr) {
-      gpu::memcpy_d2h(layout.output.data(), device->output.data(), layout.output.size());
-    }
+    if (device != nullptr) DeviceStaging::download_output(layout, *device);
     if (bootstrap_.rank() == options_.debug_corrupt_rank && layout.output_count > 0) {
       layout.output[0] ^= std::byte{0x01};  // --debug-corrupt: prove the check catches it
     }

@@ -16,7 +16,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -24,14 +23,16 @@
 #include <vector>
 
 #include "collectives/aligned_buffer.hpp"
+#include "core/bootstrap.hpp"
 #include "harness/call_setup.hpp"
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
+#include "harness/device_staging.hpp"
+#include "harness/faults/watchdog.hpp"
 #include "harness/plan.hpp"
 #include "harness/run_control.hpp"
 #include "harness/sinks.hpp"
 #include "harness/timing.hpp"
-#include "harness/watchdog.hpp"
-#include "core/bootstrap.hpp"
+#include "harness/transport_set.hpp"
 #include "transports/transport.hpp"
 
 namespace fb {
@@ -76,28 +77,12 @@ class Runner {
   }
 
  private:
-  struct TransportState {
-    std::unique_ptr<Transport> transport;
-    std::unique_ptr<MemoryRegion> send_region;
-    std::unique_ptr<MemoryRegion> recv_region;
-  };
-  // Device memory for --memory cuda: this rank's GPU (local rank modulo the devices), the
-  // two device stores, the host stores pinned for staging, a stream, and NCCL when needed.
-  struct DeviceState;
   struct Prepared {
     SeriesPlan plan;
     SeriesHeader header;
-    std::unique_ptr<Algorithm> algorithm;  // null when skipped
-    TransportState* transport = nullptr;   // null for baselines
+    std::unique_ptr<Algorithm> algorithm;      // null when skipped
+    TransportSet::Entry* transport = nullptr;  // null for baselines
   };
-  // Null when the transport cannot start here (the reason is in unavailable_).
-  TransportState* transport_state(const std::string& name);
-  // Collective: "" when every rank has a usable CUDA device, else why not (one line).
-  std::string cuda_unavailable_reason();
-  DeviceState& device_state();
-  gpu::NcclComm& nccl();
-  SeriesHeader series_header(const SeriesPlan& series) const;
-  std::size_t point_count(const SeriesPlan& series, std::uint64_t size_bytes) const;
   // `device`: the same call laid out in the device stores (cuda series), else null.
   // Empty when the run was told to stop (control_) before the point was complete.
   std::optional<PointResult> measure(Algorithm& algorithm, const SeriesPlan& series,
@@ -111,14 +96,15 @@ class Runner {
   const RunOptions& options_;
   Bootstrap& bootstrap_;
   Watchdog& watchdog_;
+  // The host stores; the transports register them and device series stage through them.
+  // Declared before what uses them, so they go last.
   AlignedBuffer send_;
   AlignedBuffer recv_;
-  std::map<std::string, TransportState> transports_;
-  std::map<std::string, std::string> unavailable_;  // transport -> why it cannot start
+  TransportSet transports_;
+  DeviceStaging device_;
   std::vector<Prepared> prepared_;
   std::vector<SeriesHeader> headers_;
   std::unique_ptr<RunControl> control_;
-  std::unique_ptr<DeviceState> device_;
   std::string series_suffix_;
   Parameters series_parameters_;
 };

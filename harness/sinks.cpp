@@ -2,8 +2,8 @@
 
 #include <cinttypes>
 
+#include "harness/cli/size_parse.hpp"
 #include "harness/number_format.hpp"
-#include "harness/size_parse.hpp"
 
 namespace fb {
 

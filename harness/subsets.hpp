@@ -1,8 +1,8 @@
 // Topology sweep, first form: the same series measured on growing subsets of the job's
 // nodes (--nodes 2,4 or --nodes sweep) with a chosen number of ranks per node
 // (--ranks-per-node). Nodes are told apart by host name and taken in the order of their
-// first rank; on each node the subset uses its first ranks. Each subset runs on its own
-// communicator (MPI_Comm_split) while the other ranks wait, and each of its series is a
+// first rank; on each node the subset uses its first ranks. Each subset runs on a bootstrap
+// of its own (Bootstrap::split) while the other ranks wait, and each of its series is a
 // series of its own, named with the suffix ".nodes<M>x<K>" and carrying the parameters
 // nodes = M and ranks_per_node = K.
 #pragma once
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
 
 namespace fb {
 

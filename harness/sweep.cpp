@@ -2,8 +2,6 @@
 // the results file.
 #include "harness/sweep.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -14,24 +12,24 @@
 #include <set>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "gpu/error.hpp"
-#include "harness/fault.hpp"
+#include "harness/cli/options.hpp"
+#include "harness/faults/fault.hpp"
+#include "harness/faults/watchdog.hpp"
+#include "harness/launch.hpp"
 #include "harness/memory_budget.hpp"
-#include "harness/options.hpp"
 #include "harness/output_path.hpp"
 #include "harness/plan.hpp"
 #include "harness/provenance.hpp"
 #include "harness/resume_check.hpp"
+#include "harness/run_session.hpp"
 #include "harness/runner.hpp"
 #include "harness/signals.hpp"
 #include "harness/sinks.hpp"
 #include "harness/subsets.hpp"
-#include "harness/watchdog.hpp"
 #include "transports/error.hpp"
-#include "transports/mpi_bootstrap.hpp"
 
 namespace {
 
@@ -82,43 +80,6 @@ ResumeState resume_state(fb::Bootstrap& bootstrap, const std::string& file,
   return state;
 }
 
-// Rank 0 creates (or, resuming, reopens) the results file and decides alone whether that
-// worked; every rank learns the verdict before anything waits on the file. Returns kExitOk,
-// or the code every rank exits with (rank 0 printed the one error line): kExitBadInput for a
-// refused file, kExitResultsFile for one that could not be written.
-int open_results(fb::Bootstrap& bootstrap, const fb::RunOptions& options,
-                 const fb::results::RunInfo& info, std::string& path,
-                 std::unique_ptr<fb::Hdf5Sink>& sink) {
-  std::vector<std::int64_t> verdict{fb::kExitOk};
-  if (bootstrap.rank() == 0) {
-    const bool resume = !options.resume.empty();
-    const fb::ResultsTarget target{resume ? options.resume : options.out, resume,
-                                   options.overwrite};
-    verdict[0] = fb::open_results_file(
-        target,
-        [&](const std::string& file) {
-          sink = resume ? std::make_unique<fb::Hdf5Sink>(file, info.command_line)
-                        : std::make_unique<fb::Hdf5Sink>(file, info, options.overwrite);
-        },
-        path);
-  }
-  bootstrap.allreduce_sum(verdict);  // only rank 0 contributes
-  return static_cast<int>(verdict[0]);
-}
-
-// Waits for every rank at a barrier without spinning: ranks outside the node subset being
-// measured wait here, and must not take the cores of the ranks that measure.
-void quiet_barrier(MPI_Comm comm) {
-  MPI_Request request = MPI_REQUEST_NULL;
-  fb::check_mpi(MPI_Ibarrier(comm, &request), "MPI_Ibarrier");
-  int done = 0;
-  while (true) {
-    fb::check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
-    if (done != 0) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-}
-
 // One group of ranks to measure on: the whole job, or one node subset of a topology sweep.
 struct Stage {
   std::optional<fb::NodeSubset> subset;  // empty: the whole job
@@ -128,61 +89,15 @@ struct Stage {
 // A stage set up to run: its communicator (subsets) and, on its members, its runner.
 struct StageRun {
   bool member = true;
-  std::unique_ptr<fb::MpiBootstrap> sub;  // the subset's communicator
-  std::unique_ptr<fb::Runner> runner;     // members only
+  std::unique_ptr<fb::Bootstrap> sub;  // the subset's own bootstrap
+  std::unique_ptr<fb::Runner> runner;  // members only
 };
 
 }  // namespace
 
 namespace fb {
 
-std::string broadcast_string(Bootstrap& bootstrap, std::string text) {
-  std::vector<std::byte> length(sizeof(std::uint64_t));
-  std::uint64_t n = text.size();
-  std::memcpy(length.data(), &n, sizeof n);
-  bootstrap.broadcast(length, 0);
-  std::memcpy(&n, length.data(), sizeof n);
-  text.resize(n);
-  bootstrap.broadcast(std::as_writable_bytes(std::span(text.data(), text.size())), 0);
-  return text;
-}
-
-int launcher_rank() {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
-    if (const char* value = std::getenv(name)) return std::atoi(value);
-  }
-  return 0;
-}
-
-// Every rank must have been started with the same options; a launch script that passes
-// different arguments to different ranks would otherwise measure nonsense or hang.
-int check_same_options(Bootstrap& bootstrap, int argc, char** argv) {
-  std::string mine;
-  for (int i = 1; i < argc; ++i) {
-    mine += argv[i];
-    mine += '\x1f';
-  }
-  const auto all = bootstrap.allgather_strings(mine);
-  for (std::size_t r = 1; r < all.size(); ++r) {
-    if (all[r] == all[0]) continue;
-    if (bootstrap.rank() == 0) {
-      auto shown = [](std::string s) {
-        std::replace(s.begin(), s.end(), '\x1f', ' ');
-        return s;
-      };
-      std::fprintf(
-          stderr,
-          "fabricbench: error: ranks were started with different options (rank 0: '%s', rank "
-          "%zu: '%s')\n",
-          shown(all[0]).c_str(), r, shown(all[r]).c_str());
-    }
-    return fb::kExitBadInput;
-  }
-  return fb::kExitOk;
-}
-
-int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
-              fb::FaultReporter& faults) {
+int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::FaultReporter& faults) {
   const int rank = bootstrap.rank();
   const auto info = fb::collect_run_info(bootstrap, options.command_line);
   std::vector<Stage> stages;
@@ -214,12 +129,11 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
   // Transport waits give up after --timeout; the watchdog catches what they cannot see
   // (a barrier or a blocking MPI call with a dead peer) a little later. Either way the rank
   // probes its peers for two seconds and exits, within --timeout + 10 s of the fault.
-  fb::Watchdog watchdog(rank, options.algorithm.timeout + std::chrono::seconds(5), &faults);
-  faults.set_linger_limit(options.algorithm.timeout + std::chrono::seconds(7));
-
   fb::RunSummary summary;
   std::string path;
   std::unique_ptr<fb::Hdf5Sink> hdf5;
+  fb::Watchdog watchdog(rank, options.algorithm.timeout + std::chrono::seconds(5), &faults);
+  fb::FaultWiring wiring(&faults, options.algorithm.timeout);
   std::vector<fb::Sink*> sinks;
   std::unique_ptr<fb::ProgressSink> progress;
   fb::TableSink table(stdout);
@@ -233,13 +147,7 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
       if (stage.subset) {
         const auto& subset = *stage.subset;
         run.member = std::binary_search(subset.ranks.begin(), subset.ranks.end(), rank);
-        MPI_Comm comm = MPI_COMM_NULL;
-        fb::check_mpi(MPI_Comm_split(bootstrap.comm(), run.member ? 0 : MPI_UNDEFINED, rank, &comm),
-                      "MPI_Comm_split");
-        if (run.member) {
-          run.sub = std::make_unique<fb::MpiBootstrap>(comm);
-          MPI_Comm_free(&comm);
-        }
+        run.sub = bootstrap.split(run.member);
       }
       if (run.member) {
         run.runner =
@@ -265,10 +173,17 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
       done = std::move(state.done);
     }
 
-    if (const int code = open_results(bootstrap, options, info, path, hdf5); code != fb::kExitOk)
-      return code;
+    const bool resume = !options.resume.empty();
+    const int opened = fb::open_results_everywhere(
+        bootstrap, {resume ? options.resume : options.out, resume, options.overwrite},
+        [&](const std::string& file) {
+          hdf5 = resume ? std::make_unique<fb::Hdf5Sink>(file, info.command_line)
+                        : std::make_unique<fb::Hdf5Sink>(file, info, options.overwrite);
+        },
+        path);
+    if (opened != fb::kExitOk) return opened;
     if (rank == 0) {
-      faults.set_on_fatal([&hdf5](const std::string& why) { hdf5->set_status(why); });
+      wiring.record_failures_with([&hdf5](const std::string& why) { hdf5->set_status(why); });
     }
 
     // The buffers, last: a rank that cannot allocate them ends the run on every rank, with
@@ -288,7 +203,7 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
         hdf5->set_status("failed: " + no_memory);
         std::fprintf(stderr, "fabricbench: error: %s\n", no_memory.c_str());
       }
-      faults.set_on_fatal({});
+      wiring.disarm();
       return fb::kExitFailure;
     }
 
@@ -304,10 +219,7 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
           std::printf(" %s", host.c_str());
         std::printf("\n");
       }
-      using Progress = fb::RunOptions::Progress;
-      const bool show_progress = options.progress == Progress::on ||
-                                 (options.progress == Progress::automatic && isatty(STDERR_FILENO));
-      if (show_progress) {
+      if (fb::draws_progress(options.progress, rank)) {
         progress = std::make_unique<fb::ProgressSink>(total_series, sizes.size());
         sinks.push_back(progress.get());
       }
@@ -332,7 +244,8 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
         summary.stop_signal = part.stop_signal;
         summary.results_failed = part.results_failed;
       }
-      quiet_barrier(bootstrap.comm());
+      // The ranks outside the subset wait without taking the measuring ranks' cores.
+      bootstrap.barrier_sleeping();
       // A stop seen in this subset (a signal, a failed write on rank 0) ends the whole run.
       std::vector<double> stop{static_cast<double>(summary.stop_signal),
                                summary.results_failed ? 1.0 : 0.0};
@@ -350,7 +263,7 @@ int run_sweep(const fb::RunOptions& options, fb::MpiBootstrap& bootstrap,
     faults.fatal(std::string("nccl: ") + e.what());
   }
 
-  faults.set_on_fatal({});
+  wiring.disarm();
   if (stages.front().subset) {
     // Only the members of a subset saw its results. Rank 0 is in every subset, so its
     // count is the total: take the maximum.

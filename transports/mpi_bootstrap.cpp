@@ -1,6 +1,8 @@
 #include "transports/mpi_bootstrap.hpp"
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 namespace fb {
@@ -12,6 +14,12 @@ void check_mpi(int rc, const char* call) {
   MPI_Error_string(rc, text.data(), &len);
   throw std::runtime_error(std::string("mpi: ") + call +
                            " failed: " + std::string(text.data(), static_cast<std::size_t>(len)));
+}
+
+void abort_job(int exit_code) {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (initialized != 0) MPI_Abort(MPI_COMM_WORLD, exit_code);
 }
 
 MpiSession::MpiSession(int* argc, char*** argv) {
@@ -77,6 +85,28 @@ void MpiBootstrap::barrier_progressing(const std::function<void()>& progress) {
   while (!done) {
     progress();
     check_mpi(MPI_Test(&req, &done, MPI_STATUS_IGNORE), "MPI_Test(barrier)");
+  }
+}
+
+std::unique_ptr<Bootstrap> MpiBootstrap::split(bool member) {
+  MPI_Comm comm = MPI_COMM_NULL;
+  check_mpi(MPI_Comm_split(comm_, member ? 0 : MPI_UNDEFINED, rank_, &comm), "MPI_Comm_split");
+  if (!member) return nullptr;
+  struct FreeComm {
+    MPI_Comm& comm;
+    ~FreeComm() { MPI_Comm_free(&comm); }
+  } free_comm{comm};
+  return std::make_unique<MpiBootstrap>(comm);
+}
+
+void MpiBootstrap::barrier_sleeping() {
+  MPI_Request request = MPI_REQUEST_NULL;
+  check_mpi(MPI_Ibarrier(comm_, &request), "MPI_Ibarrier");
+  int done = 0;
+  while (true) {
+    check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done != 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 

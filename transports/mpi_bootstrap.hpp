@@ -3,6 +3,7 @@
 
 #include <mpi.h>
 
+#include <memory>
 #include <string>
 
 #include "core/bootstrap.hpp"
@@ -20,6 +21,10 @@ class MpiSession {
  private:
   bool owns_ = false;
 };
+
+// Ends every rank of the job with `exit_code` (MPI_Abort) when MPI is running; returns
+// otherwise. For a rank that failed while the others may wait for it.
+void abort_job(int exit_code);
 
 // Throws std::runtime_error naming `call` when an MPI call did not return MPI_SUCCESS.
 void check_mpi(int rc, const char* call);
@@ -44,6 +49,10 @@ class MpiBootstrap final : public Bootstrap {
   void allreduce_sum(std::span<std::int64_t> values) override;
   void send(std::span<const std::byte> data, int peer) override;
   void receive(std::span<std::byte> data, int peer) override;
+  // A communicator of the members (MPI_Comm_split), duplicated by the new bootstrap.
+  std::unique_ptr<Bootstrap> split(bool member) override;
+  // MPI_Ibarrier, tested every millisecond.
+  void barrier_sleeping() override;
 
   // The communicator the bootstrap owns (a duplicate of the parent). MPI-based transports
   // and baselines duplicate it again so their traffic never mixes with ours.

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -90,6 +91,9 @@ class Transport {
   virtual TransportPath path() const { return {}; }
   virtual int rank() const = 0;
   virtual int size() const = 0;
+  // The data rate of the link this rank's traffic leaves on, in Gb/s, when the transport
+  // knows it (an RDMA port does); the default: nullopt, unknown.
+  virtual std::optional<double> line_rate_Gbps() const { return std::nullopt; }
 
   virtual std::unique_ptr<MemoryRegion> register_memory(std::span<std::byte> bytes) = 0;
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/options.hpp"
-#include "harness/size_parse.hpp"
+#include "harness/cli/options.hpp"
+#include "harness/cli/size_parse.hpp"
 
 namespace fb {
 namespace {

@@ -7,8 +7,11 @@
 #include <utility>
 #include <vector>
 
-#include "harness/options.hpp"
+#include "collectives/registry.hpp"
+#include "harness/cli/choice.hpp"
+#include "harness/cli/options.hpp"
 #include "harness/plan.hpp"
+#include "transports/registry.hpp"
 
 namespace fb {
 namespace {
@@ -238,8 +241,8 @@ TEST(Options, AllAndNcclSpellings) {
             (std::vector<Collective>{Collective::allgather, Collective::reducescatter}));
   EXPECT_EQ(out.options->dtypes.size(), 10U);
   EXPECT_EQ(out.options->ops.size(), 5U);
-  EXPECT_TRUE(out.options->all_dtypes);
-  EXPECT_FALSE(out.options->all_collectives);
+  EXPECT_TRUE(out.options->dtypes.from_all);
+  EXPECT_FALSE(out.options->collectives.from_all);
 }
 
 TEST(P2POptions, DefaultsAndEveryOption) {
@@ -399,6 +402,68 @@ TEST(PlanMemory, NcclOnHostMemoryIsRefusedWhenNamedAndSkippedFromAll) {
       {"run", "--algorithm", "all", "--transport", "ucx", "--op", "avg", "--memory", "cuda"});
   EXPECT_EQ(std::count(avg.begin(), avg.end(), "allreduce.nccl.none.float32.avg.cuda"), 0);
   EXPECT_EQ(std::count(avg.begin(), avg.end(), "allreduce.ring.ucx.float32.avg.cuda"), 1);
+}
+
+std::string listed(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names)
+    out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// The help texts name what the registries hold, not a list written by hand.
+TEST(Options, HelpListsTheRegisteredTransportsAndAlgorithms) {
+  const auto run = parse({"run", "--help"});
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.message.find("Transports for our algorithms, or all: " + listed(transport_names())),
+            std::string::npos)
+      << run.message;
+  EXPECT_NE(run.message.find("Algorithms, or all: " + listed(algorithm_names())), std::string::npos)
+      << run.message;
+  const auto p2p = parse({"p2p", "--help"});
+  EXPECT_NE(p2p.message.find("Transports, or all: " + listed(transport_names())), std::string::npos)
+      << p2p.message;
+}
+
+TEST(Options, AnAlgorithmTheRegistryDoesNotKnowIsRefused) {
+  const auto out = parse({"run", "--algorithm", "ring,nosuch"});
+  EXPECT_EQ(out.exit_code, kExitBadInput);
+  EXPECT_EQ(out.message, "fabricbench: error: unknown algorithm 'nosuch' (known: " +
+                             listed(algorithm_names()) + ", auto, all)");
+}
+
+TEST(Options, RunAndP2pShareTheirCommonOptions) {
+  const auto run = parse({"run", "--progress", "on", "-b", "16", "--timeout", "7"});
+  ASSERT_TRUE(run.options) << run.message;
+  const auto p2p = parse({"p2p", "--progress", "on", "-b", "16", "--timeout", "7"});
+  ASSERT_TRUE(p2p.p2p) << p2p.message;
+  for (const CommonOptions* o : {static_cast<const CommonOptions*>(&*run.options),
+                                 static_cast<const CommonOptions*>(&*p2p.p2p)}) {
+    EXPECT_EQ(o->progress, Progress::on);
+    EXPECT_EQ(o->min_bytes, 16U);
+    EXPECT_DOUBLE_EQ(o->timeout_s, 7);
+  }
+  // Their defaults differ where the measurements do.
+  EXPECT_EQ(run.options->iters, 20);
+  EXPECT_EQ(p2p.p2p->iters, 200);
+  EXPECT_EQ(p2p.p2p->max_bytes, 4U << 20);
+}
+
+TEST(Choice, ATableParsesItsNamesAndListsThemInOrder) {
+  enum class Colour { red, green };
+  const ChoiceTable<Colour> table{{"red", Colour::red}, {"green", Colour::green}};
+  EXPECT_EQ(table.find("green"), Colour::green);
+  EXPECT_EQ(table.find("blue"), std::nullopt);
+  EXPECT_EQ(table.names(), "red, green");
+}
+
+TEST(Choice, ASelectionKeepsTheFirstOrderAndNoDuplicates) {
+  Selection<std::string> s;
+  s.add("b");
+  s.add("a");
+  s.add("b");
+  EXPECT_EQ(s, (std::vector<std::string>{"b", "a"}));
+  EXPECT_FALSE(s.from_all);
 }
 
 }  // namespace

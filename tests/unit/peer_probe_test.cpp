@@ -1,7 +1,7 @@
 // PeerProbe over loopback: every verdict the fault report relies on, from real sockets, and
 // the responder's defences: only messages carrying the job's secret count, only the
 // advertised addresses listen, and idle clients never hold up a real probe.
-#include "harness/peer_probe.hpp"
+#include "harness/faults/peer_probe.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -8,7 +8,7 @@
 
 #include "collectives/pipeline_defaults.hpp"
 #include "collectives/registry.hpp"
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
 #include "solo_bootstrap.hpp"
 #include "transports/ucx_transport.hpp"
 

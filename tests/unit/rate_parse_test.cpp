@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/rate_parse.hpp"
+#include "harness/cli/rate_parse.hpp"
 
 namespace fb {
 namespace {

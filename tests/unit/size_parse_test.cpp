@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "harness/size_parse.hpp"
+#include "harness/cli/size_parse.hpp"
 
 namespace fb {
 namespace {

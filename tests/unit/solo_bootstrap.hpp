@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -29,6 +30,11 @@ class SoloBootstrap final : public Bootstrap {
   // There is no other rank to talk to.
   void send(std::span<const std::byte> /*data*/, int peer) override { no_peer(peer); }
   void receive(std::span<std::byte> /*data*/, int peer) override { no_peer(peer); }
+  // The only rank is a subset of itself, or of none.
+  std::unique_ptr<Bootstrap> split(bool member) override {
+    return member ? std::make_unique<SoloBootstrap>() : nullptr;
+  }
+  void barrier_sleeping() override {}
 
  private:
   static void no_peer(int peer) {

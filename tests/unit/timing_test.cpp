@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
 #include "harness/resume_check.hpp"
 #include "harness/timing.hpp"
 #include "tests/unit/thread_bootstrap.hpp"

@@ -54,7 +54,7 @@ class VerbsTransport final : public Transport {
   std::size_t inline_limit_bytes() const { return inline_limit_; }
   bool uses_shared_receive_queue() const { return static_cast<bool>(srq_); }
   // The port's data rate (verbs_line_rate.hpp); nullopt for a code not in the table.
-  std::optional<double> line_rate_Gbps() const;
+  std::optional<double> line_rate_Gbps() const override;
 
  private:
   using WireHeader = verbs_protocol::WireHeader;

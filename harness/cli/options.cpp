@@ -1,4 +1,4 @@
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -10,8 +10,8 @@
 #include <stdexcept>
 
 #include "collectives/registry.hpp"
-#include "harness/rate_parse.hpp"
-#include "harness/size_parse.hpp"
+#include "harness/cli/rate_parse.hpp"
+#include "harness/cli/size_parse.hpp"
 #include "transports/registry.hpp"
 
 namespace fb {
@@ -72,23 +72,58 @@ std::int64_t count_option(const std::string& text, const char* flag, std::int64_
   return *value;
 }
 
-// --memory: host, cuda, both (= host,cuda) or a comma list of them, in the order given.
-std::vector<RunOptions::Memory> parse_memory_list(const std::string& text) {
+// The options' enumerations (harness/cli/choice.hpp).
+const ChoiceTable<Progress>& progress_choices() {
+  static const ChoiceTable<Progress> table{
+      {"auto", Progress::automatic}, {"on", Progress::on}, {"off", Progress::off}};
+  return table;
+}
+
+const ChoiceTable<RunOptions::Placement>& placement_choices() {
+  using Placement = RunOptions::Placement;
+  static const ChoiceTable<Placement> table{{"out-of-place", Placement::out_of_place},
+                                            {"in-place", Placement::in_place},
+                                            {"both", Placement::both}};
+  return table;
+}
+
+const ChoiceTable<TimingMethod>& timing_choices() {
+  static const ChoiceTable<TimingMethod> table{
+      {to_string(TimingMethod::iteration), TimingMethod::iteration},
+      {to_string(TimingMethod::back_to_back), TimingMethod::back_to_back},
+      {to_string(TimingMethod::window), TimingMethod::window}};
+  return table;
+}
+
+// --memory names one memory or both (= host,cuda).
+const ChoiceTable<std::vector<RunOptions::Memory>>& memory_choices() {
   using Memory = RunOptions::Memory;
-  std::vector<Memory> out;
-  const auto add = [&out](Memory m) {
-    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
-  };
+  static const ChoiceTable<std::vector<Memory>> table{
+      {"host", {Memory::host}}, {"cuda", {Memory::cuda}}, {"both", {Memory::host, Memory::cuda}}};
+  return table;
+}
+
+// The value `text` names in `table`; `flag` names the option in the error.
+template <typename Value>
+Value choose(const ChoiceTable<Value>& table, const std::string& text, const char* flag) {
+  const auto value = table.find(text);
+  if (!value) {
+    throw BadInput(std::string(flag) + ": '" + text + "' is not one of " + table.names());
+  }
+  return *value;
+}
+
+// --memory: a comma list of memory_choices(), in the order given.
+std::vector<RunOptions::Memory> parse_memory_list(const std::string& text) {
+  std::vector<RunOptions::Memory> out;
   for (const auto& name : split(text)) {
-    if (name == "host") {
-      add(Memory::host);
-    } else if (name == "cuda") {
-      add(Memory::cuda);
-    } else if (name == "both") {
-      add(Memory::host);
-      add(Memory::cuda);
-    } else {
-      throw BadInput("--memory: unknown memory '" + name + "' (known: host, cuda, both)");
+    const auto memories = memory_choices().find(name);
+    if (!memories) {
+      throw BadInput("--memory: unknown memory '" + name + "' (known: " + memory_choices().names() +
+                     ")");
+    }
+    for (const auto m : *memories) {
+      if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
     }
   }
   return out;
@@ -112,23 +147,34 @@ std::string quote_command_line(int argc, const char* const* argv) {
   return out;
 }
 
-struct RawRunOptions {
+// What `run` and `p2p` share, as typed (CommonOptions once validated).
+struct RawCommonOptions {
+  std::string transport = "ucx,mpi";
+  std::string min_bytes = "8";
+  std::string max_bytes;
+  std::string step_factor = "2";
+  std::string iters;
+  std::string warmup;
+  std::string timeout = "60";
+  std::string progress = "auto";
+  std::string out;
+  bool overwrite = false;
+};
+
+struct RawRunOptions : RawCommonOptions {
+  RawRunOptions() {
+    max_bytes = "64M";
+    iters = "20";
+    warmup = "5";
+  }
   std::string collective = "allreduce";
   std::string algorithm = "ring,tree,mpi";
-  std::string transport = "ucx,mpi";
   std::string dtype = "float32";
   std::string op = "sum";
-  std::string min_bytes = "8";
-  std::string max_bytes = "64M";
-  std::string step_factor = "2";
-  std::string iters = "20";
-  std::string warmup = "5";
-  std::string timeout = "60";
   std::string ring_segment = "auto";  // pipeline options: auto follows the transport's path
   std::string ring_slots = "auto";
   std::string tree_chunk = "auto";
   std::string tree_slots = "auto";
-  std::string progress = "auto";
   std::string placement = "out-of-place";
   std::string root = "0";
   std::string debug_corrupt;
@@ -136,12 +182,22 @@ struct RawRunOptions {
   std::string ranks_per_node;
   std::string memory = "host";
   std::string timing = "iteration";
+  bool check = false;
+  std::string resume;
 };
 
+// `all` may stand alone or inside a list ("all,auto").
+bool mentions_all(const std::string& text) {
+  const auto items = split(text);
+  return std::find(items.begin(), items.end(), "all") != items.end();
+}
+
 // Explicitly named transports must be able to run here; `all` keeps only those that can.
-std::vector<std::string> usable_transports(const std::vector<std::string>& names, bool from_all) {
-  std::vector<std::string> out;
-  for (const auto& name : names) {
+Selection<std::string> usable_transports(const std::string& text) {
+  Selection<std::string> out;
+  out.from_all = mentions_all(text);
+  const bool from_all = out.from_all;
+  for (const auto& name : from_all ? transport_names() : split(text)) {
     const auto* entry = find_transport(name);
     if (entry == nullptr) {
       throw BadInput("unknown transport '" + name + "' (known: " + join(transport_names()) +
@@ -149,7 +205,7 @@ std::vector<std::string> usable_transports(const std::vector<std::string>& names
     }
     const auto reason = entry->unavailable_reason();
     if (!reason) {
-      out.push_back(name);
+      out.add(name);
     } else if (!from_all) {
       throw BadInput("transport '" + name + "' is not available here: " + *reason +
                      " (available: " + join(available_transport_names()) + ")");
@@ -188,61 +244,43 @@ void parse_sweep(const Raw& raw, Out& o) {
   o.timeout_s = *timeout;
 }
 
-// `all` may stand alone or inside a list ("all,auto").
-bool mentions_all(const std::string& text) {
-  const auto items = split(text);
-  return std::find(items.begin(), items.end(), "all") != items.end();
+template <typename T, typename Parse>
+Selection<T> parse_list_or_all(const std::string& text, const char* what, Parse parse,
+                               const std::vector<std::string>& known, const std::vector<T>& all) {
+  Selection<T> out;
+  out.from_all = mentions_all(text);
+  out.items = out.from_all ? all : parse_list<T>(text, what, parse, known);
+  return out;
 }
 
-template <typename T, typename Parse>
-std::vector<T> parse_list_or_all(const std::string& text, const char* what, Parse parse,
-                                 const std::vector<std::string>& known, const std::vector<T>& all,
-                                 bool& from_all) {
-  from_all = mentions_all(text);
-  if (from_all) return all;
-  return parse_list<T>(text, what, parse, known);
+// --algorithm: names the registry knows (collectives/registry.hpp), auto, or all of them.
+Selection<std::string> parse_algorithms(const std::string& text) {
+  Selection<std::string> out;
+  out.from_all = mentions_all(text);
+  const auto known = algorithm_names();
+  for (const auto& name : split(text)) {
+    if (name == "all") {
+      for (const auto& k : known)
+        out.add(k);
+      continue;
+    }
+    if (name != kAutoAlgorithm && std::find(known.begin(), known.end(), name) == known.end()) {
+      throw BadInput("unknown algorithm '" + name + "' (known: " + join(known) + ", auto, all)");
+    }
+    out.add(name);
+  }
+  return out;
 }
 
 RunOptions validate(const RawRunOptions& raw) {
   RunOptions o;
-  o.collectives =
-      parse_list_or_all<Collective>(raw.collective, "collective", parse_collective,
-                                    collective_names(), all_collectives(), o.all_collectives);
-  o.dtypes = parse_list_or_all<DType>(raw.dtype, "dtype", parse_dtype, dtype_names(), all_dtypes(),
-                                      o.all_dtypes);
-  o.ops = parse_list_or_all<ReduceOp>(raw.op, "op", parse_op, op_names(), all_ops(), o.all_ops);
-  o.all_transports = mentions_all(raw.transport);
-  o.transports = usable_transports(o.all_transports ? transport_names() : split(raw.transport),
-                                   o.all_transports);
-  o.all_algorithms = mentions_all(raw.algorithm);
-  const auto known_algorithms = algorithm_names();
-  o.algorithms.clear();
-  for (const auto& a : split(raw.algorithm)) {
-    if (a == "all") {
-      for (const auto& k : known_algorithms) {
-        if (std::find(o.algorithms.begin(), o.algorithms.end(), k) == o.algorithms.end())
-          o.algorithms.push_back(k);
-      }
-      continue;
-    }
-    if (a != kAutoAlgorithm &&
-        std::find(known_algorithms.begin(), known_algorithms.end(), a) == known_algorithms.end()) {
-      throw BadInput("unknown algorithm '" + a + "' (known: " + join(known_algorithms) +
-                     ", auto, all)");
-    }
-    if (std::find(o.algorithms.begin(), o.algorithms.end(), a) == o.algorithms.end())
-      o.algorithms.push_back(a);
-  }
-  if (raw.placement == "out-of-place") {
-    o.placement = RunOptions::Placement::out_of_place;
-  } else if (raw.placement == "in-place") {
-    o.placement = RunOptions::Placement::in_place;
-  } else if (raw.placement == "both") {
-    o.placement = RunOptions::Placement::both;
-  } else {
-    throw BadInput("--placement: '" + raw.placement +
-                   "' is not one of out-of-place, in-place, both");
-  }
+  o.collectives = parse_list_or_all<Collective>(raw.collective, "collective", parse_collective,
+                                                collective_names(), all_collectives());
+  o.dtypes = parse_list_or_all<DType>(raw.dtype, "dtype", parse_dtype, dtype_names(), all_dtypes());
+  o.ops = parse_list_or_all<ReduceOp>(raw.op, "op", parse_op, op_names(), all_ops());
+  o.transports = usable_transports(raw.transport);
+  o.algorithms = parse_algorithms(raw.algorithm);
+  o.placement = choose(placement_choices(), raw.placement, "--placement");
   if (raw.root == "all") {
     o.root = std::nullopt;
   } else {
@@ -278,11 +316,7 @@ RunOptions validate(const RawRunOptions& raw) {
   }
   o.memory = parse_memory_list(raw.memory);
   parse_sweep(raw, o);
-  if (const auto timing = parse_timing_method(raw.timing)) {
-    o.timing = *timing;
-  } else {
-    throw BadInput("--timing: '" + raw.timing + "' is not one of " + timing_method_names());
-  }
+  o.timing = choose(timing_choices(), raw.timing, "--timing");
   if (o.timing == TimingMethod::window && o.warmup < 1) {
     throw BadInput("--timing window sizes its windows from the warm-up: give -w 1 or more");
   }
@@ -305,15 +339,7 @@ RunOptions validate(const RawRunOptions& raw) {
   if (a.ring_segment_bytes < 64 || a.tree_chunk_bytes < 64) {
     throw BadInput("--ring-segment and --tree-chunk must be at least 64 bytes");
   }
-  if (raw.progress == "auto") {
-    o.progress = RunOptions::Progress::automatic;
-  } else if (raw.progress == "on") {
-    o.progress = RunOptions::Progress::on;
-  } else if (raw.progress == "off") {
-    o.progress = RunOptions::Progress::off;
-  } else {
-    throw BadInput("--progress: '" + raw.progress + "' is not one of auto, on, off");
-  }
+  o.progress = choose(progress_choices(), raw.progress, "--progress");
   for (const auto t : o.dtypes) {
     if (o.min_bytes < dtype_size(t)) {
       throw BadInput("--min-bytes (" + raw.min_bytes + ") is smaller than one " +
@@ -321,45 +347,76 @@ RunOptions validate(const RawRunOptions& raw) {
                      " bytes)");
     }
   }
+  o.check = raw.check;
+  o.out = raw.out;
+  o.overwrite = raw.overwrite;
+  o.resume = raw.resume;
   return o;
 }
 
 }  // namespace
 
-struct RawP2POptions {
+struct RawP2POptions : RawCommonOptions {
+  RawP2POptions() {
+    max_bytes = "4M";
+    iters = "200";
+    warmup = "20";
+  }
   std::string test = "latency,bandwidth";
-  std::string transport = "ucx,mpi";
-  std::string min_bytes = "8";
-  std::string max_bytes = "4M";
-  std::string step_factor = "2";
-  std::string iters = "200";
-  std::string warmup = "20";
   std::string window = "64";
-  std::string timeout = "60";
   std::string line_rate;
   std::string matrix_latency = "8";
   std::string matrix_bandwidth = "1M";
   std::string matrix_threshold = "0.5";
   std::string delay_rank;
   std::string delay_us = "0";
-  std::string progress = "auto";
-  std::string out;
-  bool overwrite = false;
 };
+
+// The options `run` and `p2p` declare alike. The size sweep and the iteration counts:
+void add_sweep_options(CLI::App& command, RawCommonOptions& raw, const char* iters_help) {
+  command
+      .add_option("-b,--min-bytes", raw.min_bytes, "Smallest message size (K/M/G = 2^10/2^20/2^30)")
+      ->capture_default_str();
+  command.add_option("-e,--max-bytes", raw.max_bytes, "Largest message size")
+      ->capture_default_str();
+  command
+      .add_option("-f,--step-factor", raw.step_factor,
+                  "Size multiplier between points (integer >= 2)")
+      ->capture_default_str();
+  command.add_option("-n,--iters", raw.iters, iters_help)->capture_default_str();
+  command.add_option("-w,--warmup", raw.warmup, "Untimed warm-up iterations per size")
+      ->capture_default_str();
+}
+
+// The wait limit and the progress line:
+void add_wait_options(CLI::App& command, RawCommonOptions& raw) {
+  command
+      .add_option("--timeout", raw.timeout, "Seconds any single wait may take before the run fails")
+      ->capture_default_str();
+  command
+      .add_option("--progress", raw.progress,
+                  "Progress line on stderr: " + progress_choices().names() +
+                      " (auto: when stderr is a terminal)")
+      ->capture_default_str();
+}
+
+// The results file:
+void add_results_file_options(CLI::App& command, RawCommonOptions& raw) {
+  command.add_option("--out", raw.out,
+                     "HDF5 output file (default: a new file under fabricbench-results/)");
+  command.add_flag("--overwrite", raw.overwrite,
+                   "Let --out replace an existing fabricbench results file (never any other "
+                   "file)");
+}
 
 P2POptions validate_p2p(const RawP2POptions& raw) {
   P2POptions o;
-  o.all_tests = mentions_all(raw.test);
-  o.tests.clear();
-  if (o.all_tests) {
-    for (const auto& name : p2p_test_names())
-      o.tests.push_back(*parse_p2p_test(name));
-  } else {
-    o.tests = parse_list<P2PTest>(raw.test, "p2p test", parse_p2p_test, p2p_test_names());
-  }
-  o.all_transports = mentions_all(raw.transport);
-  o.transports = usable_transports(o.all_transports ? transport_names() : split(raw.transport),
-                                   o.all_transports);
+  std::vector<P2PTest> every_test;
+  for (const auto& name : p2p_test_names())
+    every_test.push_back(*parse_p2p_test(name));
+  o.tests = parse_list_or_all<P2PTest>(raw.test, "p2p test", parse_p2p_test, p2p_test_names(),
+                                       every_test);
+  o.transports = usable_transports(raw.transport);
   parse_sweep(raw, o);
   o.window = static_cast<int>(count_option(raw.window, "--window", 1));
   if (o.window > 65536) throw BadInput("--window: at most 65536 messages in flight");
@@ -384,13 +441,7 @@ P2POptions validate_p2p(const RawP2POptions& raw) {
     o.delay_rank = static_cast<int>(*rank);
   }
   o.delay_us = count_option(raw.delay_us, "--debug-delay-us", 0);
-  if (raw.progress == "auto" || raw.progress == "on" || raw.progress == "off") {
-    o.progress = raw.progress == "on"    ? RunOptions::Progress::on
-                 : raw.progress == "off" ? RunOptions::Progress::off
-                                         : RunOptions::Progress::automatic;
-  } else {
-    throw BadInput("--progress: '" + raw.progress + "' is not one of auto, on, off");
-  }
+  o.progress = choose(progress_choices(), raw.progress, "--progress");
   o.out = raw.out;
   o.overwrite = raw.overwrite;
   return o;
@@ -399,28 +450,17 @@ P2POptions validate_p2p(const RawP2POptions& raw) {
 void add_p2p_subcommand(CLI::App& app, RawP2POptions& raw) {
   auto* p2p =
       app.add_subcommand("p2p", "Point-to-point latency, bandwidth and the all-pairs link matrix");
-  p2p->add_option(
-         "--test", raw.test,
-         "Tests, comma separated, or all: latency, bandwidth, bibw, msgrate, multipair, matrix")
+  p2p->add_option("--test", raw.test, "Tests, comma separated, or all: " + join(p2p_test_names()))
       ->capture_default_str();
-  p2p->add_option("--transport", raw.transport, "Transports, or all: ucx, mpi, verbs")
+  p2p->add_option("--transport", raw.transport, "Transports, or all: " + join(transport_names()))
       ->capture_default_str();
-  p2p->add_option("-b,--min-bytes", raw.min_bytes, "Smallest message size (K/M/G = 2^10/2^20/2^30)")
-      ->capture_default_str();
-  p2p->add_option("-e,--max-bytes", raw.max_bytes, "Largest message size")->capture_default_str();
-  p2p->add_option("-f,--step-factor", raw.step_factor,
-                  "Size multiplier between points (integer >= 2)")
-      ->capture_default_str();
-  p2p->add_option("-n,--iters", raw.iters, "Timed iterations (round trips or windows) per size")
-      ->capture_default_str();
-  p2p->add_option("-w,--warmup", raw.warmup, "Untimed warm-up iterations per size")
-      ->capture_default_str();
+  add_sweep_options(*p2p, raw, "Timed iterations (round trips or windows) per size");
   p2p->add_option("--window", raw.window, "Bandwidth tests: messages in flight per iteration")
       ->capture_default_str();
   p2p->add_option("--line-rate", raw.line_rate,
                   "Link line rate, SI units of bits (Mb, Gbit, Gbps, Gb/s, Tb) or bytes (MB, "
-                  "GB/s), e.g. 400Gb, 2.5Gbit/s, 300Mb, 50GB (default: from the RDMA port when "
-                  "there is one)");
+                  "GB/s), e.g. 400Gb, 2.5Gbit/s, 300Mb, 50GB (default: from the transport's "
+                  "link when it knows it, as an RDMA port does)");
   p2p->add_option("--matrix-latency-size", raw.matrix_latency, "Matrix: latency message size")
       ->capture_default_str();
   p2p->add_option("--matrix-bandwidth-size", raw.matrix_bandwidth, "Matrix: bandwidth message size")
@@ -431,14 +471,8 @@ void add_p2p_subcommand(CLI::App& app, RawP2POptions& raw) {
   p2p->add_option("--debug-delay-rank", raw.delay_rank, "Testing aid: this rank delays every send");
   p2p->add_option("--debug-delay-us", raw.delay_us, "Testing aid: the delay, microseconds")
       ->capture_default_str();
-  p2p->add_option("--timeout", raw.timeout, "Seconds any single wait may take before the run fails")
-      ->capture_default_str();
-  p2p->add_option("--progress", raw.progress, "Progress line on stderr: auto, on, off")
-      ->capture_default_str();
-  p2p->add_option("--out", raw.out,
-                  "HDF5 output file (default: a new file under fabricbench-results/)");
-  p2p->add_flag("--overwrite", raw.overwrite,
-                "Let --out replace an existing fabricbench results file (never any other file)");
+  add_wait_options(*p2p, raw);
+  add_results_file_options(*p2p, raw);
 }
 
 ParseOutcome parse_command_line(int argc, const char* const* argv) {
@@ -455,54 +489,36 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       "  report                      One self-contained HTML report of one or more files\n"
       "  export                      Every table of a file as CSV or JSON");
   RawRunOptions raw;
-  bool check = false;
-  std::string out;
   auto* run =
       app.add_subcommand("run", "Sweep collectives over message sizes and record the results");
   run->add_option("--collective", raw.collective,
-                  "Collectives, comma separated, or all: allreduce, reducescatter, allgather, "
-                  "broadcast, reduce, alltoall, sendrecv (nccl-tests spellings such as all_reduce "
-                  "work too)")
+                  "Collectives, comma separated, or all: " + join(collective_names()) +
+                      " (nccl-tests spellings such as all_reduce work too)")
       ->capture_default_str();
   run->add_option("--algorithm", raw.algorithm,
-                  "Algorithms, or all: ring, tree, halving-doubling, recursive-doubling, binomial, "
-                  "chain, knomial, scatter-allgather, pairwise, bruck, mpi (the MPI library's "
-                  "own), nccl (NCCL, with --memory cuda), auto (chosen per size)")
+                  "Algorithms, or all: " + join(algorithm_names()) +
+                      " (mpi: the MPI library's own; nccl: NCCL, with --memory cuda), auto "
+                      "(chosen per size)")
       ->capture_default_str();
-  run->add_option("--transport", raw.transport, "Transports for our algorithms, or all: ucx, mpi")
+  run->add_option("--transport", raw.transport,
+                  "Transports for our algorithms, or all: " + join(transport_names()))
       ->capture_default_str();
   run->add_option("--root", raw.root,
                   "Root rank of broadcast and reduce, or all (one series per root)")
       ->capture_default_str();
   run->add_option("--placement", raw.placement,
-                  "out-of-place, in-place or both (two series); in place as in MPI and NCCL")
+                  placement_choices().names() + " (both: two series); in place as in MPI and NCCL")
       ->capture_default_str();
   run->add_option("--debug-corrupt", raw.debug_corrupt,
                   "Testing aid: flip one output element on this rank before each --check");
-  run->add_option("-b,--min-bytes", raw.min_bytes, "Smallest message size (K/M/G = 2^10/2^20/2^30)")
+  add_sweep_options(*run, raw, "Timed iterations per size");
+  run->add_option("--dtype", raw.dtype, "Datatypes, or all: " + join(dtype_names()))
       ->capture_default_str();
-  run->add_option("-e,--max-bytes", raw.max_bytes, "Largest message size")->capture_default_str();
-  run->add_option("-f,--step-factor", raw.step_factor,
-                  "Size multiplier between points (integer >= 2)")
+  run->add_option("--op", raw.op, "Reduction ops, or all: " + join(op_names()))
       ->capture_default_str();
-  run->add_option("-n,--iters", raw.iters, "Timed iterations per size")->capture_default_str();
-  run->add_option("-w,--warmup", raw.warmup, "Untimed warm-up iterations per size")
-      ->capture_default_str();
-  run->add_option(
-         "--dtype", raw.dtype,
-         "Datatypes, or all: int8, uint8, int32, uint32, int64, uint64, float16, bfloat16, "
-         "float32, float64")
-      ->capture_default_str();
-  run->add_option("--op", raw.op, "Reduction ops, or all: sum, prod, min, max, avg")
-      ->capture_default_str();
-  run->add_flag("--check", check, "Validate every result (untimed extra iteration per size)");
-  run->add_option("--out", out,
-                  "HDF5 output file (default: a new file under fabricbench-results/)");
-  bool overwrite = false;
-  run->add_flag("--overwrite", overwrite,
-                "Let --out replace an existing fabricbench results file (never any other file)");
-  std::string resume;
-  run->add_option("--resume", resume,
+  run->add_flag("--check", raw.check, "Validate every result (untimed extra iteration per size)");
+  add_results_file_options(*run, raw);
+  run->add_option("--resume", raw.resume,
                   "Continue an interrupted run: measure only the points missing from this file, "
                   "and add them to it");
   run->add_option("--nodes", raw.nodes,
@@ -514,11 +530,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
                   "Buffers in host or cuda (device) memory, comma separated (one series each), "
                   "or both (= host,cuda)")
       ->capture_default_str();
-  run->add_option("--progress", raw.progress,
-                  "Progress line on stderr: auto (when stderr is a terminal), on, off")
-      ->capture_default_str();
-  run->add_option("--timeout", raw.timeout, "Seconds any single wait may take before the run fails")
-      ->capture_default_str();
+  add_wait_options(*run, raw);
   run->add_option("--timing", raw.timing,
                   "How iterations are timed: iteration (a barrier before each, max over ranks), "
                   "back-to-back (as OSU and nccl-tests: batches between barriers, time / "
@@ -547,14 +559,11 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       return outcome;
     }
     RunOptions options = validate(raw);
-    options.check = check;
-    options.out = out;
-    options.resume = resume;
-    options.overwrite = overwrite;
-    if (!resume.empty() && !out.empty()) {
+    const auto& resume = options.resume;
+    if (!resume.empty() && !options.out.empty()) {
       throw BadInput("--resume adds to its own file; drop --out");
     }
-    if (!resume.empty() && overwrite) {
+    if (!resume.empty() && options.overwrite) {
       throw BadInput("--resume adds to its own file; drop --overwrite");
     }
     if (!resume.empty() && !std::filesystem::is_regular_file(resume)) {

@@ -9,7 +9,8 @@
 
 #include "collectives/algorithm.hpp"
 #include "core/types.hpp"
-#include "harness/p2p.hpp"
+#include "harness/cli/choice.hpp"
+#include "harness/p2p/p2p_bench.hpp"
 #include "harness/timing.hpp"
 
 namespace fb {
@@ -32,36 +33,40 @@ inline constexpr double kMaxTimeoutSeconds = 7 * 86400;
 // The name that asks for the size-dependent choice (collectives/auto_select.hpp).
 inline constexpr const char* kAutoAlgorithm = "auto";
 
-struct RunOptions {
-  // Each list remembers whether it came from `all`: combinations that do not apply are
-  // then skipped silently; when every name involved was given explicitly they are errors.
-  std::vector<Collective> collectives{Collective::allreduce};
-  bool all_collectives = false;
-  std::vector<std::string> algorithms{"ring", "tree", "mpi"};
-  bool all_algorithms = false;
-  std::vector<std::string> transports{"ucx", "mpi"};
-  bool all_transports = false;
-  std::vector<DType> dtypes{DType::float32};
-  bool all_dtypes = false;
-  std::vector<ReduceOp> ops{ReduceOp::sum};
-  bool all_ops = false;
-  enum class Placement { out_of_place, in_place, both } placement = Placement::out_of_place;
-  std::optional<int> root = 0;  // nullopt: every rank in turn (--root all)
-  int debug_corrupt_rank = -1;  // >= 0: flip one output element there before checking
+// Progress line on stderr: auto = when stderr is a terminal (under mpirun it is a pipe, so
+// launch scripts pass --progress on when theirs is one).
+enum class Progress { automatic, on, off };
+
+// What `run` and `p2p` share: the transports, the size sweep, the iteration counts, the wait
+// limit, the progress line and the results file.
+struct CommonOptions {
+  Selection<std::string> transports{{"ucx", "mpi"}};
   std::uint64_t min_bytes = 8;
   std::uint64_t max_bytes = 64ULL << 20;
   std::uint64_t step_factor = 2;
   std::int64_t iters = 20;
   std::int64_t warmup = 5;
+  double timeout_s = 60;
+  Progress progress = Progress::automatic;
+  std::string out;         // empty: a new file under fabricbench-results/
+  bool overwrite = false;  // --out may replace an existing fabricbench results file
+  std::string command_line;
+};
+
+// `fabricbench run` options.
+struct RunOptions : CommonOptions {
+  using Progress = fb::Progress;
+  Selection<Collective> collectives{{Collective::allreduce}};
+  Selection<std::string> algorithms{{"ring", "tree", "mpi"}};
+  Selection<DType> dtypes{{DType::float32}};
+  Selection<ReduceOp> ops{{ReduceOp::sum}};
+  enum class Placement { out_of_place, in_place, both } placement = Placement::out_of_place;
+  std::optional<int> root = 0;  // nullopt: every rank in turn (--root all)
+  int debug_corrupt_rank = -1;  // >= 0: flip one output element there before checking
   bool check = false;
   // How timed iterations become samples (harness/timing.hpp).
   TimingMethod timing = TimingMethod::iteration;
-  // Progress line on stderr: auto = when stderr is a terminal (under mpirun it is a pipe,
-  // so launch scripts pass --progress on when theirs is one).
-  enum class Progress { automatic, on, off } progress = Progress::automatic;
-  std::string out;         // empty: a new file under fabricbench-results/
-  bool overwrite = false;  // --out may replace an existing fabricbench results file
-  std::string resume;      // a file of an earlier run: measure only the points it lacks
+  std::string resume;  // a file of an earlier run: measure only the points it lacks
   // Topology sweep (harness/subsets.hpp): node counts to measure on, one series each; empty
   // with node_sweep false: the whole job. ranks_per_node 0: every rank of each node.
   std::vector<int> nodes;
@@ -70,34 +75,24 @@ struct RunOptions {
   // Where the buffers live; cuda series carry a ".cuda" suffix (one series per memory).
   enum class Memory { host, cuda };
   std::vector<Memory> memory{Memory::host};
-  double timeout_s = 60;
   AlgorithmOptions algorithm;
-  std::string command_line;
 };
 
 // `fabricbench p2p` options.
-struct P2POptions {
-  std::vector<P2PTest> tests{P2PTest::latency, P2PTest::bandwidth};
-  bool all_tests = false;
-  std::vector<std::string> transports{"ucx", "mpi"};
-  bool all_transports = false;
-  std::uint64_t min_bytes = 8;
-  std::uint64_t max_bytes = 4ULL << 20;
-  std::uint64_t step_factor = 2;
-  std::int64_t iters = 200;
-  std::int64_t warmup = 20;
+struct P2POptions : CommonOptions {
+  P2POptions() {
+    max_bytes = 4ULL << 20;
+    iters = 200;
+    warmup = 20;
+  }
+  Selection<P2PTest> tests{{P2PTest::latency, P2PTest::bandwidth}};
   int window = 64;
-  double timeout_s = 60;
-  double line_rate_Gbps = 0;  // 0: from the verbs port when there is one, else unknown
+  double line_rate_Gbps = 0;  // 0: from the first transport that knows its link's rate
   std::uint64_t matrix_latency_bytes = 8;
   std::uint64_t matrix_bandwidth_bytes = 1ULL << 20;
   double matrix_threshold = 0.5;  // flag a link below this fraction of the median
   int delay_rank = -1;            // testing aid: a planted slow sender
   std::int64_t delay_us = 0;
-  RunOptions::Progress progress = RunOptions::Progress::automatic;
-  std::string out;
-  bool overwrite = false;  // --out may replace an existing fabricbench results file
-  std::string command_line;
 };
 
 struct ParseOutcome {

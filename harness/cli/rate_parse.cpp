@@ -1,4 +1,4 @@
-#include "harness/rate_parse.hpp"
+#include "harness/cli/rate_parse.hpp"
 
 #include <array>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "harness/peer_probe_wire.hpp"
+#include "harness/faults/peer_probe_wire.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,7 +1,7 @@
 // FaultReporter: the last thing a rank does when the run cannot go on because of a peer.
 //
 // A transport error, a transport timeout or the watchdog's deadline end the run on this
-// rank. Before it exits, the rank probes every peer (harness/peer_probe.hpp) and prints,
+// rank. Before it exits, the rank probes every peer (harness/faults/peer_probe.hpp) and prints,
 // besides its own error, which peers are lost and why, each by rank and host:
 //   fabricbench: rank 2 (node07): error: ucx: receive (peer rank 1): timed out after 10000 ms
 //   fabricbench: rank 2 (node07): lost peer: rank 3 on host node09: gone (10.0.0.9: ...)
@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/peer_probe.hpp"
 #include "core/bootstrap.hpp"
+#include "harness/faults/peer_probe.hpp"
 
 namespace fb {
 

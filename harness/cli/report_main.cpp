@@ -1,4 +1,4 @@
-#include "harness/report_main.hpp"
+#include "harness/cli/report_main.hpp"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
 
 namespace fb {
 namespace {

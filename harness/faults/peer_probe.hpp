@@ -8,10 +8,10 @@
 // A probe from a failing rank is also news: the responder remembers it
 // (failure_reported_by), so a rank that is waiting quietly learns that the run is over. The
 // listener's port and the host's IPv4 addresses are exchanged through the bootstrap at start,
-// with the job's secret (harness/peer_probe_wire.hpp): every probe and every answer carries
+// with the job's secret (harness/faults/peer_probe_wire.hpp): every probe and every answer carries
 // it, and a message without it is ignored and counted (ignored()), so nobody outside the job
 // can make a rank believe a peer failed, nor pass for a peer. The responder listens only on
-// the advertised addresses and loopback (harness/peer_probe_responder.hpp). After
+// the advertised addresses and loopback (harness/faults/peer_probe_responder.hpp). After
 // a failure a rank connects to every peer at once, with one deadline, and classifies each:
 //   alive        answered with its rank, still running;
 //   failing      answered, but it is stopping because of the failure too (not lost);
@@ -31,9 +31,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/peer_probe_responder.hpp"
-#include "harness/peer_probe_wire.hpp"
 #include "core/bootstrap.hpp"
+#include "harness/faults/peer_probe_responder.hpp"
+#include "harness/faults/peer_probe_wire.hpp"
 
 namespace fb {
 

@@ -1,4 +1,4 @@
-#include "harness/peer_probe.hpp"
+#include "harness/faults/peer_probe.hpp"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>

@@ -1,4 +1,4 @@
-#include "harness/peer_probe_responder.hpp"
+#include "harness/faults/peer_probe_responder.hpp"
 
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-// ProbeResponder: the listening half of the peer probe (harness/peer_probe.hpp).
+// ProbeResponder: the listening half of the peer probe (harness/faults/peer_probe.hpp).
 //
 // One listener per address this rank advertised to its peers, plus loopback for peers on
 // the same host, all on one port; never the wildcard address, so nothing outside the
@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "harness/peer_probe_wire.hpp"
+#include "harness/faults/peer_probe_wire.hpp"
 
 namespace fb {
 

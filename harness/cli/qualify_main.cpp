@@ -1,6 +1,6 @@
 // `fabricbench qualify`: options, the profile, and either judging an existing file (--from,
 // no MPI) or measuring under mpirun (harness/qualify_run.cpp). See docs/ANALYSIS.md.
-#include "harness/qualify_main.hpp"
+#include "harness/cli/qualify_main.hpp"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -14,14 +14,12 @@
 #include "analysis/qualify.hpp"
 #include "analysis/qualify_output.hpp"
 #include "analysis/qualify_profile.hpp"
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
+#include "harness/cli/rate_parse.hpp"
+#include "harness/launch.hpp"
 #include "harness/provenance.hpp"
 #include "harness/qualify_run.hpp"
-#include "harness/rate_parse.hpp"
-#include "harness/signals.hpp"
-#include "harness/sweep.hpp"
 #include "results/results.hpp"
-#include "transports/mpi_bootstrap.hpp"
 
 #ifndef FB_SOURCE_PROFILES
 #define FB_SOURCE_PROFILES ""
@@ -199,25 +197,9 @@ int qualify_main(int argc, char** argv) {
   }
   if (!options.from.empty()) return judge_file(options, profile);
 
-  int rank = launcher_rank();
-  try {
-    MpiSession mpi(&argc, &argv);
-    install_stop_handlers();
-    MpiBootstrap bootstrap;
-    rank = bootstrap.rank();
-    int code = check_same_options(bootstrap, argc, argv);
-    if (code != kExitOk) return code;
-    FaultReporter faults(bootstrap);
+  return run_on_every_rank(argc, argv, [&](Bootstrap& bootstrap, FaultReporter& faults) {
     return run_qualify(options, profile, bootstrap, faults);
-  } catch (const std::exception& e) {
-    if (e.what()[0] != '\0')
-      std::fprintf(stderr, "fabricbench: rank %d: error: %s\n", rank, e.what());
-    std::fflush(stderr);
-    int initialized = 0;
-    MPI_Initialized(&initialized);
-    if (initialized) MPI_Abort(MPI_COMM_WORLD, kExitFailure);
-    return kExitFailure;
-  }
+  });
 }
 
 }  // namespace fb

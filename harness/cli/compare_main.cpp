@@ -1,6 +1,6 @@
 // `fabricbench compare A.h5 B.h5`: reads two results files, compares them (analysis/compare.hpp)
 // and prints the verdicts; no MPI. See docs/ANALYSIS.md.
-#include "harness/compare_main.hpp"
+#include "harness/cli/compare_main.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -15,9 +15,9 @@
 #include <string>
 
 #include "analysis/compare.hpp"
+#include "harness/cli/options.hpp"
+#include "harness/cli/size_parse.hpp"
 #include "harness/number_format.hpp"
-#include "harness/options.hpp"
-#include "harness/size_parse.hpp"
 #include "results/results.hpp"
 
 namespace fb {

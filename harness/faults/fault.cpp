@@ -1,9 +1,9 @@
-#include "harness/fault.hpp"
+#include "harness/faults/fault.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
 
 namespace fb {
 

@@ -1,6 +1,6 @@
 // `fabricbench model FILE.h5...`: fits the alpha-beta and cost-formula models to results
 // files and predicts other scales (docs/ANALYSIS.md, model section). No MPI.
-#include "harness/model_main.hpp"
+#include "harness/cli/model_main.hpp"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "analysis/model_report.hpp"
-#include "harness/options.hpp"
-#include "harness/size_parse.hpp"
+#include "harness/cli/options.hpp"
+#include "harness/cli/size_parse.hpp"
 #include "results/results.hpp"
 
 namespace fb {

@@ -1,4 +1,4 @@
-#include "harness/p2p.hpp"
+#include "harness/p2p/p2p_bench.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,11 +1,11 @@
-#include "harness/watchdog.hpp"
+#include "harness/faults/watchdog.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
-#include "harness/fault.hpp"
-#include "harness/options.hpp"
+#include "harness/cli/options.hpp"
+#include "harness/faults/fault.hpp"
 
 namespace fb {
 

@@ -1,4 +1,4 @@
-#include "harness/size_parse.hpp"
+#include "harness/cli/size_parse.hpp"
 
 #include <cctype>
 #include <charconv>

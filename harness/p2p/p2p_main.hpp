@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "harness/fault.hpp"
-#include "harness/options.hpp"
-#include "results/results.hpp"
 #include "core/bootstrap.hpp"
+#include "harness/cli/options.hpp"
+#include "harness/faults/fault.hpp"
+#include "results/results.hpp"
 
 namespace fb {
 

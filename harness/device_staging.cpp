@@ -1,0 +1,126 @@
+#include "harness/device_staging.hpp"
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "gpu/cuda_env.hpp"
+#include "harness/faults/peer_probe.hpp"
+
+namespace fb {
+
+struct DeviceStaging::State {
+  int device = 0;
+  gpu::DeviceBuffer send;
+  gpu::DeviceBuffer recv;
+  std::optional<gpu::HostRegistration> pin_send;
+  std::optional<gpu::HostRegistration> pin_recv;
+  std::optional<gpu::Stream> stream;
+  std::unique_ptr<gpu::NcclComm> nccl;  // last, so destroyed first: it may use the stream
+};
+
+DeviceStaging::DeviceStaging(Bootstrap& bootstrap, Watchdog& watchdog, std::size_t store_bytes,
+                             std::chrono::milliseconds timeout)
+    : bootstrap_(bootstrap), watchdog_(watchdog), store_bytes_(store_bytes), timeout_(timeout) {}
+
+DeviceStaging::~DeviceStaging() = default;
+
+std::string DeviceStaging::unavailable_reason(Bootstrap& bootstrap) {
+  const auto here = gpu::cuda_availability();
+  std::vector<std::int64_t> missing{here.available ? 0 : 1};
+  bootstrap.allreduce_sum(missing);
+  if (missing[0] == 0) return "";
+  return here.available ? std::to_string(missing[0]) + " of " + std::to_string(bootstrap.size()) +
+                              " ranks have no usable CUDA device"
+                        : here.reason;
+}
+
+void DeviceStaging::set_up() {
+  state();
+}
+
+DeviceStaging::State& DeviceStaging::state() {
+  if (state_) return *state_;
+  watchdog_.set_activity("setting up CUDA device buffers");
+  watchdog_.kick();
+  // Ranks on one host take the devices in turn: local rank modulo the device count.
+  const auto hosts = bootstrap_.allgather_strings(local_host_name());
+  const auto me = static_cast<std::size_t>(bootstrap_.rank());
+  int local_rank = 0;
+  for (std::size_t r = 0; r < me; ++r) {
+    if (hosts[r] == hosts[me]) ++local_rank;
+  }
+  auto state = std::make_unique<State>();
+  state->device = gpu::device_for_local_rank(local_rank);
+  gpu::set_device(state->device);
+  state->send = gpu::DeviceBuffer(store_bytes_);
+  state->recv = gpu::DeviceBuffer(store_bytes_);
+  state->stream.emplace();
+  watchdog_.pause();
+  state_ = std::move(state);
+  return *state_;
+}
+
+gpu::NcclComm& DeviceStaging::nccl() {
+  auto& s = state();
+  if (!s.nccl) {
+    watchdog_.set_activity("creating the NCCL communicator");
+    watchdog_.kick();
+    s.nccl = std::make_unique<gpu::NcclComm>(bootstrap_, s.device, timeout_);
+    watchdog_.pause();
+  }
+  return *s.nccl;
+}
+
+gpu::StreamHandle DeviceStaging::stream() {
+  return state().stream->handle();
+}
+
+Buffer DeviceStaging::send_store() {
+  auto& s = state();
+  return {{static_cast<std::byte*>(s.send.data()), s.send.size()}, nullptr};
+}
+
+Buffer DeviceStaging::recv_store() {
+  auto& s = state();
+  return {{static_cast<std::byte*>(s.recv.data()), s.recv.size()}, nullptr};
+}
+
+void DeviceStaging::pin(std::span<std::byte> host_send, std::span<std::byte> host_recv) {
+  auto& s = state();
+  s.pin_send.emplace(host_send.data(), host_send.size());
+  s.pin_recv.emplace(host_recv.data(), host_recv.size());
+}
+
+std::string DeviceStaging::describe(bool device_only, const Transport* transport) {
+  if (device_only) return "none: device buffers passed to the library";
+  std::string staging =
+      "pinned host: device-to-host copy, host algorithm, host-to-device copy, all inside the "
+      "timed call (our algorithms compute on the CPU)";
+  if (transport != nullptr) {
+    staging += transport->capabilities().device_memory
+                   ? "; the transport accepts device memory, unused here"
+                   : "; the transport does not accept device memory";
+  }
+  return staging;
+}
+
+void DeviceStaging::run_staged(Algorithm& algorithm, const CallLayout& host,
+                               const CallLayout& device) {
+  gpu::memcpy_d2h(host.args.send.bytes.data(), device.args.send.bytes.data(),
+                  host.args.send.bytes.size());
+  algorithm.run(host.args);
+  gpu::memcpy_h2d(device.args.recv.bytes.data(), host.args.recv.bytes.data(),
+                  host.args.recv.bytes.size());
+}
+
+void DeviceStaging::upload(const CallLayout& host, const CallLayout& device, bool output_too) {
+  if (output_too) gpu::memcpy_h2d(device.output.data(), host.output.data(), host.output.size());
+  gpu::memcpy_h2d(device.input.data(), host.input.data(), host.input.size());
+}
+
+void DeviceStaging::download_output(const CallLayout& host, const CallLayout& device) {
+  gpu::memcpy_d2h(host.output.data(), device.output.data(), host.output.size());
+}
+
+}  // namespace fb

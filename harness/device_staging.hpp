@@ -1,0 +1,73 @@
+// Device memory for --memory cuda series: this rank's GPU (local rank modulo the devices),
+// the two device stores, the host stores pinned for staging, a stream, and NCCL when a
+// series needs it. Our algorithms compute on the CPU, so a device series stages its call:
+// the input is copied device-to-host, the host algorithm runs, and the result is copied
+// host-to-device, all inside the timed call. NCCL takes the device stores directly.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "collectives/algorithm.hpp"
+#include "core/bootstrap.hpp"
+#include "gpu/device.hpp"
+#include "gpu/nccl_comm.hpp"
+#include "harness/call_setup.hpp"
+#include "harness/faults/watchdog.hpp"
+#include "transports/transport.hpp"
+
+namespace fb {
+
+class DeviceStaging {
+ public:
+  // Nothing is set up until a series needs the device (set_up()).
+  DeviceStaging(Bootstrap& bootstrap, Watchdog& watchdog, std::size_t store_bytes,
+                std::chrono::milliseconds timeout);
+  ~DeviceStaging();
+  DeviceStaging(const DeviceStaging&) = delete;
+  DeviceStaging& operator=(const DeviceStaging&) = delete;
+
+  // Collective: "" when every rank has a usable CUDA device, else why not (one line; rank
+  // 0, which prints and records it, gives its own reason if it has one).
+  static std::string unavailable_reason(Bootstrap& bootstrap);
+
+  // Collective on first use: picks the device and allocates the device stores and the stream.
+  void set_up();
+  bool is_set_up() const { return static_cast<bool>(state_); }
+  // Collective on first use: the NCCL communicator on this rank's device.
+  gpu::NcclComm& nccl();
+  gpu::StreamHandle stream();
+  // The device stores, as buffers without a transport region.
+  Buffer send_store();
+  Buffer recv_store();
+  // Pins the host stores so that the staging copies are DMA (after set_up()).
+  void pin(std::span<std::byte> host_send, std::span<std::byte> host_recv);
+
+  // What the results file records as a device series' staging: none for a library that
+  // takes device buffers (`device_only`), else the pinned host staging, and whether
+  // `transport` (null: none) could have taken device memory.
+  static std::string describe(bool device_only, const Transport* transport);
+
+  // One staged call of `algorithm` on the host layout, its input and result on the device.
+  static void run_staged(Algorithm& algorithm, const CallLayout& host, const CallLayout& device);
+  // Copies the host layout's input (and, with `output_too`, its output) to the device.
+  static void upload(const CallLayout& host, const CallLayout& device, bool output_too);
+  // Copies the device layout's output back to the host layout.
+  static void download_output(const CallLayout& host, const CallLayout& device);
+
+ private:
+  struct State;
+  State& state();
+
+  Bootstrap& bootstrap_;
+  Watchdog& watchdog_;
+  std::size_t store_bytes_;
+  std::chrono::milliseconds timeout_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace fb
