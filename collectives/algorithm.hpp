@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/bootstrap.hpp"
 #include "core/types.hpp"
 #include "gpu/device.hpp"
-#include "core/bootstrap.hpp"
 #include "transports/transport.hpp"
 
 namespace fb {

@@ -155,7 +155,7 @@ PY
       if grep refused "$dir/trace.txt"; then exit 1; fi  # torn down children first
       if [ -z "$setting" ]; then
         [ "$srqs" -eq $((2 * ranks)) ] && [ "$on_srq" -eq $((2 * ranks * (ranks - 1))) ]
-        grep -q 'shared receive queue' <("$python" -c "import h5py,sys; f=h5py.File('$dir/srqc.h5'); print([g.attrs['description'] for g in f['series'].values()][0])")
+        grep -q 'shared receive queue' <("$python" -c "import h5py,sys; f=h5py.File('$dir/srqc.h5'); print(*[g.attrs['description'] for g in f['series'].values()], sep=chr(10))")
       else
         [ "$srqs" -eq 0 ] && [ "$on_srq" -eq 0 ]
       fi
