@@ -17,8 +17,8 @@
 #include <string>
 #include <thread>
 
-#include "gpu/cuda_check.hpp"
 #include "core/bootstrap.hpp"
+#include "gpu/cuda_check.hpp"
 
 namespace fb::gpu {
 

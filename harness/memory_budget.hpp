@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/plan.hpp"
 #include "core/bootstrap.hpp"
+#include "harness/plan.hpp"
 
 namespace fb {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "results/results.hpp"
 #include "core/bootstrap.hpp"
+#include "results/results.hpp"
 
 namespace fb {
 
