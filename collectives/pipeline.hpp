@@ -230,18 +230,6 @@ struct Chunking {
   std::size_t size(std::size_t c) const { return std::min(chunk_elems, elems - offset(c)); }
 };
 
-// The pipelining of a tree collective (broadcast, reduce, tree all-reduce), checked once from
-// the options: chunks of tree_chunk_bytes (>= 64), tree_slots (>= 1) of them in flight per
-// link. Throws std::invalid_argument naming `collective`.
-struct TreePipeline {
-  TreePipeline(const AlgorithmOptions& options, const char* collective);
-  std::size_t chunk_bytes;
-  std::size_t slots;
-  std::chrono::milliseconds timeout;
-  // chunk_bytes and slots, for the results file.
-  Parameters parameters() const;
-};
-
 class ReduceStep {
  public:
   // Host memory: the CPU kernels for (dtype, op), run synchronously.
