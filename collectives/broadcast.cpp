@@ -22,10 +22,6 @@
 
 namespace fb {
 
-std::string_view to_string(TreeShape shape) {
-  return shape == TreeShape::binomial ? "binomial" : "chain";
-}
-
 std::string chunk_context(TreeShape shape, std::string_view collective, std::size_t chunk,
                           std::size_t chunks, std::string_view where) {
   std::string s(to_string(shape));
@@ -38,31 +34,6 @@ std::string chunk_context(TreeShape shape, std::string_view collective, std::siz
   s += ' ';
   s += where;
   return s;
-}
-
-RootedTree rooted_tree(TreeShape shape, int rank, int root, int n) {
-  RootedTree tree;
-  const int v = (rank - root + n) % n;  // rank relative to the root
-  auto absolute = [&](int relative) { return (relative + root) % n; };
-  if (shape == TreeShape::chain) {
-    if (v > 0) tree.parent = absolute(v - 1);
-    if (v + 1 < n) tree.children.push_back(absolute(v + 1));
-    return tree;
-  }
-  // Binomial: children v + 2^k for 2^k below v's lowest set bit (the root: below n).
-  int limit = n;
-  if (v > 0) {
-    const int low = v & -v;
-    tree.parent = absolute(v - low);
-    limit = low;
-  }
-  int top = 1;
-  while (top * 2 < limit)
-    top *= 2;
-  for (int step = top; step >= 1; step /= 2) {
-    if (step < limit && v + step < n) tree.children.push_back(absolute(v + step));
-  }
-  return tree;
 }
 
 TreePipeline::TreePipeline(const AlgorithmOptions& options, const char* collective)
