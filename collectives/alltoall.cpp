@@ -24,9 +24,9 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
-#include "collectives/aligned_buffer.hpp"
+#include "collectives/pipeline.hpp"
+#include "collectives/scratch.hpp"
 
 namespace fb {
 
@@ -44,9 +44,7 @@ class PairwiseAlltoall final : public Algorithm {
   explicit PairwiseAlltoall(const AlgorithmContext& ctx)
       : transport_(*ctx.transport),
         window_(static_cast<std::size_t>(std::max(ctx.options.ring_slots, 0))),
-        timeout_(ctx.options.timeout),
-        send_reqs_(window_),
-        recv_reqs_(window_) {
+        timeout_(ctx.options.timeout) {
     if (ctx.options.ring_slots < 1) {
       throw std::invalid_argument("pairwise alltoall: at least 1 step must be in flight");
     }
@@ -60,8 +58,8 @@ class PairwiseAlltoall final : public Algorithm {
   Transport& transport_;
   std::size_t window_;
   std::chrono::milliseconds timeout_;
-  std::vector<Request> send_reqs_;  // [step % window]
-  std::vector<Request> recv_reqs_;
+  Stream from_{transport_, "from rank r-s"};  // chunk i: step s = i + 1
+  Stream to_{transport_, "to rank r+s"};
   std::uint64_t call_seq_ = 0;
 };
 
@@ -73,39 +71,28 @@ void PairwiseAlltoall::run(const CollArgs& args) {
   // Each pair exchanges one message each way per call: one stream suffices.
   const Tag tag = make_tag(++call_seq_, 0);
   const std::size_t steps = static_cast<std::size_t>(n - 1);
-  const std::size_t w = window_;
   auto peer = [&](std::size_t i, int sign) {  // step s = i + 1
     return (r + sign * static_cast<int>(i + 1) + n) % n;
   };
-  auto at = [&](int rank) { return static_cast<std::size_t>(rank) * block_bytes; };
-
-  const Deadline deadline = Clock::now() + timeout_;
-  std::size_t posted = 0, done = 0;
-  unsigned polls = 0;
-  while (done < steps) {
-    while (posted < steps && posted - done < w) {
-      const int to = peer(posted, +1);
-      const int from = peer(posted, -1);
-      recv_reqs_[posted % w] = transport_.irecv(from, tag, *args.recv.region,
-                                                args.recv.region_offset(at(from)), block_bytes);
-      send_reqs_[posted % w] = transport_.isend(to, tag, *args.send.region,
-                                                args.send.region_offset(at(to)), block_bytes);
-      ++posted;
-    }
-    transport_.progress();
-    bool advanced = false;
-    while (done < posted && transport_.test(recv_reqs_[done % w]) &&
-           transport_.test(send_reqs_[done % w])) {
-      ++done;
-      advanced = true;
-    }
-    if (!advanced && ++polls % 64 == 0 && Clock::now() > deadline) {
-      const std::string during =
-          "pairwise alltoall step " + std::to_string(done + 1) + " of " + std::to_string(steps);
-      const Request& rq = recv_reqs_[done % w];
-      transport_.throw_timeout(rq.done ? send_reqs_[done % w] : rq, during);
-    }
-  }
+  auto block = [&](const Buffer& buffer, int rank) {
+    return at(buffer, static_cast<std::size_t>(rank) * block_bytes, block_bytes, rank);
+  };
+  from_.open(OpKind::recv, kPeerPerChunk, tag, window_, steps);
+  to_.open(OpKind::send, kPeerPerChunk, tag, window_, steps);
+  // `window` steps in flight: step i's receive, then its send, once step i - window is done.
+  Progress loop(transport_, timeout_, "pairwise alltoall");
+  loop.run(
+      {&from_, &to_},
+      [&] {
+        const bool moved = from_.retire_until(steps);
+        return to_.retire_until(steps) || moved;
+      },
+      [&] {
+        from_.post_until(std::min(from_.retired(), to_.retired()) + window_,
+                         [&](std::size_t i, std::size_t) { return block(args.recv, peer(i, -1)); });
+        to_.post_until(from_.posted(),
+                       [&](std::size_t i, std::size_t) { return block(args.send, peer(i, +1)); });
+      });
 }
 
 // Bruck's scratch, one registered buffer cached across calls and grown on demand (never
@@ -120,42 +107,13 @@ class BruckAlltoall final : public Algorithm {
   void run(const CollArgs& args) override;
 
  private:
-  void reserve_scratch(std::size_t bytes);
-  void exchange(int to, int from, Tag tag, std::size_t offset_out, std::size_t offset_in,
-                std::size_t bytes, int round, Deadline deadline);
-
   Transport& transport_;
   std::chrono::milliseconds timeout_;
-  AlignedBuffer scratch_;
-  std::unique_ptr<MemoryRegion> scratch_region_;
+  RegisteredScratch scratch_{transport_};
+  Stream from_{transport_, "from rank r-2^k"};  // round k
+  Stream to_{transport_, "to rank r+2^k"};
   std::uint64_t call_seq_ = 0;
 };
-
-void BruckAlltoall::reserve_scratch(std::size_t bytes) {
-  if (scratch_.size() >= bytes) return;
-  scratch_region_.reset();  // deregister before the memory goes
-  scratch_ = AlignedBuffer(bytes);
-  scratch_region_ = transport_.register_memory(scratch_.span());
-}
-
-// One round: send the outgoing pack, receive the incoming one, both in flight at once.
-void BruckAlltoall::exchange(int to, int from, Tag tag, std::size_t offset_out,
-                             std::size_t offset_in, std::size_t bytes, int round,
-                             Deadline deadline) {
-  Request recv = transport_.irecv(from, tag, *scratch_region_, offset_in, bytes);
-  Request send = transport_.isend(to, tag, *scratch_region_, offset_out, bytes);
-  unsigned polls = 0;
-  bool recv_done = false, send_done = false;
-  while (!recv_done || !send_done) {
-    transport_.progress();
-    recv_done = recv_done || transport_.test(recv);
-    send_done = send_done || transport_.test(send);
-    if (++polls % 64 == 0 && Clock::now() > deadline) {
-      const std::string during = "bruck alltoall round " + std::to_string(round);
-      transport_.throw_timeout(recv_done ? send : recv, during);
-    }
-  }
-}
 
 void BruckAlltoall::run(const CollArgs& args) {
   const int n = transport_.size();
@@ -168,43 +126,40 @@ void BruckAlltoall::run(const CollArgs& args) {
   const std::size_t pack_blocks = un / 2;
   const std::size_t out_offset = un * block;
   const std::size_t in_offset = out_offset + pack_blocks * block;
-  reserve_scratch(in_offset + pack_blocks * block);
+  scratch_.reserve(in_offset + pack_blocks * block);
   std::byte* work = scratch_.data();
-  const std::byte* send = args.send.bytes.data();
-  std::byte* recv = args.recv.bytes.data();
-  ++call_seq_;
-  const Deadline deadline = Clock::now() + timeout_;
+  std::byte* out = work + out_offset;
+  const std::byte* in = work + in_offset;
 
   // Rotate: work[i] = the block for rank r + i.
   for (std::size_t i = 0; i < un; ++i)
-    std::memcpy(work + i * block, send + (static_cast<std::size_t>(r) + i) % un * block, block);
-
-  // Round `bit`: the blocks whose index has that bit set, packed in index order.
-  auto for_each_moving = [&](std::size_t bit, auto&& f) {
+    std::memcpy(work + i * block, args.send.bytes.data() + (r + i) % un * block, block);
+  // Round k: the blocks whose index has bit 2^k set, packed in index order.
+  auto for_each_moving = [&](std::size_t k, auto&& f) {
+    const std::size_t bit = std::size_t{1} << k;
     std::size_t m = 0;
     for (std::size_t i = bit; i < un; ++i) {
       if ((i & bit) != 0) f(work + i * block, m++ * block);
     }
-    return m;
+    return m * block;
   };
-  std::byte* out = scratch_.data() + out_offset;
-  const std::byte* in = scratch_.data() + in_offset;
-  int round = 0;
-  for (std::size_t bit = 1; bit < un; bit <<= 1, ++round) {
-    const std::size_t m = for_each_moving(
-        bit, [&](std::byte* b, std::size_t at) { std::memcpy(out + at, b, block); });
-    const int dist = static_cast<int>(bit);
-    exchange((r + dist) % n, (r - dist + n) % n,
-             make_tag(call_seq_, static_cast<std::uint32_t>(round)), out_offset, in_offset,
-             m * block, round, deadline);
-    for_each_moving(bit, [&](std::byte* b, std::size_t at) { std::memcpy(b, in + at, block); });
+  Progress loop(transport_, timeout_, "bruck alltoall");
+  ++call_seq_;
+  for (std::size_t k = 0; (std::size_t{1} << k) < un; ++k) {
+    const std::size_t bytes = for_each_moving(
+        k, [&](std::byte* b, std::size_t pos) { std::memcpy(out + pos, b, block); });
+    const int dist = 1 << k;
+    exchange(loop, to_, from_, make_tag(call_seq_, static_cast<std::uint32_t>(k)), (r + dist) % n,
+             {&scratch_.region(), out_offset, bytes}, (r - dist + n) % n,
+             {&scratch_.region(), in_offset, bytes});
+    for_each_moving(k, [&](std::byte* b, std::size_t pos) { std::memcpy(b, in + pos, block); });
   }
 
   // Inverse rotation: work[i] came from rank r - i, so block j is work[(r - j) mod n].
   for (std::size_t j = 0; j < un; ++j) {
     if (j == static_cast<std::size_t>(r)) continue;  // copied at the start
     const std::size_t i = (static_cast<std::size_t>(r) + un - j) % un;
-    std::memcpy(recv + j * block, work + i * block, block);
+    std::memcpy(args.recv.bytes.data() + j * block, work + i * block, block);
   }
 }
 

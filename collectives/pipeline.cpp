@@ -44,12 +44,33 @@ void exchange(Progress& loop, Stream& to, Stream& from, Tag tag, int to_peer, co
               int from_peer, const Place& in) {
   from.open(OpKind::recv, from_peer, tag, 1, 1);
   to.open(OpKind::send, to_peer, tag, 1, 1);
-  loop.run({&from, &to}, [&] {
-    from.post_until(1, [&](std::size_t, std::size_t) { return in; });
-    to.post_until(1, [&](std::size_t, std::size_t) { return out; });
-    const bool moved = from.retire_until(1);
-    return to.retire_until(1) || moved;
-  });
+  loop.run(
+      {&from, &to},
+      [&] {
+        const bool moved = from.retire_until(1);
+        return to.retire_until(1) || moved;
+      },
+      [&] {
+        from.post_until(1, [&](std::size_t, std::size_t) { return in; });
+        to.post_until(1, [&](std::size_t, std::size_t) { return out; });
+      });
+}
+
+TreePipeline::TreePipeline(const AlgorithmOptions& options, const char* collective)
+    : chunk_bytes(options.tree_chunk_bytes),
+      slots(static_cast<std::size_t>(std::max(options.tree_slots, 0))),
+      timeout(options.timeout) {
+  if (options.tree_slots < 1) {
+    throw std::invalid_argument(std::string(collective) + ": at least 1 chunk must be in flight");
+  }
+  if (chunk_bytes < 64) {
+    throw std::invalid_argument(std::string(collective) + ": chunk size must be >= 64 bytes");
+  }
+}
+
+Parameters TreePipeline::parameters() const {
+  return {{"chunk_bytes", static_cast<std::int64_t>(chunk_bytes)},
+          {"slots", static_cast<std::int64_t>(slots)}};
 }
 
 }  // namespace fb

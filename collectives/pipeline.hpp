@@ -10,13 +10,20 @@
 //              every peer, calling done(c) for each. `limit` is how an algorithm states a
 //              dependency between streams ("send c once receive c - S is reduced"). A fan of
 //              no peers (a leaf's children) posts and retires as soon as the limit allows.
-//   Progress   the polling loop of one collective call. run(streams, pass) calls pass()
-//              and then transport.progress() and pass() until every listed stream has finished;
-//              pass() retires and posts and returns whether anything moved. It owns the
-//              deadline and reads the clock once every kPollsPerClockRead idle passes (the
-//              rate Transport::wait uses); past the deadline it throws TimeoutError naming
-//              the first listed stream with an outstanding chunk: its peer, and in the
-//              operation "<collective> chunk <c> of <chunks> <stream>".
+//   Progress   the polling loop of one collective call. run(streams, retire, post) posts,
+//              then drives transport.progress(), retire() and post() until every listed
+//              stream has finished. retire() retires what completed and returns whether
+//              anything did; post() posts what that unblocked. Retiring comes first so that a
+//              slot or a chunk freed by this poll is back on the wire before the transport is
+//              driven again; a stream whose chunks cost work on arrival (a reduction) retires
+//              one chunk per poll with retire_next(), so the send that chunk unblocks leaves
+//              before the next one is reduced. Both orders measured 10-25% faster at 16 MiB
+//              than posting first and reducing every arrived chunk at once
+//              (docs/PERFORMANCE.md). The loop owns the deadline and reads the clock once
+//              every kPollsPerClockRead idle polls (the rate Transport::wait uses); past the
+//              deadline it throws TimeoutError naming the first listed stream with an
+//              outstanding chunk: its peer, and in the operation
+//              "<collective> chunk <c> of <chunks> <stream>".
 //   exchange   one message each way with a peer (or two), both in flight: a round of a
 //              recursive-doubling or Bruck algorithm.
 //   Chunking   a buffer of `elems` elements cut into chunks: even() (at most max_bytes each,
@@ -34,17 +41,20 @@
 //   from_parent_.open(OpKind::recv, parent, tag, slots, chunks.count);
 //   to_child_.open(OpKind::send, child, tag, slots, chunks.count);
 //   Progress loop(transport_, timeout_, "chain broadcast");
-//   loop.run({&from_parent_, &to_child_}, [&] {
-//     bool moved = from_parent_.retire_until(chunks.count);
-//     moved |= to_child_.retire_until(chunks.count);
-//     from_parent_.post_until(chunks.count, [&](std::size_t c, std::size_t) {
-//       return at(args.recv, chunks.offset(c) * esize, chunks.size(c) * esize);
-//     });
-//     to_child_.post_until(from_parent_.retired(), [&](std::size_t c, std::size_t) {
-//       return at(args.recv, chunks.offset(c) * esize, chunks.size(c) * esize);
-//     });
-//     return moved;
-//   });
+//   loop.run(
+//       {&from_parent_, &to_child_},
+//       [&] {
+//         const bool moved = from_parent_.retire_until(chunks.count);
+//         return to_child_.retire_until(chunks.count) || moved;
+//       },
+//       [&] {
+//         from_parent_.post_until(chunks.count, [&](std::size_t c, std::size_t) {
+//           return at(args.recv, chunks.offset(c) * esize, chunks.size(c) * esize);
+//         });
+//         to_child_.post_until(from_parent_.retired(), [&](std::size_t c, std::size_t) {
+//           return at(args.recv, chunks.offset(c) * esize, chunks.size(c) * esize);
+//         });
+//       });
 //
 // Streams are members of the algorithm: open() reuses their request storage, so a call
 // allocates nothing once the first has sized it, and the hot loop has no virtual call
@@ -131,6 +141,12 @@ class Stream {
   bool retire_until(std::size_t limit) {
     return retire_until(limit, [](std::size_t) {});
   }
+  // Retires chunk retired() if it is below `limit` and completed at every peer, calling
+  // done(c): one chunk per poll, for chunks that cost work on arrival.
+  template <class DoneFn>
+  bool retire_next(std::size_t limit, DoneFn&& done) {
+    return retire_until(std::min(limit, retired_ + 1), done);
+  }
 
   std::size_t posted() const { return posted_; }
   std::size_t retired() const { return retired_; }
@@ -170,14 +186,16 @@ class Progress {
   Progress(Transport& transport, std::chrono::milliseconds timeout, std::string_view collective)
       : transport_(transport), deadline_(Clock::now() + timeout), collective_(collective) {}
 
-  // Drives the transport and pass() until every stream in `streams` has finished. pass()
-  // retires and posts; it returns true when anything moved.
-  template <class PassFn>
-  void run(std::initializer_list<Stream*> streams, PassFn&& pass) {
-    pass();  // the first posts go out before the transport is driven
+  // Posts, then drives the transport, retire() and post() until every stream in `streams`
+  // has finished. retire() returns true when anything was retired.
+  template <class RetireFn, class PostFn>
+  void run(std::initializer_list<Stream*> streams, RetireFn&& retire, PostFn&& post) {
+    post();  // the first posts go out before the transport is driven
     while (!all_finished(streams)) {
       transport_.progress();
-      if (!pass()) idle(streams);
+      const bool moved = retire();
+      post();
+      if (!moved) idle(streams);
     }
   }
 
@@ -228,6 +246,18 @@ struct Chunking {
   }
   std::size_t offset(std::size_t c) const { return std::min(c * chunk_elems, elems); }
   std::size_t size(std::size_t c) const { return std::min(chunk_elems, elems - offset(c)); }
+};
+
+// The pipelining of a tree collective (broadcast, reduce, tree all-reduce), checked once from
+// the options: chunks of tree_chunk_bytes (>= 64), tree_slots (>= 1) of them in flight per
+// link. Throws std::invalid_argument naming `collective`.
+struct TreePipeline {
+  TreePipeline(const AlgorithmOptions& options, const char* collective);
+  std::size_t chunk_bytes;
+  std::size_t slots;
+  std::chrono::milliseconds timeout;
+  // chunk_bytes and slots, for the results file.
+  Parameters parameters() const;
 };
 
 class ReduceStep {

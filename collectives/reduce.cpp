@@ -20,15 +20,14 @@
 // children, a chain rank at most one.
 #include "collectives/reduce.hpp"
 
-#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "collectives/aligned_buffer.hpp"
-#include "collectives/broadcast.hpp"
-#include "collectives/reduce_kernels.hpp"
+#include "collectives/pipeline.hpp"
+#include "collectives/scratch.hpp"
+#include "topologies/tree.hpp"
 
 namespace fb {
 
@@ -36,162 +35,103 @@ namespace {
 
 class PipelinedReduce final : public Algorithm {
  public:
-  PipelinedReduce(const AlgorithmContext& ctx, TreeShape shape)
-      : transport_(*ctx.transport), shape_(shape), pipe_(ctx.options, "reduce") {}
+  PipelinedReduce(const AlgorithmContext& ctx, topo::TreeShape shape)
+      : transport_(*ctx.transport),
+        shape_(shape),
+        name_(std::string(to_string(shape)) + " reduce"),
+        pipe_(ctx.options, "reduce") {}
 
   Parameters parameters() const override { return pipe_.parameters(); }
 
   void run(const CollArgs& args) override;
 
  private:
-  void reserve_scratch(std::size_t bytes);
-  [[noreturn]] void timeout(std::size_t folded, std::size_t chunks, std::size_t send_done,
-                            std::size_t n_children);
-
   Transport& transport_;
-  TreeShape shape_;
+  topo::TreeShape shape_;
+  std::string name_;
   TreePipeline pipe_;
-  AlignedBuffer scratch_;
-  std::unique_ptr<MemoryRegion> scratch_region_;
-  std::vector<Request> recv_reqs_;  // [child * slots + slot]: partial results from children
-  std::vector<Request> send_reqs_;  // [slot]: our partial result to the parent
+  RegisteredScratch scratch_{transport_};
+  Stream from_children_{transport_, "from child"};
+  Stream to_parent_{transport_, "to parent"};
   std::vector<const std::byte*> inputs_;
   std::uint64_t call_seq_ = 0;
 };
 
-void PipelinedReduce::reserve_scratch(std::size_t bytes) {
-  if (scratch_.size() >= bytes) return;
-  scratch_region_.reset();  // deregister before the memory goes
-  scratch_ = AlignedBuffer(bytes);
-  scratch_region_ = transport_.register_memory(scratch_.span());
-}
-
 // dst = own op in[0] op in[1] ..., two inputs per pass where there are two.
-void fold(const ReduceKernels& kernels, std::byte* dst, const std::byte* own,
+void fold(const ReduceStep& reduce, std::byte* dst, const std::byte* own,
           const std::vector<const std::byte*>& in, std::size_t elems) {
   std::size_t i = 0;
   const std::byte* first = own;
   if (in.size() >= 2) {
-    kernels.combine3(dst, own, in[0], in[1], elems);
+    reduce.combine3(dst, own, in[0], in[1], elems);
     i = 2;
     first = dst;
   }
   for (; i + 1 < in.size(); i += 2)
-    kernels.combine3(dst, dst, in[i], in[i + 1], elems);
-  if (i < in.size()) kernels.combine(dst, first, in[i], elems);
+    reduce.combine3(dst, dst, in[i], in[i + 1], elems);
+  if (i < in.size()) reduce.combine(dst, first, in[i], elems);
 }
 
 void PipelinedReduce::run(const CollArgs& args) {
   const int n = transport_.size();
-  const int r = transport_.rank();
   const std::size_t esize = dtype_size(args.dtype);
-  const bool in_place = args.send.bytes.data() == args.recv.bytes.data();
   if (args.count == 0) return;
-  const auto kernels = reduce_kernels(args.dtype, args.op);
+  const ReduceStep reduce(args.dtype, args.op, n);
   if (n == 1) {
-    if (!in_place) std::memcpy(args.recv.bytes.data(), args.send.bytes.data(), args.count * esize);
-    if (kernels.finalize != nullptr) kernels.finalize(args.recv.bytes.data(), args.count, n);
+    if (args.send.bytes.data() != args.recv.bytes.data())
+      std::memcpy(args.recv.bytes.data(), args.send.bytes.data(), args.count * esize);
+    reduce.finalize(args.recv.bytes.data(), args.count);
     return;
   }
-  const RootedTree tree = rooted_tree(shape_, r, args.root, n);
+  const auto tree = topo::rooted_tree(shape_, transport_.rank(), args.root, n);
   const std::size_t n_children = tree.children.size();
   const bool is_root = tree.parent < 0;
-  const Tag tag = make_tag(++call_seq_, 0);
-
-  const std::size_t cap = std::max<std::size_t>(1, pipe_.chunk_bytes / esize);
-  const std::size_t chunks = (args.count + cap - 1) / cap;
-  const std::size_t chunk_elems = (args.count + chunks - 1) / chunks;
-  const std::size_t slot_bytes = chunk_elems * esize;
+  const auto chunks = Chunking::even(args.count, pipe_.chunk_bytes, esize);
   const std::size_t k = pipe_.slots;
-  auto offset = [&](std::size_t c) { return c * chunk_elems * esize; };
-  auto elems = [&](std::size_t c) { return std::min(chunk_elems, args.count - c * chunk_elems); };
-
-  // Scratch: [child][slot] incoming chunks, then [slot] accumulators (non-root inner ranks).
-  const bool has_acc = !is_root && n_children > 0;
-  auto in_offset = [&](std::size_t ch, std::size_t slot) { return (ch * k + slot) * slot_bytes; };
-  auto acc_offset = [&](std::size_t slot) { return (n_children * k + slot) * slot_bytes; };
-  reserve_scratch((n_children + (has_acc ? 1 : 0)) * k * slot_bytes);
-  recv_reqs_.assign(n_children * k, Request{});
-  send_reqs_.assign(k, Request{});
+  const std::size_t slot_bytes = chunks.chunk_elems * esize;
+  // Scratch: [child][slot] incoming chunks, then [slot] accumulators (non-root inner ranks):
+  // the partial result of chunk c waits in accumulator c % k until it has left.
+  const bool leaf = n_children == 0;
+  scratch_.reserve((n_children + (is_root || leaf ? 0 : 1)) * k * slot_bytes);
+  auto in_slot = [&](std::size_t c, std::size_t ch) { return (ch * k + c % k) * slot_bytes; };
+  auto acc_slot = [&](std::size_t c) { return (n_children * k + c % k) * slot_bytes; };
   inputs_.resize(n_children);
 
-  // Counters, each stream in chunk order. A leaf's partial result is its input: all folded.
-  std::size_t recv_posted = 0;                        // chunks requested from every child
-  std::size_t folded = n_children == 0 ? chunks : 0;  // chunks whose partial result is ready
-  std::size_t sent = 0, send_done = 0;                // chunks to the parent
-  const std::size_t send_total = is_root ? 0 : chunks;
-  // A leaf sends straight from its input, an inner rank from its accumulators.
-  const MemoryRegion* up_region = n_children == 0 ? args.send.region : scratch_region_.get();
-
-  const Deadline deadline = Clock::now() + pipe_.timeout;
-  unsigned polls = 0;
-  while (folded < chunks || send_done < send_total) {
-    // An incoming slot is free once the chunk that used it has been folded.
-    while (n_children > 0 && recv_posted < chunks && recv_posted < folded + k) {
-      const std::size_t c = recv_posted;
-      for (std::size_t ch = 0; ch < n_children; ++ch) {
-        recv_reqs_[ch * k + c % k] = transport_.irecv(tree.children[ch], tag, *scratch_region_,
-                                                      in_offset(ch, c % k), elems(c) * esize);
-      }
-      ++recv_posted;
-    }
-    while (sent < std::min(folded, send_total) && sent - send_done < k) {
-      const std::size_t c = sent;
-      const std::size_t off =
-          n_children == 0 ? args.send.region_offset(offset(c)) : acc_offset(c % k);
-      send_reqs_[c % k] = transport_.isend(tree.parent, tag, *up_region, off, elems(c) * esize);
-      ++sent;
-    }
-    transport_.progress();
-    bool advanced = false;
-    // Fold the oldest chunk once every child's part is in and (off the root) its
-    // accumulator's previous chunk has left.
-    while (folded < recv_posted && (is_root || folded < send_done + k)) {
-      const std::size_t c = folded;
-      bool ready = true;
-      for (std::size_t ch = 0; ch < n_children && ready; ++ch)
-        ready = transport_.test(recv_reqs_[ch * k + c % k]);
-      if (!ready) break;
-      for (std::size_t ch = 0; ch < n_children; ++ch)
-        inputs_[ch] = scratch_.data() + in_offset(ch, c % k);
-      std::byte* dst =
-          is_root ? args.recv.bytes.data() + offset(c) : scratch_.data() + acc_offset(c % k);
-      fold(kernels, dst, args.send.bytes.data() + offset(c), inputs_, elems(c));
-      // The root holds the complete reduction of this chunk: finish it (avg) once, here.
-      if (is_root && kernels.finalize != nullptr) kernels.finalize(dst, elems(c), n);
-      ++folded;
-      advanced = true;
-    }
-    while (send_done < sent && transport_.test(send_reqs_[send_done % k])) {
-      ++send_done;
-      advanced = true;
-    }
-    if (!advanced && ++polls % 64 == 0 && Clock::now() > deadline) {
-      timeout(folded, chunks, send_done, n_children);
-    }
-  }
+  const Tag tag = make_tag(++call_seq_, 0);
+  from_children_.open(OpKind::recv, tree.children, tag, k, chunks.count);
+  to_parent_.open(OpKind::send, is_root ? std::span<const int>{} : std::span(&tree.parent, 1), tag,
+                  k, is_root ? 0 : chunks.count);
+  Progress loop(transport_, pipe_.timeout, name_);
+  loop.run(
+      {&from_children_, &to_parent_},
+      [&] {
+        // Fold chunk c once every child's part is in and its accumulator's last chunk has left.
+        const std::size_t fold_limit = is_root || leaf ? chunks.count : to_parent_.retired() + k;
+        const bool moved = from_children_.retire_next(fold_limit, [&](std::size_t c) {
+          if (leaf) return;  // a leaf's partial result is its input
+          for (std::size_t ch = 0; ch < n_children; ++ch)
+            inputs_[ch] = scratch_.data() + in_slot(c, ch);
+          std::byte* dst = is_root ? args.recv.bytes.data() + chunks.offset(c) * esize
+                                   : scratch_.data() + acc_slot(c);
+          fold(reduce, dst, args.send.bytes.data() + chunks.offset(c) * esize, inputs_,
+               chunks.size(c));
+          if (is_root) reduce.finalize(dst, chunks.size(c));  // complete here: finish it once
+          reduce.sync();
+        });
+        return to_parent_.retire_until(chunks.count) || moved;
+      },
+      [&] {
+        from_children_.post_until(chunks.count, [&](std::size_t c, std::size_t ch) {
+          return Place{&scratch_.region(), in_slot(c, ch), chunks.size(c) * esize};
+        });
+        to_parent_.post_until(from_children_.retired(), [&](std::size_t c, std::size_t) {
+          if (leaf) return at(args.send, chunks.offset(c) * esize, chunks.size(c) * esize);
+          return Place{&scratch_.region(), acc_slot(c), chunks.size(c) * esize};
+        });
+      });
 }
 
-void PipelinedReduce::timeout(std::size_t folded, std::size_t chunks, std::size_t send_done,
-                              std::size_t n_children) {
-  const std::size_t k = pipe_.slots;
-  if (folded < chunks) {
-    for (std::size_t ch = 0; ch < n_children; ++ch) {
-      const Request& req = recv_reqs_[ch * k + folded % k];
-      if (!req.done) {
-        transport_.throw_timeout(req,
-                                 chunk_context(shape_, "reduce", folded, chunks, "from child"));
-      }
-    }
-  }
-  const Request& up = send_reqs_[send_done % k];
-  if (!up.done) {
-    transport_.throw_timeout(up, chunk_context(shape_, "reduce", send_done, chunks, "to parent"));
-  }
-  throw std::logic_error("reduce pipeline stalled with nothing outstanding");
-}
-
-std::unique_ptr<Algorithm> make_reduce(const AlgorithmContext& ctx, TreeShape shape) {
+std::unique_ptr<Algorithm> make_reduce(const AlgorithmContext& ctx, topo::TreeShape shape) {
   if (ctx.transport == nullptr) {
     throw std::invalid_argument(std::string(to_string(shape)) + " reduce needs a transport");
   }
@@ -201,11 +141,11 @@ std::unique_ptr<Algorithm> make_reduce(const AlgorithmContext& ctx, TreeShape sh
 }  // namespace
 
 std::unique_ptr<Algorithm> make_binomial_reduce(const AlgorithmContext& ctx) {
-  return make_reduce(ctx, TreeShape::binomial);
+  return make_reduce(ctx, topo::TreeShape::binomial);
 }
 
 std::unique_ptr<Algorithm> make_chain_reduce(const AlgorithmContext& ctx) {
-  return make_reduce(ctx, TreeShape::chain);
+  return make_reduce(ctx, topo::TreeShape::chain);
 }
 
 }  // namespace fb

@@ -15,21 +15,16 @@
 // one step earlier) has arrived and been reduced, so later steps overlap the reduction of
 // earlier ones; `slots` segments are in flight each way.
 //
-// Which block a step moves (mod n):          send at step s / t      receive
-//   all-reduce      reduce-scatter          r - s                    r - s - 1   (owns r+1)
-//                   all-gather              r + 1 - t                r - t
-//   reduce-scatter                          r - s - 1                r - s - 2   (owns r)
-//   all-gather                              r - t                    r - t - 1
+// Which block a step moves: topo::ring_step (topologies/ring.hpp).
 #include "collectives/ring.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
-#include "collectives/aligned_buffer.hpp"
-#include "collectives/reduce_kernels.hpp"
+#include "collectives/pipeline.hpp"
+#include "collectives/scratch.hpp"
 #include "topologies/ring.hpp"
 
 namespace fb {
@@ -46,10 +41,7 @@ class Ring final : public Algorithm {
         segment_bytes_(ctx.options.ring_segment_bytes),
         slots_(static_cast<std::size_t>(ctx.options.ring_slots)),
         timeout_(ctx.options.timeout),
-        scratch_(mode == RingMode::allgather ? 0 : segment_bytes_ * slots_),
-        scratch_region_(transport_.register_memory(scratch_.span())),
-        recv_reqs_(slots_),
-        send_reqs_(slots_) {
+        scratch_(transport_, mode == RingMode::allgather ? 0 : segment_bytes_ * slots_) {
     if (slots_ < 2) throw std::invalid_argument("ring: at least 2 segments must be in flight");
     if (segment_bytes_ < 64) throw std::invalid_argument("ring: segment size must be >= 64 bytes");
   }
@@ -62,182 +54,139 @@ class Ring final : public Algorithm {
   void run(const CollArgs& args) override;
 
  private:
-  struct Piece {
-    std::size_t offset_bytes;  // from the start of the full n-block layout
-    std::size_t bytes;
+  // One call's layout: n blocks, S segments per block, messages i = step * S + segment.
+  struct Layout {
+    RingMode mode;
+    int rank, n;
+    std::size_t esize, count, block_elems;
+    std::size_t S = 1, seg_elems = 0, rs_steps = 0, rs_items = 0, total = 0;
+
+    Layout(RingMode m, int r, int ranks, const CollArgs& args, std::size_t segment_bytes,
+           const BufferCounts& counts)
+        : mode(m),
+          rank(r),
+          n(ranks),
+          esize(dtype_size(args.dtype)),
+          count(args.count),
+          block_elems(counts.block) {
+      const auto steps = static_cast<std::size_t>(n - 1);
+      // Segments: S per block, of at most segment_bytes, evened out over the largest block.
+      const auto segments = Chunking::even(block(0).count, segment_bytes, esize);
+      S = std::max<std::size_t>(1, segments.count);
+      seg_elems = segments.chunk_elems;
+      rs_steps = mode == RingMode::allgather ? 0 : steps;
+      rs_items = rs_steps * S;
+      total = (rs_steps + (mode == RingMode::reducescatter ? 0 : steps)) * S;
+    }
+    // Block b in elements: all-reduce splits its buffer as evenly as it can; the block
+    // collectives have blocks of exactly block_elems.
+    topo::Block block(int b) const {
+      if (mode == RingMode::allreduce) return topo::ring_block(count, n, b);
+      return {static_cast<std::size_t>(b) * block_elems, block_elems};
+    }
+    // Message i's bytes in the n-block layout: {offset, length}.
+    std::pair<std::size_t, std::size_t> piece(std::size_t i, bool sending) const {
+      const std::size_t step = i / S;
+      const bool rs = step < rs_steps;
+      const auto blocks =
+          topo::ring_step(rs ? topo::RingPhase::reduce_scatter : topo::RingPhase::all_gather,
+                          mode == RingMode::allreduce, rank, n,
+                          static_cast<long long>(rs ? step : step - rs_steps));
+      const auto b = block(sending ? blocks.send : blocks.recv);
+      const std::size_t start = std::min(i % S * seg_elems, b.count);
+      return {(b.offset + start) * esize, std::min(seg_elems, b.count - start) * esize};
+    }
   };
-  // Partial sums of a stand-alone reduce-scatter live here between steps (its output holds
-  // one block only). Grows to the largest input seen, registered with the transport.
-  Buffer work_buffer(std::size_t bytes);
 
   RingMode mode_;
   Transport& transport_;
   std::size_t segment_bytes_;
   std::size_t slots_;
   std::chrono::milliseconds timeout_;
-  AlignedBuffer scratch_;
-  std::unique_ptr<MemoryRegion> scratch_region_;
-  AlignedBuffer work_;
-  std::unique_ptr<MemoryRegion> work_region_;
-  std::vector<Request> recv_reqs_;
-  std::vector<Request> send_reqs_;
+  RegisteredScratch scratch_;  // incoming segments to reduce, one per slot
+  // Partial sums of a stand-alone reduce-scatter live here between steps (its output holds
+  // one block only). Grows to the largest input seen.
+  RegisteredScratch work_{transport_};
+  Stream from_left_{transport_, "from left"};
+  Stream to_right_{transport_, "to right"};
   std::uint64_t call_seq_ = 0;
 };
 
-Buffer Ring::work_buffer(std::size_t bytes) {
-  if (work_.size() < bytes) {
-    work_region_.reset();
-    work_ = AlignedBuffer(bytes);
-    work_region_ = transport_.register_memory(work_.span());
-  }
-  return {work_.span().first(bytes), work_region_.get()};
+Collective collective_of(RingMode mode) {
+  return mode == RingMode::allreduce   ? Collective::allreduce
+         : mode == RingMode::allgather ? Collective::allgather
+                                       : Collective::reducescatter;
+}
+
+const char* name_of(RingMode mode) {
+  return mode == RingMode::allreduce   ? "ring allreduce"
+         : mode == RingMode::allgather ? "ring allgather"
+                                       : "ring reducescatter";
 }
 
 void Ring::run(const CollArgs& args) {
   const int n = transport_.size();
-  const int r = transport_.rank();
-  const std::size_t esize = dtype_size(args.dtype);
-  const auto counts = buffer_counts(mode_ == RingMode::allreduce   ? Collective::allreduce
-                                    : mode_ == RingMode::allgather ? Collective::allgather
-                                                                   : Collective::reducescatter,
-                                    args.count, n);
+  const auto counts = buffer_counts(collective_of(mode_), args.count, n);
   if (counts.send == 0 || counts.recv == 0) return;
-  const bool reduces = mode_ != RingMode::allgather;
-  const ReduceKernels kernels = reduces ? reduce_kernels(args.dtype, args.op) : ReduceKernels{};
-
-  // Block geometry: all-reduce splits its buffer as evenly as it can; the block
-  // collectives have blocks of exactly counts.block elements.
-  auto block_of = [&](int b) -> topo::Block {
-    if (mode_ == RingMode::allreduce) return topo::ring_block(args.count, n, b);
-    return {static_cast<std::size_t>(b) * counts.block, counts.block};
-  };
-  const std::byte* input = args.send.bytes.data();
-  auto input_offset = [&](std::size_t full_offset) {  // all-gather's input is one block
-    return mode_ == RingMode::allgather ? full_offset - block_of(r).offset * esize : full_offset;
-  };
-
+  const Layout lay(mode_, transport_.rank(), n, args, segment_bytes_, counts);
+  const std::size_t esize = lay.esize;
+  const std::size_t own = lay.block(lay.rank).offset * esize;  // where this rank's block starts
+  const std::size_t rs_items = lay.rs_items;
+  const bool allgather = mode_ == RingMode::allgather;
+  std::byte* out = args.recv.bytes.data();
+  const std::byte* in = args.send.bytes.data();
   if (n == 1) {
-    if (input != args.recv.bytes.data())
-      std::memcpy(args.recv.bytes.data(), input, counts.recv * esize);
+    if (in != out) std::memcpy(out, in, counts.recv * esize);
     return;
   }
-  if (mode_ == RingMode::allgather &&
-      input != args.recv.bytes.data() + block_of(r).offset * esize) {
-    std::memcpy(args.recv.bytes.data() + block_of(r).offset * esize, input, counts.block * esize);
-  }
-
-  const Tag tag = make_tag(++call_seq_, 0);
-  const auto [left, right] = topo::ring_neighbours(r, n);
-  const std::size_t rs_steps = mode_ == RingMode::allgather ? 0 : static_cast<std::size_t>(n - 1);
-  const std::size_t ag_steps =
-      mode_ == RingMode::reducescatter ? 0 : static_cast<std::size_t>(n - 1);
-  const long long rs_shift = mode_ == RingMode::reducescatter ? 1 : 0;
-  const long long ag_shift = mode_ == RingMode::allreduce ? 1 : 0;
+  if (allgather && in != out + own) std::memcpy(out + own, in, counts.block * esize);
   const Buffer work =
-      mode_ == RingMode::reducescatter ? work_buffer(counts.send * esize) : args.recv;
+      mode_ == RingMode::reducescatter ? work_.reserve(counts.send * esize) : args.recv;
+  const ReduceStep reduce(args.dtype, args.op, n);
+  const auto [left, right] = topo::ring_neighbours(lay.rank, n);
+  const Tag tag = make_tag(++call_seq_, 0);
+  from_left_.open(OpKind::recv, left, tag, slots_, lay.total);
+  to_right_.open(OpKind::send, right, tag, slots_, lay.total);
 
-  // Segments: S per block, of at most segment_bytes, evened out over the largest block.
-  const std::size_t max_block = block_of(0).count;
-  const std::size_t cap = std::max<std::size_t>(1, segment_bytes_ / esize);
-  const std::size_t S = std::max<std::size_t>(1, (max_block + cap - 1) / cap);
-  const std::size_t seg_elems = (max_block + S - 1) / S;
-  const std::size_t rs_items = rs_steps * S;
-  const std::size_t total = (rs_steps + ag_steps) * S;
-
-  auto piece = [&](std::size_t i, bool sending) {
-    const std::size_t step = i / S;
-    const std::size_t seg = i % S;
-    long long block = 0;
-    if (step < rs_steps) {
-      block = r - static_cast<long long>(step) - rs_shift - (sending ? 0 : 1);
-    } else {
-      block = r + ag_shift - static_cast<long long>(step - rs_steps) - (sending ? 0 : 1);
-    }
-    const auto b = block_of(topo::wrap(block, n));
-    const std::size_t start = std::min(seg * seg_elems, b.count);
-    const std::size_t len = std::min(seg_elems, b.count - start);
-    return Piece{(b.offset + start) * esize, len * esize};
-  };
-  // Where message i's bytes come from: the input at the first step, else the partial sums
-  // (reduce-scatter) or the output (all-gather phases).
-  auto send_source = [&](std::size_t i,
-                         std::size_t full_offset) -> std::pair<const Buffer*, std::size_t> {
-    if (i < S && (rs_steps > 0 || mode_ == RingMode::allgather)) {
-      return {&args.send, input_offset(full_offset)};
-    }
-    if (i < rs_items) return {&work, full_offset};
-    return {&args.recv, full_offset};
-  };
-
-  const Deadline deadline = Clock::now() + timeout_;
-  std::size_t recv_posted = 0, recv_done = 0, send_posted = 0, send_done = 0;
-  unsigned polls = 0;
-  const std::size_t k = slots_;
-
-  while (recv_done < total || send_done < total) {
-    // Post receives: reduce-scatter ones land in scratch slots, all-gather ones in place;
-    // in an all-reduce the latter only once the send that read the same bytes
-    // (message i - rs_items) has finished.
-    while (recv_posted < total && recv_posted - recv_done < k) {
-      const std::size_t i = recv_posted;
-      const Piece p = piece(i, false);
-      if (i < rs_items) {
-        recv_reqs_[i % k] =
-            transport_.irecv(left, tag, *scratch_region_, (i % k) * segment_bytes_, p.bytes);
-      } else {
-        if (rs_items > 0 && send_done <= i - rs_items) break;
-        recv_reqs_[i % k] = transport_.irecv(left, tag, *args.recv.region,
-                                             args.recv.region_offset(p.offset_bytes), p.bytes);
-      }
-      ++recv_posted;
-    }
-    // Post sends, in order: message i needs message i - S to have been received and reduced.
-    while (send_posted < total && send_posted - send_done < k &&
-           (send_posted < S || send_posted - S < recv_done)) {
-      const std::size_t i = send_posted;
-      const Piece p = piece(i, true);
-      const auto [src, offset] = send_source(i, p.offset_bytes);
-      send_reqs_[i % k] =
-          transport_.isend(right, tag, *src->region, src->region_offset(offset), p.bytes);
-      ++send_posted;
-    }
-    transport_.progress();
-    bool advanced = false;
-    if (recv_done < recv_posted && transport_.test(recv_reqs_[recv_done % k])) {
-      const std::size_t i = recv_done;
-      if (i < rs_items) {
-        const Piece p = piece(i, false);
-        const bool last = i >= rs_items - S;
-        const std::size_t elems = p.bytes / esize;
-        std::byte* dst = nullptr;
-        if (mode_ == RingMode::reducescatter) {
-          dst = last ? args.recv.bytes.data() + (p.offset_bytes - block_of(r).offset * esize)
-                     : work.bytes.data() + p.offset_bytes;
-        } else {
-          dst = args.recv.bytes.data() + p.offset_bytes;
-        }
-        kernels.combine(dst, input + p.offset_bytes, scratch_.data() + (i % k) * segment_bytes_,
-                        elems);
-        // After the last reduce-scatter step this block is complete: finish it (avg) once.
-        if (last && kernels.finalize != nullptr) kernels.finalize(dst, elems, n);
-      }
-      ++recv_done;
-      advanced = true;
-    }
-    while (send_done < send_posted && transport_.test(send_reqs_[send_done % k])) {
-      ++send_done;
-      advanced = true;
-    }
-    if (!advanced && ++polls % 64 == 0 && Clock::now() > deadline) {
-      const char* what = mode_ == RingMode::allreduce       ? "ring allreduce"
-                         : mode_ == RingMode::reducescatter ? "ring reducescatter"
-                                                            : "ring allgather";
-      const std::string during = std::string(what) + " (message " + std::to_string(recv_done) +
-                                 " of " + std::to_string(total) + ")";
-      if (recv_done < recv_posted) transport_.throw_timeout(recv_reqs_[recv_done % k], during);
-      transport_.throw_timeout(send_reqs_[send_done % k], during);
-    }
-  }
+  Progress loop(transport_, timeout_, name_of(mode_));
+  loop.run(
+      {&from_left_, &to_right_},
+      [&] {
+        // One arrived segment per poll: reduced, then its send posted before the next.
+        const bool moved = from_left_.retire_next(lay.total, [&](std::size_t i) {
+          if (i >= rs_items) return;
+          const auto [offset, bytes] = lay.piece(i, false);
+          const bool last = i >= rs_items - lay.S;  // this block is complete after this step
+          std::byte* dst = mode_ != RingMode::reducescatter ? out + offset
+                           : last                           ? out + (offset - own)
+                                                            : work.bytes.data() + offset;
+          reduce.combine(dst, in + offset, scratch_.data() + i % slots_ * segment_bytes_,
+                         bytes / esize);
+          if (last) reduce.finalize(dst, bytes / esize);
+          reduce.sync();
+        });
+        return to_right_.retire_until(lay.total) || moved;
+      },
+      [&] {
+        // Reduce-scatter segments land in scratch slots, all-gather ones in place; in an
+        // all-reduce the latter only once the send that read the same bytes has finished.
+        from_left_.post_until(
+            rs_items == 0 ? lay.total : to_right_.retired() + rs_items,
+            [&](std::size_t i, std::size_t) {
+              const auto [offset, bytes] = lay.piece(i, false);
+              if (i < rs_items)
+                return Place{&scratch_.region(), i % slots_ * segment_bytes_, bytes};
+              return at(args.recv, offset, bytes);
+            });
+        // Message i leaves once message i - S (the same segment a step earlier) is reduced;
+        // the first step sends the input, later ones the partial sums, the all-gather the
+        // output.
+        to_right_.post_until(from_left_.retired() + lay.S, [&](std::size_t i, std::size_t) {
+          const auto [offset, bytes] = lay.piece(i, true);
+          if (i < lay.S) return at(args.send, allgather ? offset - own : offset, bytes);
+          return at(i < rs_items ? work : args.recv, offset, bytes);
+        });
+      });
 }
 
 std::unique_ptr<Algorithm> make_ring(const AlgorithmContext& ctx, RingMode mode) {

@@ -10,12 +10,11 @@
 // unexpected-message copy whenever the peer is slower.
 #include "collectives/sendrecv.hpp"
 
-#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
+#include "collectives/pipeline.hpp"
 #include "topologies/ring.hpp"
 
 namespace fb {
@@ -34,7 +33,8 @@ class RingSendrecv final : public Algorithm {
  private:
   Transport& transport_;
   std::chrono::milliseconds timeout_;
-  std::vector<Request> reqs_;  // receives, then sends
+  Stream from_left_{transport_, "from left neighbour"};
+  Stream to_right_{transport_, "to right neighbour"};
   std::uint64_t call_seq_ = 0;
 };
 
@@ -50,36 +50,25 @@ void RingSendrecv::run(const CollArgs& args) {
   }
   const auto [left, right] = topo::ring_neighbours(transport_.rank(), n);
   const Tag tag = make_tag(++call_seq_, 0);
-  const std::size_t pieces = (bytes + kMaxMessageBytes - 1) / kMaxMessageBytes;
-  reqs_.clear();
-  for (std::size_t p = 0; p < pieces; ++p) {
-    const std::size_t off = p * kMaxMessageBytes;
-    reqs_.push_back(transport_.irecv(left, tag, *args.recv.region, args.recv.region_offset(off),
-                                     std::min(kMaxMessageBytes, bytes - off)));
-  }
-  for (std::size_t p = 0; p < pieces; ++p) {
-    const std::size_t off = p * kMaxMessageBytes;
-    reqs_.push_back(transport_.isend(right, tag, *args.send.region, args.send.region_offset(off),
-                                     std::min(kMaxMessageBytes, bytes - off)));
-  }
-
-  const Deadline deadline = Clock::now() + timeout_;
-  std::size_t done = 0;  // requests are retired in order
-  unsigned polls = 0;
-  while (done < reqs_.size()) {
-    transport_.progress();
-    bool advanced = false;
-    while (done < reqs_.size() && transport_.test(reqs_[done])) {
-      ++done;
-      advanced = true;
-    }
-    if (!advanced && ++polls % 64 == 0 && Clock::now() > deadline) {
-      const Request& req = reqs_[done];
-      transport_.throw_timeout(req, std::string("ring sendrecv ") +
-                                        (req.kind == OpKind::recv ? "from left" : "to right") +
-                                        " neighbour");
-    }
-  }
+  // Every piece in flight at once, all receives posted before the first send.
+  const auto pieces = Chunking::fixed(bytes, kMaxMessageBytes, 1);
+  from_left_.open(OpKind::recv, left, tag, pieces.count, pieces.count);
+  to_right_.open(OpKind::send, right, tag, pieces.count, pieces.count);
+  Progress loop(transport_, timeout_, "ring sendrecv");
+  loop.run(
+      {&from_left_, &to_right_},
+      [&] {
+        const bool moved = from_left_.retire_until(pieces.count);
+        return to_right_.retire_until(pieces.count) || moved;
+      },
+      [&] {
+        from_left_.post_until(pieces.count, [&](std::size_t p, std::size_t) {
+          return at(args.recv, pieces.offset(p), pieces.size(p));
+        });
+        to_right_.post_until(pieces.count, [&](std::size_t p, std::size_t) {
+          return at(args.send, pieces.offset(p), pieces.size(p));
+        });
+      });
 }
 
 }  // namespace

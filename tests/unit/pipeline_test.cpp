@@ -133,19 +133,54 @@ TEST_F(Pipeline, RunDrivesUntilEveryStreamFinishes) {
   out.open(OpKind::send, 2, 5, 2, 4);
   std::vector<std::size_t> reduced;
   Progress loop(transport, std::chrono::seconds(5), "test ring");
-  loop.run({&in, &out}, [&] {
-    in.post_until(4, [&](std::size_t c, std::size_t) { return place(c); });
-    bool moved = in.retire_until(4, [&](std::size_t c) { reduced.push_back(c); });
-    // Chunk c leaves once chunk c has arrived.
-    out.post_until(in.retired(), [&](std::size_t c, std::size_t) { return place(c); });
-    moved |= out.retire_until(4);
-    return moved;
-  });
+  loop.run(
+      {&in, &out},
+      [&] {
+        const bool moved = in.retire_until(4, [&](std::size_t c) { reduced.push_back(c); });
+        return out.retire_until(4) || moved;
+      },
+      [&] {
+        in.post_until(4, [&](std::size_t c, std::size_t) { return place(c); });
+        // Chunk c leaves once chunk c has arrived.
+        out.post_until(in.retired(), [&](std::size_t c, std::size_t) { return place(c); });
+      });
   EXPECT_EQ(reduced, (std::vector<std::size_t>{0, 1, 2, 3}));
   ASSERT_EQ(transport.ops.size(), 8u);
   EXPECT_EQ(transport.ops[0].kind, OpKind::recv);
-  EXPECT_EQ(transport.ops[2].kind, OpKind::send);  // after receives 0 and 1 retired
+  EXPECT_EQ(transport.ops[1].kind, OpKind::recv);
+  EXPECT_EQ(transport.ops[2].kind, OpKind::recv);  // a freed slot is refilled first
+  EXPECT_EQ(transport.ops[4].kind, OpKind::send);  // after receives 0 and 1 retired
   EXPECT_GT(transport.progress_calls, 0);
+}
+
+// retire_next works on one arrived chunk per poll, so what that chunk unblocks is posted
+// before the next one is worked on: send c goes out before chunk c + 1 is reduced.
+TEST_F(Pipeline, RetireNextPostsWhatAChunkUnblocksBeforeTheNext) {
+  transport.complete_all = true;
+  Stream in(transport, "from left");
+  Stream out(transport, "to right");
+  in.open(OpKind::recv, 1, 5, 2, 4);
+  out.open(OpKind::send, 2, 5, 2, 4);
+  std::vector<std::size_t> ops_at_reduce;  // operations posted when chunk c was reduced
+  Progress loop(transport, std::chrono::seconds(5), "test ring");
+  loop.run(
+      {&in, &out},
+      [&] {
+        const bool moved =
+            in.retire_next(4, [&](std::size_t) { ops_at_reduce.push_back(transport.ops.size()); });
+        return out.retire_until(4) || moved;
+      },
+      [&] {
+        in.post_until(4, [&](std::size_t c, std::size_t) { return place(c); });
+        out.post_until(in.retired(), [&](std::size_t c, std::size_t) { return place(c); });
+      });
+  // recv 0, recv 1 | reduce 0 | recv 2, send 0 | reduce 1 | recv 3, send 1 | reduce 2 |
+  // send 2 | reduce 3 | send 3
+  EXPECT_EQ(ops_at_reduce, (std::vector<std::size_t>{2, 4, 6, 7}));
+  ASSERT_EQ(transport.ops.size(), 8u);
+  EXPECT_EQ(transport.ops[2].kind, OpKind::recv);
+  EXPECT_EQ(transport.ops[3].kind, OpKind::send);
+  EXPECT_FALSE(in.retire_next(4, [](std::size_t) {}));  // finished: nothing left
 }
 
 // A stall past the deadline names the transport, the peer, the operation and its bytes, the
@@ -155,16 +190,21 @@ TEST_F(Pipeline, TimeoutNamesStreamPeerAndChunk) {
   Stream out(transport, "to child");
   in.open(OpKind::recv, 2, 5, 2, 10);
   out.open(OpKind::send, 3, 5, 2, 10);
-  transport.complete = {0, 1, 2};  // chunks 0 and 1 arrive (ops 0, 1), one goes out (op 2)
+  // Chunks 0 and 1 arrive (ops 0, 1); their slots are refilled (ops 2, 3: receives 2 and 3)
+  // before the sends (ops 4, 5), and one send goes out.
+  transport.complete = {0, 1, 4};
   Progress loop(transport, std::chrono::milliseconds(0), "chain broadcast");
   try {
-    loop.run({&in, &out}, [&] {
-      in.post_until(10, [&](std::size_t c, std::size_t) { return place(c); });
-      bool moved = in.retire_until(10);
-      out.post_until(in.retired(), [&](std::size_t c, std::size_t) { return place(c); });
-      moved |= out.retire_until(10);
-      return moved;
-    });
+    loop.run(
+        {&in, &out},
+        [&] {
+          const bool moved = in.retire_until(10);
+          return out.retire_until(10) || moved;
+        },
+        [&] {
+          in.post_until(10, [&](std::size_t c, std::size_t) { return place(c); });
+          out.post_until(in.retired(), [&](std::size_t c, std::size_t) { return place(c); });
+        });
     FAIL() << "the loop returned with nothing completing";
   } catch (const TimeoutError& e) {
     const std::string what = e.what();
@@ -184,13 +224,16 @@ TEST_F(Pipeline, TimeoutNamesTheSendWhenReceivesAreDone) {
   transport.complete = {0};
   Progress loop(transport, std::chrono::milliseconds(0), "chain broadcast");
   try {
-    loop.run({&in, &out}, [&] {
-      in.post_until(1, [&](std::size_t c, std::size_t) { return place(c); });
-      bool moved = in.retire_until(1);
-      out.post_until(in.retired(), [&](std::size_t c, std::size_t) { return place(c); });
-      moved |= out.retire_until(1);
-      return moved;
-    });
+    loop.run(
+        {&in, &out},
+        [&] {
+          const bool moved = in.retire_until(1);
+          return out.retire_until(1) || moved;
+        },
+        [&] {
+          in.post_until(1, [&](std::size_t c, std::size_t) { return place(c); });
+          out.post_until(in.retired(), [&](std::size_t c, std::size_t) { return place(c); });
+        });
     FAIL() << "the loop returned with nothing completing";
   } catch (const TimeoutError& e) {
     EXPECT_NE(std::string(e.what()).find("send of 16 bytes during chain broadcast chunk 0 of 1 "
