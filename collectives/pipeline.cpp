@@ -1,5 +1,6 @@
 #include "collectives/pipeline.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -12,18 +13,19 @@ void Stream::open(OpKind kind, std::span<const int> peers, Tag tag, std::size_t 
   tag_ = tag;
   slots_ = slots;
   chunks_ = chunks;
-  posted_ = 0;
-  retired_ = 0;
-  peers_.assign(peers.begin(), peers.end());
-  reqs_.assign(peers_.size() * slots_, Request{});
+  fan_ = peers.size();
+  posted_ = retired_ = post_slot_ = retire_slot_ = 0;
+  // Sized once for the largest call; a slot's request is written before it is read.
+  peers_.resize(fan_);
+  std::copy(peers.begin(), peers.end(), peers_.begin());
+  if (reqs_.size() < fan_ * slots_) reqs_.resize(fan_ * slots_);
 }
 
 const Request* Stream::stalled() {
   if (retired_ == posted_) return nullptr;
-  const std::size_t slot = retired_ % slots_;
-  for (std::size_t i = 0; i < peers_.size(); ++i) {
-    Request& req = reqs_[i * slots_ + slot];
-    if (!transport_.test(req)) return &req;
+  Request* reqs = reqs_.data() + retire_slot_ * fan_;
+  for (std::size_t i = 0; i < fan_; ++i) {
+    if (!transport_.test(reqs[i])) return &reqs[i];
   }
   return nullptr;
 }

@@ -13,14 +13,17 @@
 //   Progress   the polling loop of one collective call. run(streams, retire, post) posts,
 //              then drives transport.progress(), retire() and post() until every listed
 //              stream has finished. retire() retires what completed and returns whether
-//              anything did; post() posts what that unblocked. Retiring comes first so that a
+//              anything did; post() posts what that unblocked, and runs only after a poll that
+//              retired something: every limit an algorithm gives post_until must therefore be
+//              a function of what its streams have retired. Retiring comes first so that a
 //              slot or a chunk freed by this poll is back on the wire before the transport is
 //              driven again; a stream whose chunks cost work on arrival (a reduction) retires
 //              one chunk per poll with retire_next(), so the send that chunk unblocks leaves
 //              before the next one is reduced. Both orders measured 10-25% faster at 16 MiB
 //              than posting first and reducing every arrived chunk at once
 //              (docs/PERFORMANCE.md). The loop owns the deadline and reads the clock once
-//              every kPollsPerClockRead idle polls (the rate Transport::wait uses); past the
+//              every kPollsPerClockRead idle polls (the rate Transport::wait uses; the first
+//              read starts the deadline, so a call that never idles never reads it); past the
 //              deadline it throws TimeoutError naming the first listed stream with an
 //              outstanding chunk: its peer, and in the operation
 //              "<collective> chunk <c> of <chunks> <stream>".
@@ -112,16 +115,17 @@ class Stream {
   template <class PlaceFn>
   void post_until(std::size_t limit, PlaceFn&& place) {
     limit = std::min(limit, chunks_);
-    while (posted_ < limit && (peers_.empty() || posted_ - retired_ < slots_)) {
-      const std::size_t slot = posted_ % slots_;
-      for (std::size_t i = 0; i < peers_.size(); ++i) {
+    while (posted_ < limit && (fan_ == 0 || posted_ - retired_ < slots_)) {
+      Request* reqs = reqs_.data() + post_slot_ * fan_;
+      for (std::size_t i = 0; i < fan_; ++i) {
         const Place p = place(posted_, i);
         const int peer = peers_[i] == kPeerPerChunk ? p.peer : peers_[i];
-        reqs_[i * slots_ + slot] = kind_ == OpKind::send
-                                       ? transport_.isend(peer, tag_, *p.region, p.offset, p.bytes)
-                                       : transport_.irecv(peer, tag_, *p.region, p.offset, p.bytes);
+        reqs[i] = kind_ == OpKind::send
+                      ? transport_.isend(peer, tag_, *p.region, p.offset, p.bytes)
+                      : transport_.irecv(peer, tag_, *p.region, p.offset, p.bytes);
       }
       ++posted_;
+      if (++post_slot_ == slots_) post_slot_ = 0;
     }
   }
 
@@ -131,9 +135,10 @@ class Stream {
   bool retire_until(std::size_t limit, DoneFn&& done) {
     bool moved = false;
     limit = std::min(limit, posted_);
-    while (retired_ < limit && complete(retired_ % slots_)) {
+    while (retired_ < limit && complete(retire_slot_)) {
       done(retired_);
       ++retired_;
+      if (++retire_slot_ == slots_) retire_slot_ = 0;
       moved = true;
     }
     return moved;
@@ -160,9 +165,12 @@ class Stream {
   const Request* stalled();
 
  private:
+  // The hot path runs every poll: slot indices wrap instead of taking a remainder, and a
+  // chunk's requests (one per peer) sit side by side.
   bool complete(std::size_t slot) {
-    for (std::size_t i = 0; i < peers_.size(); ++i) {
-      if (!transport_.test(reqs_[i * slots_ + slot])) return false;
+    Request* reqs = reqs_.data() + slot * fan_;
+    for (std::size_t i = 0; i < fan_; ++i) {
+      if (!transport_.test(reqs[i])) return false;
     }
     return true;
   }
@@ -173,10 +181,13 @@ class Stream {
   Tag tag_ = 0;
   std::size_t slots_ = 1;
   std::size_t chunks_ = 0;
+  std::size_t fan_ = 0;  // peers
   std::size_t posted_ = 0;
   std::size_t retired_ = 0;
+  std::size_t post_slot_ = 0;    // posted_ % slots_
+  std::size_t retire_slot_ = 0;  // retired_ % slots_
   std::vector<int> peers_;
-  std::vector<Request> reqs_;  // [peer * slots + slot]
+  std::vector<Request> reqs_;  // [slot * fan + peer]
 };
 
 class Progress {
@@ -184,27 +195,36 @@ class Progress {
   // `collective` names the call in timeouts ("ring allreduce"): a string literal or a string
   // that outlives the loop.
   Progress(Transport& transport, std::chrono::milliseconds timeout, std::string_view collective)
-      : transport_(transport), deadline_(Clock::now() + timeout), collective_(collective) {}
+      : transport_(transport), timeout_(timeout), collective_(collective) {}
 
   // Posts, then drives the transport, retire() and post() until every stream in `streams`
-  // has finished. retire() returns true when anything was retired.
+  // has finished. retire() returns true when anything was retired; post() runs only then,
+  // for every limit of a stream is a function of what has been retired.
   template <class RetireFn, class PostFn>
   void run(std::initializer_list<Stream*> streams, RetireFn&& retire, PostFn&& post) {
     post();  // the first posts go out before the transport is driven
-    while (!all_finished(streams)) {
+    if (all_finished(streams)) return;
+    for (;;) {
       transport_.progress();
-      const bool moved = retire();
-      post();
-      if (!moved) idle(streams);
+      if (retire()) {
+        post();
+        if (all_finished(streams)) return;
+      } else {
+        idle(streams);
+      }
     }
   }
-
-  Deadline deadline() const { return deadline_; }
 
   // Counts an idle pass; past the deadline throws TimeoutError for the first of `streams`
   // with an outstanding chunk.
   void idle(std::initializer_list<Stream*> streams) {
-    if (++idle_passes_ % kPollsPerClockRead == 0 && Clock::now() > deadline_) timeout(streams);
+    if (++idle_passes_ % kPollsPerClockRead != 0) return;
+    const auto now = Clock::now();
+    if (deadline_ == Deadline::max()) {
+      deadline_ = now + timeout_;  // the clock starts at the first read, off the posting path
+    } else if (now > deadline_) {
+      timeout(streams);
+    }
   }
 
   [[noreturn]] void timeout(std::initializer_list<Stream*> streams) const;
@@ -216,7 +236,8 @@ class Progress {
   }
 
   Transport& transport_;
-  Deadline deadline_;
+  std::chrono::milliseconds timeout_;
+  Deadline deadline_ = Deadline::max();
   std::string_view collective_;
   unsigned idle_passes_ = 0;
 };

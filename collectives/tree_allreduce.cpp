@@ -37,6 +37,7 @@ struct TreeFlow {
         down_out(transport, tree == 0 ? "to child (tree 0)" : "to child (tree 1)") {}
   topo::TreeNode node;
   std::size_t first_elem = 0;  // this tree's half of the buffer
+  std::size_t esize = 0;       // bytes per element
   Chunking chunks;
   Stream up_in;     // partial sums from the children
   Stream up_out;    // our partial sum to the parent
@@ -88,6 +89,7 @@ void TreeAllreduce::run(const CollArgs& args) {
     TreeFlow& f = flows_[t];
     f.node = topo::double_tree_node(static_cast<int>(t), transport_.rank(), n);
     f.first_elem = t == 0 ? 0 : half;
+    f.esize = esize;
     f.chunks = Chunking::even(t == 0 ? half : args.count - half, pipe_.chunk_bytes, esize);
     const std::span children(f.node.children.data(), static_cast<std::size_t>(f.node.n_children()));
     const std::span parent(&f.node.parent, f.node.parent < 0 ? 0 : 1);
@@ -119,8 +121,10 @@ void TreeAllreduce::run(const CollArgs& args) {
 // to the children.
 bool TreeAllreduce::retire(std::size_t tree, const CollArgs& args, const ReduceStep& reduce) {
   TreeFlow& f = flows_[tree];
-  const std::size_t esize = dtype_size(args.dtype);
+  const std::size_t esize = f.esize;
   const std::size_t count = f.chunks.count;
+  if (f.down_out.finished() && f.down_in.finished() && f.up_in.finished() && f.up_out.finished())
+    return false;
   const bool leaf = f.node.is_leaf();
   const bool root = f.node.parent < 0;
   bool moved = f.up_in.retire_next(count, [&](std::size_t c) {
@@ -145,7 +149,7 @@ bool TreeAllreduce::retire(std::size_t tree, const CollArgs& args, const ReduceS
 
 void TreeAllreduce::post(std::size_t tree, const CollArgs& args) {
   TreeFlow& f = flows_[tree];
-  const std::size_t esize = dtype_size(args.dtype);
+  const std::size_t esize = f.esize;
   const bool leaf = f.node.is_leaf();
   const bool root = f.node.parent < 0;
   auto chunk = [&](const Buffer& buffer, std::size_t c) {
