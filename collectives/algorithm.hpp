@@ -47,19 +47,30 @@ struct CollArgs {
   int root = 0;  // broadcast and reduce
 };
 
-// Pipelining parameters. They are written into the results next to the numbers. Those marked
-// `auto` (the command line's default) are replaced by the values for the path the transport
-// reports (collectives/pipeline_defaults.hpp); the others are used as they are.
+// A pipelining parameter: its value, and whether the command line left it `auto`, so that
+// the value for the path the transport reports replaces it (collectives/pipeline_defaults.hpp).
+struct Tunable {
+  std::size_t value = 0;
+  bool automatic = false;
+};
+
+// Pipelining parameters, each named for the algorithms it governs; they are written into the
+// results next to the numbers. One table (pipeline_options() in
+// collectives/pipeline_defaults.hpp) gives each its flag, its bounds and its defaults.
 struct AlgorithmOptions {
-  std::size_t ring_segment_bytes = std::size_t{256} << 10;  // ring: bytes per message
-  int ring_slots = 2;                                       // ring: segments in flight (>= 2)
-  std::size_t tree_chunk_bytes = std::size_t{256} << 10;    // tree: bytes per pipelined chunk
-  int tree_slots = 4;     // tree: chunks in flight per link (>= 1)
+  // ring reduce-scatter, all-gather and all-reduce: bytes per segment, segments in flight
+  Tunable ring_segment_bytes{std::size_t{256} << 10};
+  Tunable ring_slots{2};
+  // halving-doubling all-reduce: bytes per segment of an exchange, segments in flight
+  Tunable hd_segment_bytes{std::size_t{256} << 10};
+  Tunable hd_slots{2};
+  // tree all-reduce, binomial and chain broadcast and reduce: bytes per chunk, chunks in
+  // flight per link
+  Tunable tree_chunk_bytes{std::size_t{256} << 10};
+  Tunable tree_slots{4};
+  // pairwise all-to-all: exchange steps in flight
+  Tunable pairwise_window{2};
   int knomial_radix = 4;  // k-nomial trees: children per level (2..64; 2 is binomial)
-  bool ring_segment_auto = false;
-  bool ring_slots_auto = false;
-  bool tree_chunk_auto = false;
-  bool tree_slots_auto = false;
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
 };
 

@@ -6,7 +6,7 @@
 //
 //     r0 -> r1 -> r2 -> r3 -> r0          r0 <-> r2    r1 <-> r3
 //
-// `ring_slots` steps are in flight at a time (posted in order, retired in order), which
+// `pairwise_window` steps are in flight at a time (posted in order, retired in order), which
 // overlaps the latency of consecutive steps without flooding any receiver.
 //
 // Bruck (small blocks): rotate the blocks so that index i holds the block for rank r+i,
@@ -43,14 +43,16 @@ class PairwiseAlltoall final : public Algorithm {
  public:
   explicit PairwiseAlltoall(const AlgorithmContext& ctx)
       : transport_(*ctx.transport),
-        window_(static_cast<std::size_t>(std::max(ctx.options.ring_slots, 0))),
+        window_(ctx.options.pairwise_window.value),
         timeout_(ctx.options.timeout) {
-    if (ctx.options.ring_slots < 1) {
+    if (window_ < 1) {
       throw std::invalid_argument("pairwise alltoall: at least 1 step must be in flight");
     }
   }
 
-  Parameters parameters() const override { return {{"slots", static_cast<std::int64_t>(window_)}}; }
+  Parameters parameters() const override {
+    return {{"window", static_cast<std::int64_t>(window_)}};
+  }
 
   void run(const CollArgs& args) override;
 

@@ -8,7 +8,7 @@
 
 namespace fb {
 
-// n - 1 pairwise exchanges, ring_slots of them in flight: for large blocks.
+// n - 1 pairwise exchanges, pairwise_window of them in flight: for large blocks.
 std::unique_ptr<Algorithm> make_pairwise_alltoall(const AlgorithmContext& ctx);
 // Bruck: ceil(log2 n) rounds of packed blocks, for small blocks (fewer, larger messages at
 // the price of moving every block up to log2(n) times). Scratch about twice the buffer.

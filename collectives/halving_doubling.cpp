@@ -27,8 +27,8 @@ class HalvingDoubling final : public Algorithm {
  public:
   explicit HalvingDoubling(const AlgorithmContext& ctx)
       : transport_(*ctx.transport),
-        segment_bytes_(ctx.options.ring_segment_bytes),
-        slots_(static_cast<std::size_t>(ctx.options.ring_slots)),
+        segment_bytes_(ctx.options.hd_segment_bytes.value),
+        slots_(ctx.options.hd_slots.value),
         timeout_(ctx.options.timeout),
         scratch_(transport_, segment_bytes_ * slots_) {
     if (slots_ < 2) throw std::invalid_argument("halving-doubling: at least 2 segments in flight");

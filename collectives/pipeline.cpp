@@ -59,10 +59,10 @@ void exchange(Progress& loop, Stream& to, Stream& from, Tag tag, int to_peer, co
 }
 
 TreePipeline::TreePipeline(const AlgorithmOptions& options, const char* collective)
-    : chunk_bytes(options.tree_chunk_bytes),
-      slots(static_cast<std::size_t>(std::max(options.tree_slots, 0))),
+    : chunk_bytes(options.tree_chunk_bytes.value),
+      slots(options.tree_slots.value),
       timeout(options.timeout) {
-  if (options.tree_slots < 1) {
+  if (slots < 1) {
     throw std::invalid_argument(std::string(collective) + ": at least 1 chunk must be in flight");
   }
   if (chunk_bytes < 64) {

@@ -1,5 +1,6 @@
 #include "collectives/pipeline_defaults.hpp"
 
+#include <iterator>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -10,17 +11,22 @@ namespace {
 
 constexpr std::size_t kKiB = 1024;
 
-struct PathDefaults {
-  std::size_t ring_segment_bytes;
-  int ring_slots;
-  std::size_t tree_chunk_bytes;
-  int tree_slots;
+constexpr PipelineOption kOptions[] = {
+    {"--ring-segment", &AlgorithmOptions::ring_segment_bytes, true, 64, 256 * kKiB, 256 * kKiB,
+     "Ring reduce-scatter, all-gather, all-reduce: bytes per pipelined segment"},
+    {"--ring-slots", &AlgorithmOptions::ring_slots, false, 2, 2, 4,
+     "Ring: segments in flight each way (>= 2)"},
+    {"--hd-segment", &AlgorithmOptions::hd_segment_bytes, true, 64, 256 * kKiB, 256 * kKiB,
+     "Halving-doubling all-reduce: bytes per segment of an exchange"},
+    {"--hd-slots", &AlgorithmOptions::hd_slots, false, 2, 2, 4,
+     "Halving-doubling: segments in flight each way (>= 2)"},
+    {"--tree-chunk", &AlgorithmOptions::tree_chunk_bytes, true, 64, 256 * kKiB, 256 * kKiB,
+     "Tree all-reduce, binomial and chain broadcast/reduce: bytes per pipelined chunk"},
+    {"--tree-slots", &AlgorithmOptions::tree_slots, false, 1, 4, 4,
+     "Tree, binomial, chain: chunks in flight per link (>= 1)"},
+    {"--pairwise-window", &AlgorithmOptions::pairwise_window, false, 1, 2, 4,
+     "Pairwise all-to-all: exchange steps in flight (>= 1)"},
 };
-
-PathDefaults defaults_for(TransportPath::Kind kind) {
-  if (kind == TransportPath::Kind::network) return {256 * kKiB, 4, 256 * kKiB, 4};
-  return {256 * kKiB, 2, 256 * kKiB, 4};  // shared memory, and what we cannot tell
-}
 
 std::string path_words(const TransportPath& path) {
   switch (path.kind) {
@@ -53,32 +59,38 @@ class PathPipelined final : public Algorithm {
 
 }  // namespace
 
+std::span<const PipelineOption> pipeline_options() {
+  return kOptions;
+}
+
 AlgorithmOptions resolve_pipeline(const AlgorithmOptions& requested, const TransportPath& path) {
-  const PathDefaults d = defaults_for(path.kind);
   AlgorithmOptions o = requested;
-  if (o.ring_segment_auto) o.ring_segment_bytes = d.ring_segment_bytes;
-  if (o.ring_slots_auto) o.ring_slots = d.ring_slots;
-  if (o.tree_chunk_auto) o.tree_chunk_bytes = d.tree_chunk_bytes;
-  if (o.tree_slots_auto) o.tree_slots = d.tree_slots;
+  for (const PipelineOption& opt : kOptions) {
+    Tunable& t = o.*opt.field;
+    if (t.automatic) {
+      t.value = path.kind == TransportPath::Kind::network ? opt.network : opt.shared_memory;
+    }
+  }
   return o;
 }
 
 std::string pipeline_origin(const AlgorithmOptions& requested, const TransportPath& path) {
   std::vector<const char*> given;
-  if (!requested.ring_segment_auto) given.push_back("--ring-segment");
-  if (!requested.ring_slots_auto) given.push_back("--ring-slots");
-  if (!requested.tree_chunk_auto) given.push_back("--tree-chunk");
-  if (!requested.tree_slots_auto) given.push_back("--tree-slots");
-  if (given.size() == 4)
-    return "explicit options (--ring-segment, --ring-slots, --tree-chunk, --tree-slots)";
+  for (const PipelineOption& opt : kOptions) {
+    if (!(requested.*opt.field).automatic) given.push_back(opt.flag);
+  }
+  auto join = [&](const char* last) {
+    std::string list;
+    for (std::size_t i = 0; i < given.size(); ++i) {
+      if (i > 0) list += i + 1 == given.size() ? last : ", ";
+      list += given[i];
+    }
+    return list;
+  };
+  if (given.size() == std::size(kOptions)) return "explicit options (" + join(", ") + ")";
   std::string automatic = "auto for " + path_words(path);
   if (given.empty()) return automatic;
-  std::string list;
-  for (std::size_t i = 0; i < given.size(); ++i) {
-    if (i > 0) list += i + 1 == given.size() ? " and " : ", ";
-    list += given[i];
-  }
-  return list + " as given; the others " + automatic;
+  return join(" and ") + " as given; the others " + automatic;
 }
 
 AlgorithmFactory with_path_pipeline(AlgorithmFactory create) {

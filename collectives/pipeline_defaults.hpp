@@ -1,14 +1,20 @@
-// Pipeline parameters that follow the path. `--ring-segment`, `--ring-slots`, `--tree-chunk`
-// and `--tree-slots` default to `auto`: each algorithm then runs with the values for the path
-// its transport reports (TransportPath), and the series records which path that was and which
-// values were given on the command line instead.
+// Pipeline parameters that follow the path. Every option of pipeline_options() defaults to
+// `auto`: each algorithm then runs with the values for the path its transport reports
+// (TransportPath), and the series records which path that was and which values were given
+// on the command line instead.
 //
-//   path            ring segment x slots   tree chunk x slots   why
-//   shared memory   256 KiB x 2            256 KiB x 4          tuned on one host: a segment
-//                                                               stays in L2 while it is reduced
-//   network         256 KiB x 4            256 KiB x 4          1 MiB in flight per link covers
-//                                                               bandwidth x round trip of RDMA
-//                                                               fabrics (400 Gb/s x 20 us)
+//   path            ring / halving-doubling     tree chunk x slots   pairwise   why
+//                   segment x slots                                  window
+//   shared memory   256 KiB x 2                 256 KiB x 4          2          tuned on one host:
+//   a
+//                                                                               segment stays in L2
+//                                                                               while it is reduced
+//   network         256 KiB x 4                 256 KiB x 4          4          1 MiB in flight per
+//                                                                               link covers
+//                                                                               bandwidth x round
+//                                                                               trip of RDMA
+//                                                                               fabrics (400 Gb/s x
+//                                                                               20 us)
 //   unknown         as shared memory
 //
 // Over TCP the UCX transport also switches UCX to its eager protocol (transports/
@@ -16,13 +22,29 @@
 // 256 KiB x 2 to 1 MiB x 8 measured within noise on the emulated fabric (docs/PERFORMANCE.md).
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "collectives/algorithm.hpp"
 
 namespace fb {
+
+// One pipelining option: its flag, the field it sets, its bounds and its defaults by path.
+struct PipelineOption {
+  const char* flag;                  // "--ring-segment"
+  Tunable AlgorithmOptions::*field;  // the value it sets
+  bool bytes;                        // a size (K/M/G suffixes) rather than a count
+  std::size_t min;                   // smallest value accepted
+  std::size_t shared_memory;         // auto over shared memory, and over a path not reported
+  std::size_t network;               // auto over a network path
+  const char* help;                  // what it governs, for --help
+};
+
+// Every pipelining option, in the order the command line lists them.
+std::span<const PipelineOption> pipeline_options();
 
 // The options an algorithm runs with: those marked auto taken from `path`, the rest kept.
 AlgorithmOptions resolve_pipeline(const AlgorithmOptions& requested, const TransportPath& path);

@@ -75,7 +75,7 @@ std::vector<AlgorithmEntry> movement_family_algorithms() {
        .name = "pairwise",
        .uses_transport = true,
        .supports_in_place = false,
-       .description = "n-1 pairwise exchange steps, ring_slots steps in flight",
+       .description = "n-1 pairwise exchange steps, pairwise_window steps in flight",
        .create = make_pairwise_alltoall},
       {.collective = Collective::alltoall,
        .name = "bruck",

@@ -38,8 +38,8 @@ class Ring final : public Algorithm {
   Ring(const AlgorithmContext& ctx, RingMode mode)
       : mode_(mode),
         transport_(*ctx.transport),
-        segment_bytes_(ctx.options.ring_segment_bytes),
-        slots_(static_cast<std::size_t>(ctx.options.ring_slots)),
+        segment_bytes_(ctx.options.ring_segment_bytes.value),
+        slots_(ctx.options.ring_slots.value),
         timeout_(ctx.options.timeout),
         scratch_(transport_, mode == RingMode::allgather ? 0 : segment_bytes_ * slots_) {
     if (slots_ < 2) throw std::invalid_argument("ring: at least 2 segments must be in flight");

@@ -1,9 +1,11 @@
 // What `run` and `p2p` share around their measurements: the results file opened on rank 0
-// with every rank learning the verdict, the progress line's switch, and the fault reporter's
-// wiring for the length of a run.
+// with every rank learning the verdict, the progress line's switch, the fault reporter's
+// wiring for the length of a run, and how a run ends (the file's final status, the one line
+// a failure prints, the exit code).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -44,5 +46,29 @@ class FaultWiring {
  private:
   FaultReporter* faults_;
 };
+
+// How a `run` or `p2p` measurement ended, as every rank knows it.
+struct RunEnd {
+  int stop_signal = 0;       // the signal that stopped it at a point boundary, or 0
+  bool nothing_ran = false;  // every series was skipped: nothing of the plan can run here
+  std::int64_t wrong = 0;    // elements (run --check) or payload bytes (p2p) that arrived wrong
+  const char* wrong_unit = "wrong results";  // "... found <wrong> <wrong_unit>"
+  bool links_flagged = false;                // p2p matrix: a link below the threshold
+};
+
+// What a run's results file offers finish_run.
+struct RunFile {
+  std::string path;                                    // rank 0
+  std::function<void(const std::string&)> set_status;  // rank 0: the file's final status
+  std::function<bool()> write_failed;                  // every rank, may be collective
+  std::function<std::string()> failure;                // rank 0: why, in one phrase
+};
+
+// Ends a run on every rank: rank 0 records the file's final status ("complete",
+// "interrupted by SIG...", "failed: nothing in the plan can run here") and prints the one
+// error line; every rank returns the same exit code, the first that applies of
+// kExitResultsFile, kExitInterrupted, kExitBadInput (nothing ran), kExitWrongResult,
+// kExitLinkFlagged, kExitOk.
+int finish_run(const RunEnd& end, const RunFile& file, int rank);
 
 }  // namespace fb

@@ -290,44 +290,22 @@ int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::Fault
     std::printf("# results: %s\n", path.c_str());
     std::fflush(stdout);
   }
-  if (summary.results_failed) {
-    // Rank 0's file could not be written (a full disk): every rank stopped at the same
-    // iteration. The file is left as the last successful flush wrote it.
-    if (rank == 0) {
-      std::fprintf(stderr,
-                   "fabricbench: error: %s; every point flushed before is in the file (finish it "
-                   "with --resume once there is room)\n",
-                   hdf5->failure().c_str());
-    }
-    return fb::kExitResultsFile;
-  }
-  if (summary.stop_signal != 0) {
-    const auto why = "interrupted by " + fb::signal_name(summary.stop_signal);
-    if (rank == 0) {
-      hdf5->set_status(why);
-      std::fprintf(stderr, "fabricbench: %s; every completed point is in %s\n", why.c_str(),
-                   path.c_str());
-    }
-    return fb::kExitInterrupted;
-  }
-  if (summary.series == 0 && summary.skipped_series > 0) {
-    // Every series was skipped (no usable GPU, transports that cannot start): nothing in the
-    // plan can run here.
-    if (rank == 0) {
-      hdf5->set_status("failed: nothing in the plan can run here");
-      std::fprintf(stderr,
-                   "fabricbench: error: nothing in the plan can run here (every series was "
-                   "skipped; the reasons are above and in %s)\n",
-                   path.c_str());
-    }
-    return fb::kExitBadInput;
-  }
-  if (rank == 0) hdf5->set_status("complete");
-  if (summary.wrong > 0) {
-    if (rank == 0) std::fprintf(stderr, "fabricbench: error: --check found wrong results\n");
-    return fb::kExitWrongResult;
-  }
-  return fb::kExitOk;
+  fb::RunEnd end;
+  end.stop_signal = summary.stop_signal;
+  end.nothing_ran = summary.series == 0 && summary.skipped_series > 0;
+  end.wrong = summary.wrong;
+  end.wrong_unit = "wrong elements";
+  fb::RunFile file;
+  file.path = path;
+  file.set_status = [&hdf5](const std::string& status) { hdf5->set_status(status); };
+  file.write_failed = [&] {
+    // Rank 0 alone writes: every rank learns whether the last write (the status) failed.
+    std::vector<double> failed{rank == 0 && !hdf5->failure().empty() ? 1.0 : 0.0};
+    bootstrap.allreduce_max(failed);
+    return failed[0] != 0 || summary.results_failed;
+  };
+  file.failure = [&hdf5] { return hdf5->failure(); };
+  return fb::finish_run(end, file, rank);
 }
 
 }  // namespace fb

@@ -4,46 +4,26 @@
 #include <stdexcept>
 #include <string>
 
+#include "topologies/doubling.hpp"
+
 namespace fb::topo {
 
-namespace {
-int largest_power_of_two(int n) {
-  int p = 1;
-  while (p <= n / 2)
-    p *= 2;
-  return p;
-}
-}  // namespace
-
+// The fold is recursive doubling's (topologies/doubling.hpp), in halving-doubling's words.
 HdFold hd_fold(int rank, int n) {
-  if (n < 1 || rank < 0 || rank >= n) {
-    throw std::invalid_argument("halving-doubling: rank " + std::to_string(rank) +
-                                " out of range 0.." + std::to_string(n - 1));
-  }
+  const DoublingFold d = doubling_fold(rank, n);
   HdFold f;
-  f.p = largest_power_of_two(n);
-  f.rem = n - f.p;
-  if (rank >= 2 * f.rem) {
-    f.new_rank = rank - f.rem;
-  } else if (rank % 2 == 0) {
-    f.role = HdFold::Role::hands_over;
-    f.partner = rank + 1;
-  } else {
-    f.role = HdFold::Role::takes_in;
-    f.partner = rank - 1;
-    f.new_rank = rank / 2;
-  }
+  f.p = d.participants;
+  f.rem = d.folded;
+  f.partner = d.fold_partner;
+  f.new_rank = d.participant;
+  f.role = d.fold_partner < 0 ? HdFold::Role::plain
+           : d.folded_out()   ? HdFold::Role::hands_over
+                              : HdFold::Role::takes_in;
   return f;
 }
 
 int hd_real_rank(int new_rank, int n) {
-  const int p = largest_power_of_two(n);
-  const int rem = n - p;
-  if (new_rank < 0 || new_rank >= p) {
-    throw std::invalid_argument("halving-doubling: participant " + std::to_string(new_rank) +
-                                " out of range 0.." + std::to_string(p - 1));
-  }
-  return new_rank < rem ? 2 * new_rank + 1 : new_rank + rem;
+  return doubling_real_rank(new_rank, n);
 }
 
 HalvingStep hd_halving_step(int new_rank, int n, BlockRange current, int d) {

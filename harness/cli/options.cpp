@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
+#include "collectives/pipeline_defaults.hpp"
 #include "collectives/registry.hpp"
 #include "harness/cli/rate_parse.hpp"
 #include "harness/cli/size_parse.hpp"
@@ -171,10 +173,9 @@ struct RawRunOptions : RawCommonOptions {
   std::string algorithm = "ring,tree,mpi";
   std::string dtype = "float32";
   std::string op = "sum";
-  std::string ring_segment = "auto";  // pipeline options: auto follows the transport's path
-  std::string ring_slots = "auto";
-  std::string tree_chunk = "auto";
-  std::string tree_slots = "auto";
+  // Pipeline options (pipeline_options(), in order): auto follows the transport's path.
+  std::vector<std::string> pipeline =
+      std::vector<std::string>(pipeline_options().size(), std::string("auto"));
   std::string placement = "out-of-place";
   std::string root = "0";
   std::string debug_corrupt;
@@ -324,20 +325,22 @@ RunOptions validate(const RawRunOptions& raw) {
   // Pipeline options: `auto` (the default) leaves the value to the transport's path
   // (collectives/pipeline_defaults.hpp); a value given here overrides it.
   auto& a = o.algorithm;
-  a.ring_segment_auto = raw.ring_segment == "auto";
-  a.ring_slots_auto = raw.ring_slots == "auto";
-  a.tree_chunk_auto = raw.tree_chunk == "auto";
-  a.tree_slots_auto = raw.tree_slots == "auto";
-  if (!a.ring_segment_auto) a.ring_segment_bytes = size_option(raw.ring_segment, "--ring-segment");
-  if (!a.ring_slots_auto) {
-    a.ring_slots = static_cast<int>(count_option(raw.ring_slots, "--ring-slots", 2));
-  }
-  if (!a.tree_chunk_auto) a.tree_chunk_bytes = size_option(raw.tree_chunk, "--tree-chunk");
-  if (!a.tree_slots_auto) {
-    a.tree_slots = static_cast<int>(count_option(raw.tree_slots, "--tree-slots", 1));
-  }
-  if (a.ring_segment_bytes < 64 || a.tree_chunk_bytes < 64) {
-    throw BadInput("--ring-segment and --tree-chunk must be at least 64 bytes");
+  for (std::size_t i = 0; i < pipeline_options().size(); ++i) {
+    const PipelineOption& opt = pipeline_options()[i];
+    const std::string& text = raw.pipeline[i];
+    Tunable& t = a.*opt.field;
+    t.automatic = text == "auto";
+    if (t.automatic) continue;
+    if (!opt.bytes) {
+      t.value = static_cast<std::size_t>(
+          count_option(text, opt.flag, static_cast<std::int64_t>(opt.min)));
+      continue;
+    }
+    t.value = size_option(text, opt.flag);
+    if (t.value < opt.min) {
+      throw BadInput(std::string(opt.flag) + " must be at least " + std::to_string(opt.min) +
+                     " bytes");
+    }
   }
   o.progress = choose(progress_choices(), raw.progress, "--progress");
   for (const auto t : o.dtypes) {
@@ -537,15 +540,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
                   "iterations, mean over ranks), window (agreed start times on a common clock, "
                   "max over ranks)")
       ->capture_default_str();
-  run->add_option("--ring-segment", raw.ring_segment,
-                  "Ring: bytes per pipelined segment, or auto (by the transport's path)")
-      ->capture_default_str();
-  run->add_option("--ring-slots", raw.ring_slots, "Ring: segments in flight (>= 2), or auto")
-      ->capture_default_str();
-  run->add_option("--tree-chunk", raw.tree_chunk, "Tree: bytes per pipelined chunk, or auto")
-      ->capture_default_str();
-  run->add_option("--tree-slots", raw.tree_slots, "Tree: chunks in flight per link (>= 1), or auto")
-      ->capture_default_str();
+  for (std::size_t i = 0; i < pipeline_options().size(); ++i) {
+    const PipelineOption& opt = pipeline_options()[i];
+    run->add_option(opt.flag, raw.pipeline[i],
+                    std::string(opt.help) + ", or auto (by the transport's path)")
+        ->capture_default_str();
+  }
 
   RawP2POptions raw_p2p;
   add_p2p_subcommand(app, raw_p2p);

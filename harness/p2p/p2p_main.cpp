@@ -200,47 +200,25 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
     throw;
   }
   wiring.disarm();
-  if (unavailable == transports.size()) {
-    if (rank == 0) {
-      report.set_status("failed: no transport can start here");
-      std::fprintf(stderr, "fabricbench: error: no transport of the plan can start here\n");
-    }
-    return kExitBadInput;
-  }
-  if (rank == 0) {
-    report.set_status(stop_signal != 0 ? "interrupted by " + signal_name(stop_signal) : "complete");
-  }
-  // The last write (or the status) may have failed: every rank learns it before returning.
-  if (control.step().results_failed) {
-    if (rank == 0) {
-      std::fprintf(stderr,
-                   "fabricbench: error: cannot write the results file: %s (the points recorded "
-                   "before are kept)\n",
-                   report.failure().c_str());
-    }
-    return kExitResultsFile;
-  }
-  if (rank == 0) {
+  RunEnd end;
+  end.stop_signal = stop_signal;
+  end.nothing_ran = unavailable == transports.size();
+  end.wrong = wrong_total;
+  end.wrong_unit = "payload bytes that arrived wrong";
+  end.links_flagged = flagged;
+  RunFile file;
+  file.path = path;
+  file.set_status = [&report](const std::string& status) { report.set_status(status); };
+  file.write_failed = [&control] { return control.step().results_failed; };
+  file.failure = [&report] {
+    return "cannot write the results file: " + report.failure() +
+           " (the points recorded before are kept)";
+  };
+  if (!end.nothing_ran && rank == 0) {
     std::printf("#\n# results: %s\n", path.c_str());
     std::fflush(stdout);
   }
-  if (stop_signal != 0) {
-    if (rank == 0)
-      std::fprintf(stderr, "fabricbench: interrupted by %s\n", signal_name(stop_signal).c_str());
-    return kExitInterrupted;
-  }
-  if (wrong_total > 0) {
-    if (rank == 0)
-      std::fprintf(stderr, "fabricbench: error: %" PRId64 " payload bytes arrived wrong\n",
-                   wrong_total);
-    return kExitWrongResult;
-  }
-  if (flagged) {
-    if (rank == 0)
-      std::fprintf(stderr, "fabricbench: links below the threshold (see SLOW LINK lines)\n");
-    return kExitLinkFlagged;
-  }
-  return kExitOk;
+  return finish_run(end, file, rank);
 }
 
 // Latency statistics of one point from its half round trips (p2p_main.hpp).

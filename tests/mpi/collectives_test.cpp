@@ -88,10 +88,13 @@ class Collectives : public ::testing::TestWithParam<Case> {
     AlgorithmContext ctx{boot, transport, AlgorithmOptions{}};
     ctx.options.timeout = std::chrono::seconds(120);
     if (c.small_pipeline) {
-      ctx.options.ring_segment_bytes = 64;
-      ctx.options.ring_slots = 2;
-      ctx.options.tree_chunk_bytes = 64;
-      ctx.options.tree_slots = 1;
+      ctx.options.ring_segment_bytes = {64};
+      ctx.options.ring_slots = {2};
+      ctx.options.hd_segment_bytes = {64};
+      ctx.options.hd_slots = {2};
+      ctx.options.tree_chunk_bytes = {64};
+      ctx.options.tree_slots = {1};
+      ctx.options.pairwise_window = {1};
       ctx.options.knomial_radix = 3;  // not the default 4: a different tree shape
     }
     const auto* entry = find_algorithm(c.collective, c.algorithm);
@@ -234,7 +237,7 @@ TEST_P(RingTraffic, EachRankSendsTwoNMinusOneOverNOfTheBuffer) {
   const auto n = static_cast<std::size_t>(boot.size());
   CountingTransport counting(*World::transports.at(GetParam()));
   AlgorithmContext ctx{boot, &counting, AlgorithmOptions{}};
-  ctx.options.ring_segment_bytes = 4096;  // many segments: the count must still be exact
+  ctx.options.ring_segment_bytes = {4096};  // many segments: the count must still be exact
   auto ring = find_algorithm(Collective::allreduce, "ring")->create(ctx);
   const std::size_t count = 3000 * n;  // divisible by n: every block the same size
   const std::size_t bytes = count * sizeof(float);

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collectives/pipeline_defaults.hpp"
@@ -17,7 +18,8 @@ namespace {
 
 AlgorithmOptions all_auto() {
   AlgorithmOptions o;
-  o.ring_segment_auto = o.ring_slots_auto = o.tree_chunk_auto = o.tree_slots_auto = true;
+  for (const PipelineOption& opt : pipeline_options())
+    (o.*opt.field).automatic = true;
   return o;
 }
 
@@ -28,10 +30,13 @@ TransportPath network_tcp() {
 
 TEST(PipelineDefaults, NetworkPathKeepsMoreSegmentsInFlight) {
   const auto o = resolve_pipeline(all_auto(), network_tcp());
-  EXPECT_EQ(o.ring_segment_bytes, 256U << 10);
-  EXPECT_EQ(o.ring_slots, 4);
-  EXPECT_EQ(o.tree_chunk_bytes, 256U << 10);
-  EXPECT_EQ(o.tree_slots, 4);
+  EXPECT_EQ(o.ring_segment_bytes.value, 256U << 10);
+  EXPECT_EQ(o.ring_slots.value, 4U);
+  EXPECT_EQ(o.hd_segment_bytes.value, 256U << 10);
+  EXPECT_EQ(o.hd_slots.value, 4U);
+  EXPECT_EQ(o.tree_chunk_bytes.value, 256U << 10);
+  EXPECT_EQ(o.tree_slots.value, 4U);
+  EXPECT_EQ(o.pairwise_window.value, 4U);
   EXPECT_EQ(pipeline_origin(all_auto(), network_tcp()),
             "auto for a network path (tcp; eager protocol over tcp, rendezvous threshold inf)");
 }
@@ -40,10 +45,13 @@ TEST(PipelineDefaults, SharedMemoryAndUnknownPathsKeepTheTunedValues) {
   const TransportPath shm{TransportPath::Kind::shared_memory, false, "cma, posix"};
   for (const auto& path : {shm, TransportPath{}}) {
     const auto o = resolve_pipeline(all_auto(), path);
-    EXPECT_EQ(o.ring_segment_bytes, 256U << 10);
-    EXPECT_EQ(o.ring_slots, 2);
-    EXPECT_EQ(o.tree_chunk_bytes, 256U << 10);
-    EXPECT_EQ(o.tree_slots, 4);
+    EXPECT_EQ(o.ring_segment_bytes.value, 256U << 10);
+    EXPECT_EQ(o.ring_slots.value, 2U);
+    EXPECT_EQ(o.hd_segment_bytes.value, 256U << 10);
+    EXPECT_EQ(o.hd_slots.value, 2U);
+    EXPECT_EQ(o.tree_chunk_bytes.value, 256U << 10);
+    EXPECT_EQ(o.tree_slots.value, 4U);
+    EXPECT_EQ(o.pairwise_window.value, 2U);
   }
   EXPECT_EQ(pipeline_origin(all_auto(), shm), "auto for a shared-memory path (cma, posix)");
   EXPECT_EQ(pipeline_origin(all_auto(), TransportPath{}),
@@ -52,18 +60,19 @@ TEST(PipelineDefaults, SharedMemoryAndUnknownPathsKeepTheTunedValues) {
 
 TEST(PipelineDefaults, ExplicitValuesOverrideThePath) {
   auto requested = all_auto();
-  requested.ring_segment_auto = requested.ring_slots_auto = false;
-  requested.ring_segment_bytes = 1 << 20;
-  requested.ring_slots = 8;
+  requested.ring_segment_bytes = {1 << 20};
+  requested.ring_slots = {8};
   const auto o = resolve_pipeline(requested, network_tcp());
-  EXPECT_EQ(o.ring_segment_bytes, 1U << 20);
-  EXPECT_EQ(o.ring_slots, 8);
-  EXPECT_EQ(o.tree_slots, 4);
+  EXPECT_EQ(o.ring_segment_bytes.value, 1U << 20);
+  EXPECT_EQ(o.ring_slots.value, 8U);
+  EXPECT_EQ(o.hd_slots.value, 4U);  // its own option: the ring's does not reach it
+  EXPECT_EQ(o.tree_slots.value, 4U);
   EXPECT_EQ(pipeline_origin(requested, network_tcp()),
             "--ring-segment and --ring-slots as given; the others auto for a network path "
             "(tcp; eager protocol over tcp, rendezvous threshold inf)");
   EXPECT_EQ(pipeline_origin(AlgorithmOptions{}, network_tcp()),
-            "explicit options (--ring-segment, --ring-slots, --tree-chunk, --tree-slots)");
+            "explicit options (--ring-segment, --ring-slots, --hd-segment, --hd-slots, "
+            "--tree-chunk, --tree-slots, --pairwise-window)");
 }
 
 // A transport that only reports a path: enough to build an algorithm and read its parameters.
@@ -108,7 +117,10 @@ TEST(PipelineDefaults, RegistryBuildsAlgorithmsWithTheTransportsPath) {
   EXPECT_EQ(parameter(chain->parameters(), "chunk_bytes"), 256 << 10);
   EXPECT_EQ(parameter(chain->parameters(), "slots"), 4);
   const auto pairwise = find_algorithm(Collective::alltoall, "pairwise")->create(ctx);
-  EXPECT_EQ(parameter(pairwise->parameters(), "slots"), 4);
+  EXPECT_EQ(parameter(pairwise->parameters(), "window"), 4);
+  const auto hd = find_algorithm(Collective::allreduce, "halving-doubling")->create(ctx);
+  EXPECT_EQ(parameter(hd->parameters(), "segment_bytes"), 256 << 10);
+  EXPECT_EQ(parameter(hd->parameters(), "slots"), 4);
   // No pipeline parameters, no origin.
   EXPECT_EQ(find_algorithm(Collective::sendrecv, "ring")->create(ctx)->parameters_origin(), "");
 
@@ -132,21 +144,36 @@ TEST(PipelineDefaults, OptionsDefaultToAutoAndTakeExplicitValues) {
   const auto plain = parse({"run"});
   ASSERT_TRUE(plain.options) << plain.message;
   const auto& a = plain.options->algorithm;
-  EXPECT_TRUE(a.ring_segment_auto && a.ring_slots_auto && a.tree_chunk_auto && a.tree_slots_auto);
+  for (const PipelineOption& opt : pipeline_options())
+    EXPECT_TRUE((a.*opt.field).automatic) << opt.flag;
   const auto given = parse({"run", "--ring-segment", "1M", "--ring-slots", "8", "--tree-slots",
-                            "auto", "--tree-chunk", "512K"});
+                            "auto", "--tree-chunk", "512K", "--hd-segment", "64K", "--hd-slots",
+                            "3", "--pairwise-window", "1"});
   ASSERT_TRUE(given.options) << given.message;
   const auto& g = given.options->algorithm;
-  EXPECT_FALSE(g.ring_segment_auto);
-  EXPECT_EQ(g.ring_segment_bytes, 1U << 20);
-  EXPECT_FALSE(g.ring_slots_auto);
-  EXPECT_EQ(g.ring_slots, 8);
-  EXPECT_FALSE(g.tree_chunk_auto);
-  EXPECT_EQ(g.tree_chunk_bytes, 512U << 10);
-  EXPECT_TRUE(g.tree_slots_auto);
-  const auto bad = parse({"run", "--ring-slots", "automatic"});
-  EXPECT_EQ(bad.exit_code, kExitBadInput);
-  EXPECT_NE(bad.message.find("--ring-slots"), std::string::npos) << bad.message;
+  EXPECT_FALSE(g.ring_segment_bytes.automatic);
+  EXPECT_EQ(g.ring_segment_bytes.value, 1U << 20);
+  EXPECT_FALSE(g.ring_slots.automatic);
+  EXPECT_EQ(g.ring_slots.value, 8U);
+  EXPECT_FALSE(g.tree_chunk_bytes.automatic);
+  EXPECT_EQ(g.tree_chunk_bytes.value, 512U << 10);
+  EXPECT_TRUE(g.tree_slots.automatic);
+  EXPECT_EQ(g.hd_segment_bytes.value, 64U << 10);
+  EXPECT_EQ(g.hd_slots.value, 3U);
+  EXPECT_FALSE(g.pairwise_window.automatic);
+  EXPECT_EQ(g.pairwise_window.value, 1U);
+  // Each option's bound, named in one line.
+  for (const auto& [args, flag] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"run", "--ring-slots", "automatic"}, "--ring-slots"},
+           {{"run", "--ring-slots", "1"}, "--ring-slots"},
+           {{"run", "--hd-slots", "1"}, "--hd-slots"},
+           {{"run", "--hd-segment", "32"}, "--hd-segment"},
+           {{"run", "--tree-chunk", "63"}, "--tree-chunk"},
+           {{"run", "--pairwise-window", "0"}, "--pairwise-window"}}) {
+    const auto bad = parse(args);
+    EXPECT_EQ(bad.exit_code, kExitBadInput) << flag;
+    EXPECT_NE(bad.message.find(flag), std::string::npos) << bad.message;
+  }
 }
 
 // What ucp_ep_print_info prints for an endpoint (UCX 1.13), over TCP and on one host.

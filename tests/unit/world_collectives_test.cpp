@@ -68,10 +68,13 @@ struct Pair {
 // rings wrap at different points.
 AlgorithmOptions small_pipeline(int n_ranks) {
   AlgorithmOptions options;
-  options.ring_segment_bytes = 64;
-  options.ring_slots = 2 + n_ranks % 2;
-  options.tree_chunk_bytes = 256;
-  options.tree_slots = 1 + n_ranks % 3;
+  options.ring_segment_bytes = {64};
+  options.ring_slots = {2 + static_cast<std::size_t>(n_ranks % 2)};
+  options.hd_segment_bytes = {128};
+  options.hd_slots = {2 + static_cast<std::size_t>(n_ranks % 3 == 0)};
+  options.tree_chunk_bytes = {256};
+  options.tree_slots = {1 + static_cast<std::size_t>(n_ranks % 3)};
+  options.pairwise_window = {1 + static_cast<std::size_t>(n_ranks % 4)};
   options.timeout = std::chrono::seconds(30);
   return options;
 }
