@@ -22,11 +22,13 @@ trap 'rm -f "$disasm"' EXIT
 objdump -d -C --no-show-raw-insn "$lib" >"$disasm"
 
 # label | the demangled function name, up to its parameter list
+# (the loops are fb::reduce_detail's, the elements and ops core/element_ops.hpp's)
 ns=fb::reduce_detail
+el=fb::element
 kernels=(
-  "float32 sum|$ns::Elementwise<$ns::Native<float> >::combine2<$ns::Sum>("
-  "int32 sum|$ns::Elementwise<$ns::Native<int> >::combine2<$ns::Sum>("
-  "float32 max|$ns::Elementwise<$ns::Native<float> >::combine2<$ns::Max>("
+  "float32 sum|$ns::Elementwise<$el::Native<float> >::combine2<$el::Sum>("
+  "int32 sum|$ns::Elementwise<$el::Native<int> >::combine2<$el::Sum>("
+  "float32 max|$ns::Elementwise<$el::Native<float> >::combine2<$el::Max>("
 )
 
 failed=0
