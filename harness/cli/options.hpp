@@ -87,7 +87,7 @@ struct P2POptions : CommonOptions {
   }
   Selection<P2PTest> tests{{P2PTest::latency, P2PTest::bandwidth}};
   int window = 64;
-  double line_rate_Gbps = 0;  // 0: from the first transport that knows its link's rate
+  double line_rate_Gbps = 0;  // 0: each transport's own, when it knows its link's rate
   std::uint64_t matrix_latency_bytes = 8;
   std::uint64_t matrix_bandwidth_bytes = 1ULL << 20;
   double matrix_threshold = 0.5;  // flag a link below this fraction of the median

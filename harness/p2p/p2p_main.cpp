@@ -52,22 +52,22 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
       path);
   if (opened != kExitOk) return opened;
 
-  // The line rate: given by the user, else the first transport that knows its link's rate
-  // says it (an RDMA port) once it is up.
+  // The line rate: given by the user for every transport, else each transport's own once it
+  // is up (an RDMA port knows its rate; UCX and MPI do not, and their series record 0).
   double line_rate = o.line_rate_Gbps;
   const bool show_progress = draws_progress(o.progress, rank);
   P2PReport report(writer.get(), line_rate);
-  const auto print_line_rate = [&] {
+  const auto print_line_rate = [&](const std::string& of) {
     if (rank == 0 && line_rate > 0) {
-      std::printf("# line rate %s Gb/s (%s GB/s)\n", format_figure(line_rate).c_str(),
-                  format_figure(line_rate / 8).c_str());
+      std::printf("# line rate %s Gb/s (%s GB/s)%s\n", format_figure(line_rate).c_str(),
+                  format_figure(line_rate / 8).c_str(), of.c_str());
     }
   };
   if (rank == 0) {
     std::printf("# fabricbench p2p %s (%s)  ranks %d\n# %s\n", info.tool_version.c_str(),
                 info.git_revision.c_str(), n, info.command_line.c_str());
   }
-  print_line_rate();
+  print_line_rate("");
   P2PConfig config;
   config.iters = o.iters;
   config.warmup = o.warmup;
@@ -111,10 +111,10 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
         ++unavailable;
         continue;
       }
-      if (line_rate == 0) {
+      if (o.line_rate_Gbps == 0) {
         line_rate = transport->line_rate_Gbps().value_or(0.0);
         report.set_line_rate(line_rate);
-        print_line_rate();
+        print_line_rate(", the " + transport_name + " transport's link");
       }
       P2PBench bench(*transport, bootstrap, config, max_bytes);
       std::vector<std::pair<int, int>> pairs_half;  // (i, i + n/2): multipair, msgrate

@@ -189,6 +189,18 @@ PY
       grep '^# line rate' "$dir/stdout.txt"
       grep -q "^# line rate $4 Gb/s" "$dir/stdout.txt"
     done
+    # Each transport's series carry its own link's rate: UCX knows none (0), measured first.
+    FB_FAKEVERBS_LINK=ib FB_FAKEVERBS_SPEED=256 FB_FAKEVERBS_WIDTH=2 "$mpirun" -n "$ranks" \
+      --oversubscribe "$bin" p2p --test bandwidth --transport ucx,verbs -b 64K -e 64K -n 4 -w 1 \
+      --out "$dir/rates.h5" --overwrite >"$dir/stdout.txt"
+    grep -q "^# line rate 800.0 Gb/s (100.0 GB/s), the verbs transport's link" "$dir/stdout.txt"
+    "$python" - "$dir/rates.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    rates = {name: float(g.attrs["line_rate_Gbps"]) for name, g in f["series"].items()}
+print(rates)
+assert rates == {"bandwidth.ucx": 0.0, "bandwidth.verbs": 800.0}, rates
+PY
     ;;
   p2p)
     "$mpirun" -n "$ranks" --oversubscribe "$bin" p2p --test all --transport verbs -b 8 -e 1M \
