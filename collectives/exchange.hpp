@@ -11,18 +11,15 @@
 //   x.send(peer, tag, args.send, 0, bytes);
 //   x.wait("step", 2);   // on timeout: names the operation, the peer and "step 2"
 //
-// GrowingScratch is a registered buffer an algorithm keeps between calls and grows to the
-// largest size it has needed, so a steady run of calls registers nothing.
+// Their scratch is collectives/scratch.hpp's RegisteredScratch, as for every algorithm.
 #pragma once
 
 #include <cstddef>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "collectives/algorithm.hpp"
-#include "collectives/aligned_buffer.hpp"
 
 namespace fb {
 
@@ -56,25 +53,6 @@ class Exchange {
   std::string what_;
   Deadline deadline_{};
   std::vector<Request> pending_;
-};
-
-class GrowingScratch {
- public:
-  explicit GrowingScratch(Transport& transport) : transport_(transport) {}
-  // A registered buffer of at least `bytes` bytes (its first `bytes` bytes).
-  Buffer get(std::size_t bytes) {
-    if (memory_.size() < bytes) {
-      region_.reset();  // deregister before the memory goes
-      memory_ = AlignedBuffer(bytes);
-      region_ = transport_.register_memory(memory_.span());
-    }
-    return {memory_.span().first(bytes), region_.get()};
-  }
-
- private:
-  Transport& transport_;
-  AlignedBuffer memory_;
-  std::unique_ptr<MemoryRegion> region_;
 };
 
 }  // namespace fb

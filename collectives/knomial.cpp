@@ -12,6 +12,7 @@
 #include <string>
 
 #include "collectives/exchange.hpp"
+#include "collectives/scratch.hpp"
 #include "collectives/reduce_kernels.hpp"
 #include "topologies/knomial.hpp"
 
@@ -103,7 +104,7 @@ class KnomialReduce final : public Algorithm {
     const Tag tag = make_tag(++call_seq_, 0);
     exchange_.begin(Clock::now() + timeout_);
     // Scratch: one buffer per child, then (off the root) the partial result going up.
-    const Buffer scratch = scratch_.get((n_children + (is_root ? 0 : 1)) * bytes);
+    const Buffer scratch = scratch_.reserve((n_children + (is_root ? 0 : 1)) * bytes);
     for (std::size_t c = 0; c < n_children; ++c)
       exchange_.recv(node.children[c].rank, tag, scratch, c * bytes, bytes);
     exchange_.wait("from children");
@@ -133,7 +134,7 @@ class KnomialReduce final : public Algorithm {
   int radix_;
   std::chrono::milliseconds timeout_;
   Exchange exchange_;
-  GrowingScratch scratch_;
+  RegisteredScratch scratch_;
   NodeCache tree_;
   std::uint64_t call_seq_ = 0;
 };

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "collectives/exchange.hpp"
+#include "collectives/scratch.hpp"
 #include "collectives/reduce_kernels.hpp"
 #include "topologies/doubling.hpp"
 
@@ -52,7 +53,7 @@ class RecursiveDoublingAllreduce final : public Algorithm {
       exchange_.wait("folded out: input to partner, result back");
       return;
     }
-    const Buffer incoming = scratch_.get(bytes);
+    const Buffer incoming = scratch_.reserve(bytes);
     std::byte* out = args.recv.bytes.data();
     const Buffer* current = &args.send;  // what this rank holds so far
     auto add_incoming = [&] {
@@ -84,7 +85,7 @@ class RecursiveDoublingAllreduce final : public Algorithm {
   std::chrono::milliseconds timeout_;
   topo::DoublingFold fold_;
   Exchange exchange_;
-  GrowingScratch scratch_;
+  RegisteredScratch scratch_;
   std::uint64_t call_seq_ = 0;
 };
 
