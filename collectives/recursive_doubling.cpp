@@ -16,8 +16,8 @@
 #include <string>
 
 #include "collectives/exchange.hpp"
-#include "collectives/scratch.hpp"
 #include "collectives/reduce_kernels.hpp"
+#include "collectives/scratch.hpp"
 #include "topologies/doubling.hpp"
 
 namespace fb {
