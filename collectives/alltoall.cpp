@@ -25,6 +25,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "collectives/exchange.hpp"
 #include "collectives/pipeline.hpp"
 #include "collectives/scratch.hpp"
 
@@ -112,8 +113,7 @@ class BruckAlltoall final : public Algorithm {
   Transport& transport_;
   std::chrono::milliseconds timeout_;
   RegisteredScratch scratch_{transport_};
-  Stream from_{transport_, "from rank r-2^k"};  // round k
-  Stream to_{transport_, "to rank r+2^k"};
+  Exchange exchange_{transport_, "bruck alltoall"};  // round k: to r+2^k, from r-2^k
   std::uint64_t call_seq_ = 0;
 };
 
@@ -128,7 +128,7 @@ void BruckAlltoall::run(const CollArgs& args) {
   const std::size_t pack_blocks = un / 2;
   const std::size_t out_offset = un * block;
   const std::size_t in_offset = out_offset + pack_blocks * block;
-  scratch_.reserve(in_offset + pack_blocks * block);
+  const Buffer whole = scratch_.reserve(in_offset + pack_blocks * block);
   std::byte* work = scratch_.data();
   std::byte* out = work + out_offset;
   const std::byte* in = work + in_offset;
@@ -145,15 +145,16 @@ void BruckAlltoall::run(const CollArgs& args) {
     }
     return m * block;
   };
-  Progress loop(transport_, timeout_, "bruck alltoall");
+  exchange_.begin(Clock::now() + timeout_);
   ++call_seq_;
   for (std::size_t k = 0; (std::size_t{1} << k) < un; ++k) {
     const std::size_t bytes = for_each_moving(
         k, [&](std::byte* b, std::size_t pos) { std::memcpy(out + pos, b, block); });
     const int dist = 1 << k;
-    exchange(loop, to_, from_, make_tag(call_seq_, static_cast<std::uint32_t>(k)), (r + dist) % n,
-             {&scratch_.region(), out_offset, bytes}, (r - dist + n) % n,
-             {&scratch_.region(), in_offset, bytes});
+    const Tag tag = make_tag(call_seq_, static_cast<std::uint32_t>(k));
+    exchange_.recv((r - dist + n) % n, tag, whole, in_offset, bytes);
+    exchange_.send((r + dist) % n, tag, whole, out_offset, bytes);
+    exchange_.wait("round", static_cast<int>(k));
     for_each_moving(k, [&](std::byte* b, std::size_t pos) { std::memcpy(b, in + pos, block); });
   }
 

@@ -42,22 +42,6 @@ void Progress::timeout(std::initializer_list<Stream*> streams) const {
   throw std::logic_error(std::string(collective_) + " stalled with nothing outstanding");
 }
 
-void exchange(Progress& loop, Stream& to, Stream& from, Tag tag, int to_peer, const Place& out,
-              int from_peer, const Place& in) {
-  from.open(OpKind::recv, from_peer, tag, 1, 1);
-  to.open(OpKind::send, to_peer, tag, 1, 1);
-  loop.run(
-      {&from, &to},
-      [&] {
-        const bool moved = from.retire_until(1);
-        return to.retire_until(1) || moved;
-      },
-      [&] {
-        from.post_until(1, [&](std::size_t, std::size_t) { return in; });
-        to.post_until(1, [&](std::size_t, std::size_t) { return out; });
-      });
-}
-
 TreePipeline::TreePipeline(const AlgorithmOptions& options, const char* collective)
     : chunk_bytes(options.tree_chunk_bytes.value),
       slots(options.tree_slots.value),

@@ -27,8 +27,6 @@
 //              deadline it throws TimeoutError naming the first listed stream with an
 //              outstanding chunk: its peer, and in the operation
 //              "<collective> chunk <c> of <chunks> <stream>".
-//   exchange   one message each way with a peer (or two), both in flight: a round of a
-//              recursive-doubling or Bruck algorithm.
 //   Chunking   a buffer of `elems` elements cut into chunks: even() (at most max_bytes each,
 //              sizes evened out so the last is no sliver) or fixed() (max_bytes each, the last
 //              one shorter).
@@ -241,12 +239,6 @@ class Progress {
   std::string_view collective_;
   unsigned idle_passes_ = 0;
 };
-
-// One message each way, both in flight: `out` to `to_peer` on stream `to`, `in` from
-// `from_peer` on stream `from` (the same rank for a swap), under `tag`; returns when both
-// have completed. The receive is posted first.
-void exchange(Progress& loop, Stream& to, Stream& from, Tag tag, int to_peer, const Place& out,
-              int from_peer, const Place& in);
 
 // A buffer of `elems` elements cut into `count` chunks of `chunk_elems` (the last shorter).
 struct Chunking {

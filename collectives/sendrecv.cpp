@@ -7,14 +7,16 @@
 // The buffer goes as a single message (the transport does its own fragmenting and
 // rendezvous), split only above 1 GiB so every message stays below the MPI transport's
 // INT_MAX-byte limit. Receives are posted before sends so the data lands without an
-// unexpected-message copy whenever the peer is slower.
+// unexpected-message copy whenever the peer is slower. One step of collectives/exchange.hpp:
+// everything posted together, then waited for together.
 #include "collectives/sendrecv.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
-#include "collectives/pipeline.hpp"
+#include "collectives/exchange.hpp"
 #include "topologies/ring.hpp"
 
 namespace fb {
@@ -33,8 +35,7 @@ class RingSendrecv final : public Algorithm {
  private:
   Transport& transport_;
   std::chrono::milliseconds timeout_;
-  Stream from_left_{transport_, "from left neighbour"};
-  Stream to_right_{transport_, "to right neighbour"};
+  Exchange exchange_{transport_, "ring sendrecv"};
   std::uint64_t call_seq_ = 0;
 };
 
@@ -51,24 +52,12 @@ void RingSendrecv::run(const CollArgs& args) {
   const auto [left, right] = topo::ring_neighbours(transport_.rank(), n);
   const Tag tag = make_tag(++call_seq_, 0);
   // Every piece in flight at once, all receives posted before the first send.
-  const auto pieces = Chunking::fixed(bytes, kMaxMessageBytes, 1);
-  from_left_.open(OpKind::recv, left, tag, pieces.count, pieces.count);
-  to_right_.open(OpKind::send, right, tag, pieces.count, pieces.count);
-  Progress loop(transport_, timeout_, "ring sendrecv");
-  loop.run(
-      {&from_left_, &to_right_},
-      [&] {
-        const bool moved = from_left_.retire_until(pieces.count);
-        return to_right_.retire_until(pieces.count) || moved;
-      },
-      [&] {
-        from_left_.post_until(pieces.count, [&](std::size_t p, std::size_t) {
-          return at(args.recv, pieces.offset(p), pieces.size(p));
-        });
-        to_right_.post_until(pieces.count, [&](std::size_t p, std::size_t) {
-          return at(args.send, pieces.offset(p), pieces.size(p));
-        });
-      });
+  exchange_.begin(Clock::now() + timeout_);
+  for (std::size_t off = 0; off < bytes; off += kMaxMessageBytes)
+    exchange_.recv(left, tag, args.recv, off, std::min(kMaxMessageBytes, bytes - off));
+  for (std::size_t off = 0; off < bytes; off += kMaxMessageBytes)
+    exchange_.send(right, tag, args.send, off, std::min(kMaxMessageBytes, bytes - off));
+  exchange_.wait("from the left neighbour, to the right");
 }
 
 }  // namespace
