@@ -145,7 +145,7 @@ void BruckAlltoall::run(const CollArgs& args) {
     }
     return m * block;
   };
-  exchange_.begin(Clock::now() + timeout_);
+  exchange_.begin(timeout_);
   ++call_seq_;
   for (std::size_t k = 0; (std::size_t{1} << k) < un; ++k) {
     const std::size_t bytes = for_each_moving(

@@ -29,7 +29,7 @@ class BruckAllgather final : public Algorithm {
     std::byte* own = args.recv.bytes.data() + static_cast<std::size_t>(r) * block;
     if (args.send.bytes.data() != own) std::memcpy(own, args.send.bytes.data(), block);
     const std::uint64_t call = ++call_seq_;
-    exchange_.begin(Clock::now() + timeout_);
+    exchange_.begin(timeout_);
     for (int s = 0; s < topo::bruck_steps(n); ++s) {
       const auto step = topo::bruck_allgather_step(r, n, s);
       const Tag tag = make_tag(call, static_cast<std::uint32_t>(s));

@@ -12,7 +12,11 @@ void Exchange::wait(const char* step, int index) {
       ++first_open;
     if (first_open == pending_.size()) break;
     transport_.progress();
-    if (++polls % kPollsPerClockRead == 0 && Clock::now() > deadline_) {
+    if (++polls % kPollsPerClockRead != 0) continue;
+    const auto now = Clock::now();
+    if (deadline_ == Deadline::max()) {
+      deadline_ = now + timeout_;
+    } else if (now > deadline_) {
       std::string during = what_;
       during.append(" (").append(step);
       if (index >= 0) during.append(" ").append(std::to_string(index));

@@ -6,7 +6,8 @@
 // deadline rule and clock-read rate (kPollsPerClockRead), for algorithms whose messages are
 // whole ranges exchanged in lockstep.
 //
-//   Exchange x(transport, deadline, "recursive-doubling allreduce");
+//   Exchange x(transport, "recursive-doubling allreduce");
+//   x.begin(timeout);    // once per call
 //   x.recv(peer, tag, scratch.whole(bytes));
 //   x.send(peer, tag, args.send, 0, bytes);
 //   x.wait("step", 2);   // on timeout: names the operation, the peer and "step 2"
@@ -14,6 +15,7 @@
 // Their scratch is collectives/scratch.hpp's RegisteredScratch, as for every algorithm.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -27,8 +29,13 @@ class Exchange {
  public:
   Exchange(Transport& transport, std::string_view what) : transport_(transport), what_(what) {}
 
-  // Starts a call: every wait() until the next begin() ends by `deadline`.
-  void begin(Deadline deadline) { deadline_ = deadline; }
+  // Starts a call: every wait() until the next begin() ends within `timeout` of the call's
+  // first clock read, taken after kPollsPerClockRead idle polls, off the path from the first
+  // post to the wire (a clock read before posting measured as latency at 8 bytes).
+  void begin(std::chrono::milliseconds timeout) {
+    timeout_ = timeout;
+    deadline_ = Deadline::max();
+  }
 
   // Send `bytes` bytes at `offset` of `buffer`; zero bytes post nothing (the peer computes
   // the same length and posts no receive).
@@ -51,7 +58,8 @@ class Exchange {
  private:
   Transport& transport_;
   std::string what_;
-  Deadline deadline_{};
+  std::chrono::milliseconds timeout_{};
+  Deadline deadline_ = Deadline::max();  // set at the call's first clock read
   std::vector<Request> pending_;
 };
 

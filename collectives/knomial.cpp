@@ -60,7 +60,7 @@ class KnomialBroadcast final : public Algorithm {
     const bool in_place = args.send.bytes.data() == args.recv.bytes.data();
     const auto& node = tree_.get(transport_, args.root, radix_);
     const Tag tag = make_tag(++call_seq_, 0);
-    exchange_.begin(Clock::now() + timeout_);
+    exchange_.begin(timeout_);
     if (node.parent >= 0) {
       exchange_.recv(node.parent, tag, args.recv, 0, bytes);
       exchange_.wait("from parent");
@@ -102,7 +102,7 @@ class KnomialReduce final : public Algorithm {
     const bool is_root = node.parent < 0;
     const std::size_t n_children = node.children.size();
     const Tag tag = make_tag(++call_seq_, 0);
-    exchange_.begin(Clock::now() + timeout_);
+    exchange_.begin(timeout_);
     // Scratch: one buffer per child, then (off the root) the partial result going up.
     const Buffer scratch = scratch_.reserve((n_children + (is_root ? 0 : 1)) * bytes);
     for (std::size_t c = 0; c < n_children; ++c)

@@ -46,7 +46,7 @@ class RecursiveDoublingAllreduce final : public Algorithm {
     }
     const ReduceKernels kernels = reduce_kernels(args.dtype, args.op);
     const std::uint64_t call = ++call_seq_;
-    exchange_.begin(Clock::now() + timeout_);
+    exchange_.begin(timeout_);
     if (fold_.folded_out()) {  // give the input, take the result
       exchange_.recv(fold_.fold_partner, make_tag(call, kUnfoldChannel), args.recv, 0, bytes);
       exchange_.send(fold_.fold_partner, make_tag(call, 0), args.send, 0, bytes);
@@ -108,7 +108,7 @@ class RecursiveDoublingAllgather final : public Algorithm {
     if (args.send.bytes.data() != own) std::memcpy(own, args.send.bytes.data(), block);
     if (n == 1) return;
     const std::uint64_t call = ++call_seq_;
-    exchange_.begin(Clock::now() + timeout_);
+    exchange_.begin(timeout_);
     const std::size_t all = at(n);
     if (fold_.folded_out()) {
       exchange_.send(fold_.fold_partner, make_tag(call, 0), args.recv, at(r), block);

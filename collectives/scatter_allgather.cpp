@@ -50,7 +50,7 @@ class ScatterAllgatherBroadcast final : public Algorithm {
       std::memcpy(args.recv.bytes.data(), args.send.bytes.data(), args.count * es);
     if (n == 1) return;
     const Tag tag = make_tag(++call_seq_, 0);
-    exchange_.begin(Clock::now() + timeout_);
+    exchange_.begin(timeout_);
 
     if (node_.parent >= 0) {
       const auto [offset, bytes] = run_of(v, node_.span);

@@ -52,7 +52,7 @@ void RingSendrecv::run(const CollArgs& args) {
   const auto [left, right] = topo::ring_neighbours(transport_.rank(), n);
   const Tag tag = make_tag(++call_seq_, 0);
   // Every piece in flight at once, all receives posted before the first send.
-  exchange_.begin(Clock::now() + timeout_);
+  exchange_.begin(timeout_);
   for (std::size_t off = 0; off < bytes; off += kMaxMessageBytes)
     exchange_.recv(left, tag, args.recv, off, std::min(kMaxMessageBytes, bytes - off));
   for (std::size_t off = 0; off < bytes; off += kMaxMessageBytes)
