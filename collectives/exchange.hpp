@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "collectives/algorithm.hpp"
+#include "collectives/idle_deadline.hpp"
 
 namespace fb {
 
@@ -32,10 +33,7 @@ class Exchange {
   // Starts a call: every wait() until the next begin() ends within `timeout` of the call's
   // first clock read, taken after kPollsPerClockRead idle polls, off the path from the first
   // post to the wire (a clock read before posting measured as latency at 8 bytes).
-  void begin(std::chrono::milliseconds timeout) {
-    timeout_ = timeout;
-    deadline_ = Deadline::max();
-  }
+  void begin(std::chrono::milliseconds timeout) { deadline_.restart(timeout); }
 
   // Send `bytes` bytes at `offset` of `buffer`; zero bytes post nothing (the peer computes
   // the same length and posts no receive).
@@ -58,8 +56,7 @@ class Exchange {
  private:
   Transport& transport_;
   std::string what_;
-  std::chrono::milliseconds timeout_{};
-  Deadline deadline_ = Deadline::max();  // set at the call's first clock read
+  IdleDeadline deadline_;
   std::vector<Request> pending_;
 };
 

@@ -13,18 +13,18 @@ void Stream::open(OpKind kind, std::span<const int> peers, Tag tag, std::size_t 
   tag_ = tag;
   slots_ = slots;
   chunks_ = chunks;
-  fan_ = peers.size();
   posted_ = retired_ = post_slot_ = retire_slot_ = 0;
   // Sized once for the largest call; a slot's request is written before it is read.
-  peers_.resize(fan_);
+  peers_.resize(peers.size());
   std::copy(peers.begin(), peers.end(), peers_.begin());
-  if (reqs_.size() < fan_ * slots_) reqs_.resize(fan_ * slots_);
+  if (reqs_.size() < peers_.size() * slots_) reqs_.resize(peers_.size() * slots_);
 }
 
 const Request* Stream::stalled() {
   if (retired_ == posted_) return nullptr;
-  Request* reqs = reqs_.data() + retire_slot_ * fan_;
-  for (std::size_t i = 0; i < fan_; ++i) {
+  const std::size_t fan = peers_.size();
+  Request* reqs = reqs_.data() + retire_slot_ * fan;
+  for (std::size_t i = 0; i < fan; ++i) {
     if (!transport_.test(reqs[i])) return &reqs[i];
   }
   return nullptr;

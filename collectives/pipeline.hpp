@@ -73,6 +73,7 @@
 #include <vector>
 
 #include "collectives/algorithm.hpp"
+#include "collectives/idle_deadline.hpp"
 #include "collectives/reduce_kernels.hpp"
 #include "transports/transport.hpp"
 
@@ -113,9 +114,10 @@ class Stream {
   template <class PlaceFn>
   void post_until(std::size_t limit, PlaceFn&& place) {
     limit = std::min(limit, chunks_);
-    while (posted_ < limit && (fan_ == 0 || posted_ - retired_ < slots_)) {
-      Request* reqs = reqs_.data() + post_slot_ * fan_;
-      for (std::size_t i = 0; i < fan_; ++i) {
+    const std::size_t fan = peers_.size();
+    while (posted_ < limit && (fan == 0 || posted_ - retired_ < slots_)) {
+      Request* reqs = reqs_.data() + post_slot_ * fan;
+      for (std::size_t i = 0; i < fan; ++i) {
         const Place p = place(posted_, i);
         const int peer = peers_[i] == kPeerPerChunk ? p.peer : peers_[i];
         reqs[i] = kind_ == OpKind::send
@@ -166,8 +168,9 @@ class Stream {
   // The hot path runs every poll: slot indices wrap instead of taking a remainder, and a
   // chunk's requests (one per peer) sit side by side.
   bool complete(std::size_t slot) {
-    Request* reqs = reqs_.data() + slot * fan_;
-    for (std::size_t i = 0; i < fan_; ++i) {
+    const std::size_t fan = peers_.size();
+    Request* reqs = reqs_.data() + slot * fan;
+    for (std::size_t i = 0; i < fan; ++i) {
       if (!transport_.test(reqs[i])) return false;
     }
     return true;
@@ -179,7 +182,6 @@ class Stream {
   Tag tag_ = 0;
   std::size_t slots_ = 1;
   std::size_t chunks_ = 0;
-  std::size_t fan_ = 0;  // peers
   std::size_t posted_ = 0;
   std::size_t retired_ = 0;
   std::size_t post_slot_ = 0;    // posted_ % slots_
@@ -193,7 +195,7 @@ class Progress {
   // `collective` names the call in timeouts ("ring allreduce"): a string literal or a string
   // that outlives the loop.
   Progress(Transport& transport, std::chrono::milliseconds timeout, std::string_view collective)
-      : transport_(transport), timeout_(timeout), collective_(collective) {}
+      : transport_(transport), deadline_(timeout), collective_(collective) {}
 
   // Posts, then drives the transport, retire() and post() until every stream in `streams`
   // has finished. retire() returns true when anything was retired; post() runs only then,
@@ -216,13 +218,7 @@ class Progress {
   // Counts an idle pass; past the deadline throws TimeoutError for the first of `streams`
   // with an outstanding chunk.
   void idle(std::initializer_list<Stream*> streams) {
-    if (++idle_passes_ % kPollsPerClockRead != 0) return;
-    const auto now = Clock::now();
-    if (deadline_ == Deadline::max()) {
-      deadline_ = now + timeout_;  // the clock starts at the first read, off the posting path
-    } else if (now > deadline_) {
-      timeout(streams);
-    }
+    if (deadline_.idle_poll_expired()) timeout(streams);
   }
 
   [[noreturn]] void timeout(std::initializer_list<Stream*> streams) const;
@@ -234,10 +230,8 @@ class Progress {
   }
 
   Transport& transport_;
-  std::chrono::milliseconds timeout_;
-  Deadline deadline_ = Deadline::max();
+  IdleDeadline deadline_;
   std::string_view collective_;
-  unsigned idle_passes_ = 0;
 };
 
 // A buffer of `elems` elements cut into `count` chunks of `chunk_elems` (the last shorter).

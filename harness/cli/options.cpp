@@ -6,73 +6,29 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
 #include "collectives/pipeline_defaults.hpp"
 #include "collectives/registry.hpp"
+#include "harness/cli/option_text.hpp"
 #include "harness/cli/rate_parse.hpp"
 #include "harness/cli/size_parse.hpp"
 #include "transports/registry.hpp"
 
 namespace fb {
 
+using cli::BadInput;
+using cli::choose;
+using cli::count_option;
+using cli::join;
+using cli::mentions_all;
+using cli::parse_list_or_all;
+using cli::quote_command_line;
+using cli::size_option;
+using cli::split;
+
 namespace {
-
-class BadInput : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item.empty()) throw BadInput("empty name in list '" + text + "'");
-    if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
-  }
-  if (out.empty()) throw BadInput("empty list");
-  return out;
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names)
-    out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-template <typename T, typename Parse>
-std::vector<T> parse_list(const std::string& text, const char* what, Parse parse,
-                          const std::vector<std::string>& known) {
-  std::vector<T> out;
-  for (const auto& name : split(text)) {
-    const auto value = parse(name);
-    if (!value)
-      throw BadInput("unknown " + std::string(what) + " '" + name + "' (known: " + join(known) +
-                     ")");
-    if (std::find(out.begin(), out.end(), *value) == out.end()) out.push_back(*value);
-  }
-  return out;
-}
-
-std::uint64_t size_option(const std::string& text, const char* flag) {
-  std::string error;
-  const auto value = parse_size(text, &error);
-  if (!value) throw BadInput(std::string(flag) + ": " + error);
-  return *value;
-}
-
-std::int64_t count_option(const std::string& text, const char* flag, std::int64_t min) {
-  const auto value = parse_count(text);
-  if (!value || *value < min) {
-    throw BadInput(std::string(flag) + ": '" + text +
-                   "' is not an integer >= " + std::to_string(min));
-  }
-  return *value;
-}
 
 // The options' enumerations (harness/cli/choice.hpp).
 const ChoiceTable<Progress>& progress_choices() {
@@ -105,16 +61,6 @@ const ChoiceTable<std::vector<RunOptions::Memory>>& memory_choices() {
   return table;
 }
 
-// The value `text` names in `table`; `flag` names the option in the error.
-template <typename Value>
-Value choose(const ChoiceTable<Value>& table, const std::string& text, const char* flag) {
-  const auto value = table.find(text);
-  if (!value) {
-    throw BadInput(std::string(flag) + ": '" + text + "' is not one of " + table.names());
-  }
-  return *value;
-}
-
 // --memory: a comma list of memory_choices(), in the order given.
 std::vector<RunOptions::Memory> parse_memory_list(const std::string& text) {
   std::vector<RunOptions::Memory> out;
@@ -126,24 +72,6 @@ std::vector<RunOptions::Memory> parse_memory_list(const std::string& text) {
     }
     for (const auto m : *memories) {
       if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
-    }
-  }
-  return out;
-}
-
-std::string quote_command_line(int argc, const char* const* argv) {
-  std::string out;
-  for (int i = 0; i < argc; ++i) {
-    std::string arg = argv[i];
-    const bool plain = !arg.empty() && arg.find_first_of(" \t\"'\\$") == std::string::npos;
-    if (!out.empty()) out += ' ';
-    if (plain) {
-      out += arg;
-    } else {
-      out += '\'';
-      for (const char c : arg)
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-      out += '\'';
     }
   }
   return out;
@@ -186,12 +114,6 @@ struct RawRunOptions : RawCommonOptions {
   bool check = false;
   std::string resume;
 };
-
-// `all` may stand alone or inside a list ("all,auto").
-bool mentions_all(const std::string& text) {
-  const auto items = split(text);
-  return std::find(items.begin(), items.end(), "all") != items.end();
-}
 
 // Explicitly named transports must be able to run here; `all` keeps only those that can.
 Selection<std::string> usable_transports(const std::string& text) {
@@ -243,15 +165,6 @@ void parse_sweep(const Raw& raw, Out& o) {
                    std::to_string(static_cast<long long>(kMaxTimeoutSeconds / 86400)) + " days)");
   }
   o.timeout_s = *timeout;
-}
-
-template <typename T, typename Parse>
-Selection<T> parse_list_or_all(const std::string& text, const char* what, Parse parse,
-                               const std::vector<std::string>& known, const std::vector<T>& all) {
-  Selection<T> out;
-  out.from_all = mentions_all(text);
-  out.items = out.from_all ? all : parse_list<T>(text, what, parse, known);
-  return out;
 }
 
 // --algorithm: names the registry knows (collectives/registry.hpp), auto, or all of them.
