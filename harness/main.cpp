@@ -7,18 +7,21 @@
 #include "harness/cli/options.hpp"
 #include "harness/cli/qualify_main.hpp"
 #include "harness/cli/report_main.hpp"
+#include "harness/cli/topology_main.hpp"
 #include "harness/launch.hpp"
 #include "harness/p2p/p2p_main.hpp"
 #include "harness/sweep.hpp"
 
 int main(int argc, char** argv) {
-  // The verdict commands read results files; compare, model and qualify --from need no MPI;
+  // The verdict commands read results files; compare, model, topology and qualify --from need
+  // no MPI;
   // report and export are the Python package's.
   if (argc >= 2) {
     const std::string_view command = argv[1];
     if (command == "qualify") return fb::qualify_main(argc, argv);
     if (command == "compare") return fb::compare_main(argc, argv);
     if (command == "model") return fb::model_main(argc, argv);
+    if (command == "topology") return fb::topology_main(argc, argv);
     if (command == "report") return fb::python_command_main(argc, argv);
     if (command == "export") return fb::python_command_main(argc, argv);
   }

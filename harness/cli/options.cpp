@@ -12,7 +12,7 @@
 #include "collectives/pipeline_defaults.hpp"
 #include "collectives/registry.hpp"
 #include "harness/cli/option_text.hpp"
-#include "harness/cli/rate_parse.hpp"
+#include "core/rate_parse.hpp"
 #include "harness/cli/size_parse.hpp"
 #include "transports/registry.hpp"
 

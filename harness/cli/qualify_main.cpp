@@ -15,7 +15,7 @@
 #include "analysis/qualify_output.hpp"
 #include "analysis/qualify_profile.hpp"
 #include "harness/cli/options.hpp"
-#include "harness/cli/rate_parse.hpp"
+#include "core/rate_parse.hpp"
 #include "harness/launch.hpp"
 #include "harness/provenance.hpp"
 #include "harness/qualify_run.hpp"

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/cli/rate_parse.hpp"
+#include "core/rate_parse.hpp"
 
 namespace fb {
 namespace {

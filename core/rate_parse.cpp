@@ -1,4 +1,4 @@
-#include "harness/cli/rate_parse.hpp"
+#include "core/rate_parse.hpp"
 
 #include <array>
 #include <cctype>
