@@ -15,6 +15,7 @@
 #include "core/bootstrap.hpp"
 #include "core/types.hpp"
 #include "gpu/device.hpp"
+#include "topologies/topology.hpp"
 #include "transports/transport.hpp"
 
 namespace fb {
@@ -82,6 +83,9 @@ struct AlgorithmContext {
   Bootstrap& bootstrap;
   Transport* transport = nullptr;  // null for baselines that bring their own communication
   AlgorithmOptions options;
+  // Where the ranks sit: the order rings and trees visit them in, and which share a host
+  // (--topology, --rank-order). Null: rank order, every rank on a host of its own.
+  std::shared_ptr<const topo::RankLayout> layout{};
   // Device-only algorithms (NCCL): the communicator and the stream they run on.
   gpu::NcclComm* nccl = nullptr;
   gpu::StreamHandle stream = nullptr;

@@ -1,6 +1,7 @@
 // Registry lines for all-reduce, reduce-scatter and all-gather.
 #include "collectives/bruck_allgather.hpp"
 #include "collectives/halving_doubling.hpp"
+#include "collectives/hierarchical.hpp"
 #include "collectives/mpi_baseline.hpp"
 #include "collectives/mpi_types.hpp"
 #include "collectives/nccl_baseline.hpp"
@@ -25,6 +26,13 @@ std::vector<AlgorithmEntry> reduction_family_algorithms() {
        .supports_in_place = true,
        .description = "double binary tree, pipelined reduce up / broadcast down",
        .create = make_tree_allreduce},
+      {.collective = Collective::allreduce,
+       .name = "hierarchical",
+       .uses_transport = true,
+       .supports_in_place = true,
+       .description = "reduce-scatter inside each host, ring all-reduce across hosts per "
+                      "local rank (one rail each), all-gather inside each host",
+       .create = make_hierarchical_allreduce},
       {.collective = Collective::allreduce,
        .name = "halving-doubling",
        .uses_transport = true,

@@ -31,85 +31,57 @@ namespace fb {
 
 namespace {
 
-enum class RingMode { allreduce, reducescatter, allgather };
+using RingMode = RingEngine::Mode;
 
-class Ring final : public Algorithm {
- public:
-  Ring(const AlgorithmContext& ctx, RingMode mode)
-      : mode_(mode),
-        transport_(*ctx.transport),
-        segment_bytes_(ctx.options.ring_segment_bytes.value),
-        slots_(ctx.options.ring_slots.value),
-        timeout_(ctx.options.timeout),
-        scratch_(transport_, mode == RingMode::allgather ? 0 : segment_bytes_ * slots_) {
-    if (slots_ < 2) throw std::invalid_argument("ring: at least 2 segments must be in flight");
-    if (segment_bytes_ < 64) throw std::invalid_argument("ring: segment size must be >= 64 bytes");
+// One call's layout: n blocks, S segments per block, messages i = step * S + segment.
+// Positions are places on the ring; `label(p)` is the block position p's rank owns in the
+// buffer's layout (reduce-scatter and all-gather: its rank; all-reduce: the position).
+struct Layout {
+  RingMode mode;
+  const std::vector<int>& members;
+  int pos, n;
+  std::size_t esize, count, block_elems;
+  std::size_t S = 1, seg_elems = 0, rs_steps = 0, rs_items = 0, total = 0;
+
+  Layout(RingMode m, const std::vector<int>& ring, int position, const CollArgs& args,
+         std::size_t segment_bytes, const BufferCounts& counts, RingPhases phases)
+      : mode(m),
+        members(ring),
+        pos(position),
+        n(static_cast<int>(ring.size())),
+        esize(dtype_size(args.dtype)),
+        count(args.count),
+        block_elems(counts.block) {
+    const auto steps = static_cast<std::size_t>(n - 1);
+    // Segments: S per block, of at most segment_bytes, evened out over the largest block.
+    const auto segments = Chunking::even(block(0).count, segment_bytes, esize);
+    S = std::max<std::size_t>(1, segments.count);
+    seg_elems = segments.chunk_elems;
+    const bool rs = mode == RingMode::allreduce ? phases.reduce_scatter : mode == RingMode::reducescatter;
+    const bool ag = mode == RingMode::allreduce ? phases.all_gather : mode == RingMode::allgather;
+    rs_steps = rs ? steps : 0;
+    rs_items = rs_steps * S;
+    total = (rs_steps + (ag ? steps : 0)) * S;
   }
-
-  Parameters parameters() const override {
-    return {{"segment_bytes", static_cast<std::int64_t>(segment_bytes_)},
-            {"slots", static_cast<std::int64_t>(slots_)}};
+  // Block of position b in elements: all-reduce splits its buffer as evenly as it can; the
+  // block collectives have blocks of exactly block_elems, block r being rank r's.
+  topo::Block block(int b) const {
+    if (mode == RingMode::allreduce) return topo::ring_block(count, n, b);
+    return {static_cast<std::size_t>(members[static_cast<std::size_t>(b)]) * block_elems,
+            block_elems};
   }
-
-  void run(const CollArgs& args) override;
-
- private:
-  // One call's layout: n blocks, S segments per block, messages i = step * S + segment.
-  struct Layout {
-    RingMode mode;
-    int rank, n;
-    std::size_t esize, count, block_elems;
-    std::size_t S = 1, seg_elems = 0, rs_steps = 0, rs_items = 0, total = 0;
-
-    Layout(RingMode m, int r, int ranks, const CollArgs& args, std::size_t segment_bytes,
-           const BufferCounts& counts)
-        : mode(m),
-          rank(r),
-          n(ranks),
-          esize(dtype_size(args.dtype)),
-          count(args.count),
-          block_elems(counts.block) {
-      const auto steps = static_cast<std::size_t>(n - 1);
-      // Segments: S per block, of at most segment_bytes, evened out over the largest block.
-      const auto segments = Chunking::even(block(0).count, segment_bytes, esize);
-      S = std::max<std::size_t>(1, segments.count);
-      seg_elems = segments.chunk_elems;
-      rs_steps = mode == RingMode::allgather ? 0 : steps;
-      rs_items = rs_steps * S;
-      total = (rs_steps + (mode == RingMode::reducescatter ? 0 : steps)) * S;
-    }
-    // Block b in elements: all-reduce splits its buffer as evenly as it can; the block
-    // collectives have blocks of exactly block_elems.
-    topo::Block block(int b) const {
-      if (mode == RingMode::allreduce) return topo::ring_block(count, n, b);
-      return {static_cast<std::size_t>(b) * block_elems, block_elems};
-    }
-    // Message i's bytes in the n-block layout: {offset, length}.
-    std::pair<std::size_t, std::size_t> piece(std::size_t i, bool sending) const {
-      const std::size_t step = i / S;
-      const bool rs = step < rs_steps;
-      const auto blocks =
-          topo::ring_step(rs ? topo::RingPhase::reduce_scatter : topo::RingPhase::all_gather,
-                          mode == RingMode::allreduce, rank, n,
-                          static_cast<long long>(rs ? step : step - rs_steps));
-      const auto b = block(sending ? blocks.send : blocks.recv);
-      const std::size_t start = std::min(i % S * seg_elems, b.count);
-      return {(b.offset + start) * esize, std::min(seg_elems, b.count - start) * esize};
-    }
-  };
-
-  RingMode mode_;
-  Transport& transport_;
-  std::size_t segment_bytes_;
-  std::size_t slots_;
-  std::chrono::milliseconds timeout_;
-  RegisteredScratch scratch_;  // incoming segments to reduce, one per slot
-  // Partial sums of a stand-alone reduce-scatter live here between steps (its output holds
-  // one block only). Grows to the largest input seen.
-  RegisteredScratch work_{transport_};
-  Stream from_left_{transport_, "from left"};
-  Stream to_right_{transport_, "to right"};
-  std::uint64_t call_seq_ = 0;
+  // Message i's bytes in the n-block layout: {offset, length}.
+  std::pair<std::size_t, std::size_t> piece(std::size_t i, bool sending) const {
+    const std::size_t step = i / S;
+    const bool rs = step < rs_steps;
+    const auto blocks =
+        topo::ring_step(rs ? topo::RingPhase::reduce_scatter : topo::RingPhase::all_gather,
+                        mode == RingMode::allreduce, pos, n,
+                        static_cast<long long>(rs ? step : step - rs_steps));
+    const auto b = block(sending ? blocks.send : blocks.recv);
+    const std::size_t start = std::min(i % S * seg_elems, b.count);
+    return {(b.offset + start) * esize, std::min(seg_elems, b.count - start) * esize};
+  }
 };
 
 Collective collective_of(RingMode mode) {
@@ -124,27 +96,50 @@ const char* name_of(RingMode mode) {
                                        : "ring reducescatter";
 }
 
-void Ring::run(const CollArgs& args) {
-  const int n = transport_.size();
+}  // namespace
+
+RingEngine::RingEngine(Transport& transport, Mode mode, std::size_t segment_bytes,
+                       std::size_t slots, std::chrono::milliseconds timeout, int channel)
+    : mode_(mode),
+      transport_(transport),
+      segment_bytes_(segment_bytes),
+      slots_(slots),
+      timeout_(timeout),
+      channel_(channel),
+      scratch_(transport_, mode == Mode::allgather ? 0 : segment_bytes_ * slots_) {
+  if (slots_ < 2) throw std::invalid_argument("ring: at least 2 segments must be in flight");
+  if (segment_bytes_ < 64) throw std::invalid_argument("ring: segment size must be >= 64 bytes");
+}
+
+void RingEngine::run(const CollArgs& args, const std::vector<int>& members, RingPhases phases,
+                     int divisor) {
+  const int n = static_cast<int>(members.size());
+  const auto me = std::find(members.begin(), members.end(), transport_.rank());
+  if (me == members.end()) throw std::logic_error("ring: this rank is not on the ring");
+  const int pos = static_cast<int>(me - members.begin());
   const auto counts = buffer_counts(collective_of(mode_), args.count, n);
   if (counts.send == 0 || counts.recv == 0) return;
-  const Layout lay(mode_, transport_.rank(), n, args, segment_bytes_, counts);
+  const Layout lay(mode_, members, pos, args, segment_bytes_, counts, phases);
   const std::size_t esize = lay.esize;
-  const std::size_t own = lay.block(lay.rank).offset * esize;  // where this rank's block starts
+  const std::size_t own = lay.block(pos).offset * esize;  // where this rank's block starts
   const std::size_t rs_items = lay.rs_items;
   const bool allgather = mode_ == RingMode::allgather;
   std::byte* out = args.recv.bytes.data();
   const std::byte* in = args.send.bytes.data();
+  const ReduceStep reduce(args.dtype, args.op, std::max(divisor, 1));
   if (n == 1) {
     if (in != out) std::memcpy(out, in, counts.recv * esize);
+    if (mode_ == RingMode::allreduce && phases.reduce_scatter && divisor > 1)
+      reduce.finalize(out, counts.recv);
     return;
   }
   if (allgather && in != out + own) std::memcpy(out + own, in, counts.block * esize);
   const Buffer work =
       mode_ == RingMode::reducescatter ? work_.reserve(counts.send * esize) : args.recv;
-  const ReduceStep reduce(args.dtype, args.op, n);
-  const auto [left, right] = topo::ring_neighbours(lay.rank, n);
-  const Tag tag = make_tag(++call_seq_, 0);
+  const auto [left_pos, right_pos] = topo::ring_neighbours(pos, n);
+  const int left = members[static_cast<std::size_t>(left_pos)];
+  const int right = members[static_cast<std::size_t>(right_pos)];
+  const Tag tag = make_tag(++call_seq_, channel_);
   from_left_.open(OpKind::recv, left, tag, slots_, lay.total);
   to_right_.open(OpKind::send, right, tag, slots_, lay.total);
 
@@ -162,7 +157,7 @@ void Ring::run(const CollArgs& args) {
                                                             : work.bytes.data() + offset;
           reduce.combine(dst, in + offset, scratch_.data() + i % slots_ * segment_bytes_,
                          bytes / esize);
-          if (last) reduce.finalize(dst, bytes / esize);
+          if (last && divisor > 0) reduce.finalize(dst, bytes / esize);
           reduce.sync();
         });
         return to_right_.retire_until(lay.total) || moved;
@@ -183,11 +178,43 @@ void Ring::run(const CollArgs& args) {
         // output.
         to_right_.post_until(from_left_.retired() + lay.S, [&](std::size_t i, std::size_t) {
           const auto [offset, bytes] = lay.piece(i, true);
-          if (i < lay.S) return at(args.send, allgather ? offset - own : offset, bytes);
+          // (An all-gather-only pass of an all-reduce starts from the reduced output.)
+          if (i < lay.S && (rs_items > 0 || allgather))
+            return at(args.send, allgather ? offset - own : offset, bytes);
           return at(i < rs_items ? work : args.recv, offset, bytes);
         });
       });
 }
+
+Parameters RingEngine::parameters() const {
+  return {{"segment_bytes", static_cast<std::int64_t>(segment_bytes_)},
+          {"slots", static_cast<std::int64_t>(slots_)}};
+}
+
+std::vector<int> ring_members(const AlgorithmContext& ctx) {
+  const int n = ctx.transport->size();
+  if (ctx.layout && static_cast<int>(ctx.layout->order.size()) == n) return ctx.layout->order;
+  return topo::flat_layout(n).order;
+}
+
+namespace {
+
+// The ring algorithms: one engine over every rank, in the layout's order.
+class Ring final : public Algorithm {
+ public:
+  Ring(const AlgorithmContext& ctx, RingMode mode)
+      : engine_(*ctx.transport, mode, ctx.options.ring_segment_bytes.value,
+                ctx.options.ring_slots.value, ctx.options.timeout, 0),
+        members_(ring_members(ctx)) {}
+  Parameters parameters() const override { return engine_.parameters(); }
+  void run(const CollArgs& args) override {
+    engine_.run(args, members_, {}, static_cast<int>(members_.size()));
+  }
+
+ private:
+  RingEngine engine_;
+  std::vector<int> members_;
+};
 
 std::unique_ptr<Algorithm> make_ring(const AlgorithmContext& ctx, RingMode mode) {
   if (ctx.transport == nullptr) throw std::invalid_argument("ring needs a transport");

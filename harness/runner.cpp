@@ -52,7 +52,7 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
                (p.transport = transports_.get(series.transport)) == nullptr) {
       skip(transports_.unavailable_reason(series.transport));
     } else {
-      AlgorithmContext ctx{bootstrap_, nullptr, options_.algorithm};
+      AlgorithmContext ctx{bootstrap_, nullptr, options_.algorithm, layout_};
       // The device state exists before allocate(), which pins the host stores for staging.
       if (series.on_device()) device_.set_up();
       if (series.on_device() && series.algorithm.device_only) {
@@ -65,6 +65,8 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
         info.staging = DeviceStaging::describe(series.algorithm.device_only, ctx.transport);
       }
       info.parameters = p.algorithm->parameters();
+      if (!layout_description_.empty() && series.algorithm.uses_transport)
+        info.description += "; " + layout_description_;
       if (const auto origin = p.algorithm->parameters_origin(); !origin.empty())
         info.description += "; pipeline parameters: " + origin;
       info.parameters.emplace_back("in_place", series.in_place ? 1 : 0);

@@ -75,6 +75,12 @@ class Runner {
     series_suffix_ = std::move(suffix);
     series_parameters_ = std::move(parameters);
   }
+  // Where the ranks sit (the order our rings and trees take, which ranks share a host), and
+  // the sentence the series' descriptions carry about it (empty: none). Call before prepare.
+  void set_layout(std::shared_ptr<const topo::RankLayout> layout, std::string description) {
+    layout_ = std::move(layout);
+    layout_description_ = std::move(description);
+  }
 
  private:
   struct Prepared {
@@ -94,6 +100,8 @@ class Runner {
   void note_timing(const TimedPoint& timed, std::uint64_t size_bytes) const;
 
   const RunOptions& options_;
+  std::shared_ptr<const topo::RankLayout> layout_;
+  std::string layout_description_;
   Bootstrap& bootstrap_;
   Watchdog& watchdog_;
   // The host stores; the transports register them and device series stage through them.

@@ -23,6 +23,7 @@
 #include "harness/output_path.hpp"
 #include "harness/plan.hpp"
 #include "harness/provenance.hpp"
+#include "harness/rank_layout.hpp"
 #include "harness/resume_check.hpp"
 #include "harness/run_session.hpp"
 #include "harness/runner.hpp"
@@ -84,6 +85,7 @@ ResumeState resume_state(fb::Bootstrap& bootstrap, const std::string& file,
 struct Stage {
   std::optional<fb::NodeSubset> subset;  // empty: the whole job
   std::vector<fb::SeriesPlan> plan;
+  fb::topo::RankOrder order = fb::topo::RankOrder::rank;
 };
 
 // A stage set up to run: its communicator (subsets) and, on its members, its runner.
@@ -99,15 +101,22 @@ namespace fb {
 
 int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::FaultReporter& faults) {
   const int rank = bootstrap.rank();
-  const auto info = fb::collect_run_info(bootstrap, options.command_line);
+  auto info = fb::collect_run_info(bootstrap, options.command_line);
   std::vector<Stage> stages;
   std::size_t total_series = 0;
+  fb::JobPlacement job;
   try {
+    job = fb::place_job(options, info.hostnames);
+    fb::record_placement(job, info);
+    fb::pin_nic(job, rank);
     const auto subsets = fb::plan_subsets(options, info.hostnames);
-    if (subsets.empty())
-      stages.push_back({std::nullopt, fb::plan_series(options, bootstrap.size())});
-    for (const auto& subset : subsets) {
-      stages.push_back({subset, fb::plan_series(options, static_cast<int>(subset.ranks.size()))});
+    for (const auto order : options.rank_orders) {
+      if (subsets.empty())
+        stages.push_back({std::nullopt, fb::plan_series(options, bootstrap.size()), order});
+      for (const auto& subset : subsets) {
+        stages.push_back(
+            {subset, fb::plan_series(options, static_cast<int>(subset.ranks.size())), order});
+      }
     }
     for (const auto& stage : stages)
       total_series += stage.plan.size();
@@ -120,7 +129,9 @@ int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::Fault
   {
     // Will it fit? Refused with the figures before anything is allocated. What a rank needs
     // depends only on the largest size, the same in every stage.
-    const auto shortfall = fb::check_memory(bootstrap, options.max_bytes, stages.front().plan);
+    // Each rank order measures with buffers of its own.
+    const auto shortfall = fb::check_memory(
+        bootstrap, options.max_bytes * options.rank_orders.size(), stages.front().plan);
     if (!shortfall.empty()) {
       if (rank == 0) std::fprintf(stderr, "fabricbench: error: %s\n", shortfall.c_str());
       return fb::kExitBadInput;
@@ -152,11 +163,28 @@ int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::Fault
       if (run.member) {
         run.runner =
             std::make_unique<fb::Runner>(options, run.sub ? *run.sub : bootstrap, watchdog);
+        std::string suffix = fb::rank_order_suffix(stage.order);
+        fb::Parameters tags;
         if (stage.subset) {
-          run.runner->tag_series(
-              stage.subset->suffix(),
-              {{"nodes", stage.subset->nodes}, {"ranks_per_node", stage.subset->ranks_per_node}});
+          suffix = stage.subset->suffix() + suffix;
+          tags = {{"nodes", stage.subset->nodes}, {"ranks_per_node", stage.subset->ranks_per_node}};
         }
+        if (options.rank_order_given) {
+          tags.emplace_back("rank_order", static_cast<std::int64_t>(stage.order));
+          if (stage.order == fb::topo::RankOrder::random)
+            tags.emplace_back("rank_order_seed", static_cast<std::int64_t>(options.rank_order_seed));
+        }
+        run.runner->tag_series(suffix, tags);
+        std::vector<int> members;
+        if (stage.subset) {
+          members = stage.subset->ranks;
+        } else {
+          for (int r = 0; r < bootstrap.size(); ++r) members.push_back(r);
+        }
+        std::string described;
+        auto layout = fb::group_layout(job, members, stage.order, options.rank_order_seed, described);
+        if (!options.rank_order_given && !job.described) described.clear();
+        run.runner->set_layout(std::move(layout), described);
         const auto& prepared = run.runner->prepare(stage.plan);
         headers.insert(headers.end(), prepared.begin(), prepared.end());
       }
@@ -211,8 +239,13 @@ int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::Fault
       std::printf("# fabricbench %s (%s)  ranks %d  sizes %zu  series %zu\n# %s\n",
                   info.tool_version.c_str(), info.git_revision.c_str(), bootstrap.size(),
                   sizes.size(), total_series, info.command_line.c_str());
+      if (job.described) {
+        std::printf("# topology %s: %zu hosts, %zu switches; rank r drives NIC (local rank mod NICs) "
+                    "of its host\n",
+                    job.model->source.c_str(), job.model->hosts.size(), job.model->switches.size());
+      }
       for (const auto& stage : stages) {
-        if (!stage.subset) continue;
+        if (!stage.subset || stage.order != options.rank_orders.front()) continue;
         std::printf("# node subset %s: %zu ranks on", stage.subset->suffix().c_str() + 1,
                     stage.subset->ranks.size());
         for (const auto& host : stage.subset->hosts)
@@ -229,11 +262,7 @@ int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::Fault
 
     for (std::size_t i = 0; i < runs.size(); ++i) {
       auto& run = runs[i];
-      if (!stages[i].subset) {
-        summary = run.runner->run(sinks, done);
-        break;
-      }
-      // A node subset: its ranks measure on their own communicator, the others wait.
+      // A node subset's ranks measure on their own communicator while the others wait.
       if (run.member) {
         const auto part = run.runner->run(sinks, done);
         summary.series += part.series;
@@ -244,9 +273,10 @@ int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::Fault
         summary.stop_signal = part.stop_signal;
         summary.results_failed = part.results_failed;
       }
+      if (runs.size() == 1) break;
       // The ranks outside the subset wait without taking the measuring ranks' cores.
-      bootstrap.barrier_sleeping();
-      // A stop seen in this subset (a signal, a failed write on rank 0) ends the whole run.
+      if (stages[i].subset) bootstrap.barrier_sleeping();
+      // A stop seen in this stage (a signal, a failed write on rank 0) ends the whole run.
       std::vector<double> stop{static_cast<double>(summary.stop_signal),
                                summary.results_failed ? 1.0 : 0.0};
       bootstrap.allreduce_max(stop);

@@ -173,6 +173,12 @@ FileData read_file(const std::filesystem::path& path) {
     run.nccl_version = read_string(root, "/", "nccl_version", ctx);
     run.cuda_devices = read_string_list(root, "/", "cuda_devices", ctx);
   }
+  if (has_attribute(root, "/", "topology", ctx)) {
+    run.topology = read_string(root, "/", "topology", ctx);
+    run.rank_hosts = read_string_list(root, "/", "rank_hosts", ctx);
+    run.rank_nics = read_string_list(root, "/", "rank_nics", ctx);
+    run.rank_rails = read_int64_list(root, "/", "rank_rails", ctx);
+  }
   run.status = has_attribute(root, "/", "status", ctx) ? read_string(root, "/", "status", ctx) : "";
 
   if (detail::has_link(root, "series", "/series", ctx)) {

@@ -318,6 +318,12 @@ Hdf5Writer::Hdf5Writer(const std::filesystem::path& path, const RunInfo& run, Cr
     write_string_attribute(root, "/", "cuda_runtime_version", run.cuda_runtime_version, ctx);
     write_string_attribute(root, "/", "nccl_version", run.nccl_version, ctx);
     write_string_list_attribute(root, "/", "cuda_devices", run.cuda_devices, ctx);
+    if (!run.topology.empty()) {
+      write_string_attribute(root, "/", "topology", run.topology, ctx);
+      write_string_list_attribute(root, "/", "rank_hosts", run.rank_hosts, ctx);
+      write_string_list_attribute(root, "/", "rank_nics", run.rank_nics, ctx);
+      write_int64_list_attribute(root, "/", "rank_rails", run.rank_rails, ctx);
+    }
     write_string_attribute(root, "/", "status", run.status, ctx);
 
     s.series_root = ctx.own(H5Gcreate2(root, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),

@@ -47,6 +47,13 @@ struct RunInfo {
   std::string cuda_runtime_version;
   std::string nccl_version;
   std::vector<std::string> cuda_devices;
+  // The fabric's model the run used (canonical JSON, topologies/topology.hpp; "" in files
+  // from before it was recorded) and per rank the model's host, the NIC it drives ("" when
+  // unnamed) and that NIC's rail (-1: none).
+  std::string topology;
+  std::vector<std::string> rank_hosts;
+  std::vector<std::string> rank_nics;
+  std::vector<std::int64_t> rank_rails;
   // "running" while measuring; "complete", or "interrupted by SIGTERM" (for example) at the
   // end. A file whose status is still "running" comes from a run that was killed.
   std::string status = "running";

@@ -89,6 +89,7 @@ struct RawCommonOptions {
   std::string progress = "auto";
   std::string out;
   bool overwrite = false;
+  std::string topology;
 };
 
 struct RawRunOptions : RawCommonOptions {
@@ -113,7 +114,46 @@ struct RawRunOptions : RawCommonOptions {
   std::string timing = "iteration";
   bool check = false;
   std::string resume;
+  std::string rank_order;
 };
+
+// --topology: read and checked here, before any rank starts, so a bad description costs
+// one line and exit 2.
+void parse_topology(const RawCommonOptions& raw, CommonOptions& o) {
+  if (raw.topology.empty()) return;
+  try {
+    o.topology = std::make_shared<const topo::Topology>(topo::read_topology(raw.topology));
+  } catch (const topo::TopologyError& e) {
+    throw BadInput(std::string("--topology: ") + e.what());
+  }
+}
+
+// --rank-order rank,topology,random[:SEED]
+void parse_rank_orders(const std::string& text, RunOptions& o) {
+  if (text.empty()) return;
+  o.rank_order_given = true;
+  o.rank_orders.clear();
+  for (const auto& item : split(text)) {
+    topo::RankOrder order{};
+    if (item == "rank") {
+      order = topo::RankOrder::rank;
+    } else if (item == "topology") {
+      order = topo::RankOrder::topology;
+    } else if (item == "random" || item.rfind("random:", 0) == 0) {
+      order = topo::RankOrder::random;
+      if (item.size() > 7) {
+        const auto seed = parse_count(item.substr(7));
+        if (!seed) throw BadInput("--rank-order: '" + item + "': the seed must be a whole number");
+        o.rank_order_seed = static_cast<std::uint64_t>(*seed);
+      }
+    } else {
+      throw BadInput("--rank-order: unknown order '" + item + "' (known: rank, topology, random, random:SEED)");
+    }
+    if (std::find(o.rank_orders.begin(), o.rank_orders.end(), order) != o.rank_orders.end())
+      throw BadInput("--rank-order: '" + item + "' is listed twice");
+    o.rank_orders.push_back(order);
+  }
+}
 
 // Explicitly named transports must be able to run here; `all` keeps only those that can.
 Selection<std::string> usable_transports(const std::string& text) {
@@ -230,6 +270,8 @@ RunOptions validate(const RawRunOptions& raw) {
   }
   o.memory = parse_memory_list(raw.memory);
   parse_sweep(raw, o);
+  parse_topology(raw, o);
+  parse_rank_orders(raw.rank_order, o);
   o.timing = choose(timing_choices(), raw.timing, "--timing");
   if (o.timing == TimingMethod::window && o.warmup < 1) {
     throw BadInput("--timing window sizes its windows from the warm-up: give -w 1 or more");
@@ -317,6 +359,12 @@ void add_wait_options(CLI::App& command, RawCommonOptions& raw) {
 }
 
 // The results file:
+void add_topology_option(CLI::App& command, RawCommonOptions& raw) {
+  command.add_option("--topology", raw.topology,
+                     "The fabric's description: a YAML file, or slurm:PATH for Slurm's "
+                     "topology.conf (docs/TOPOLOGY.md); default: ranks grouped by host name");
+}
+
 void add_results_file_options(CLI::App& command, RawCommonOptions& raw) {
   command.add_option("--out", raw.out,
                      "HDF5 output file (default: a new file under fabricbench-results/)");
@@ -334,6 +382,7 @@ P2POptions validate_p2p(const RawP2POptions& raw) {
                                        every_test);
   o.transports = usable_transports(raw.transport);
   parse_sweep(raw, o);
+  parse_topology(raw, o);
   o.window = static_cast<int>(count_option(raw.window, "--window", 1));
   if (o.window > 65536) throw BadInput("--window: at most 65536 messages in flight");
   if (!raw.line_rate.empty()) {
@@ -389,6 +438,7 @@ void add_p2p_subcommand(CLI::App& app, RawP2POptions& raw) {
       ->capture_default_str();
   add_wait_options(*p2p, raw);
   add_results_file_options(*p2p, raw);
+  add_topology_option(*p2p, raw);
 }
 
 ParseOutcome parse_command_line(int argc, const char* const* argv) {
@@ -434,6 +484,11 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       ->capture_default_str();
   run->add_flag("--check", raw.check, "Validate every result (untimed extra iteration per size)");
   add_results_file_options(*run, raw);
+  add_topology_option(*run, raw);
+  run->add_option("--rank-order", raw.rank_order,
+                  "Orders our rings and trees visit the ranks in, comma separated, one pass "
+                  "each: rank, topology (hosts of one leaf together, a host's ranks together), "
+                  "random or random:SEED (default: rank)");
   run->add_option("--resume", raw.resume,
                   "Continue an interrupted run: measure only the points missing from this file, "
                   "and add them to it");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "harness/cli/choice.hpp"
 #include "harness/p2p/p2p_bench.hpp"
 #include "harness/timing.hpp"
+#include "topologies/topology.hpp"
 
 namespace fb {
 
@@ -51,6 +53,9 @@ struct CommonOptions {
   std::string out;         // empty: a new file under fabricbench-results/
   bool overwrite = false;  // --out may replace an existing fabricbench results file
   std::string command_line;
+  // --topology: the fabric's description, read and checked before the ranks start; null
+  // without one (the model is then the flat one from the ranks' host names).
+  std::shared_ptr<const topo::Topology> topology;
 };
 
 // `fabricbench run` options.
@@ -76,6 +81,12 @@ struct RunOptions : CommonOptions {
   enum class Memory { host, cuda };
   std::vector<Memory> memory{Memory::host};
   AlgorithmOptions algorithm;
+  // --rank-order: the orders our rings and trees visit the ranks in, one pass of the plan
+  // each (series of orders other than rank carry the suffix ".<order>_order");
+  // rank_order_given: the option was used, so every series records its order.
+  std::vector<topo::RankOrder> rank_orders{topo::RankOrder::rank};
+  std::uint64_t rank_order_seed = 1;  // random:SEED
+  bool rank_order_given = false;
 };
 
 // `fabricbench p2p` options.

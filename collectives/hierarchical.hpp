@@ -1,0 +1,9 @@
+#pragma once
+
+#include <memory>
+
+#include "collectives/algorithm.hpp"
+
+namespace fb {
+std::unique_ptr<Algorithm> make_hierarchical_allreduce(const AlgorithmContext& ctx);
+}  // namespace fb

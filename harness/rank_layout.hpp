@@ -1,0 +1,47 @@
+// The job on the fabric's model: where every rank sits (--topology, or the flat model from
+// the ranks' host names), the layout each group of ranks runs its rings and trees in
+// (--rank-order), what the results file records of it, and the NIC each rank drives.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/cli/options.hpp"
+#include "results/results.hpp"
+#include "topologies/topology.hpp"
+
+namespace fb {
+
+struct JobPlacement {
+  std::shared_ptr<const topo::Topology> model;  // --topology's, or the flat one
+  bool described = false;                       // from --topology
+  std::vector<std::string> hostnames;           // per rank
+  topo::Placement placement;
+};
+
+// From every rank's host name (the same on every rank). Throws PlanError naming the first
+// rank whose host the description lacks.
+JobPlacement place_job(const CommonOptions& options, const std::vector<std::string>& hostnames);
+
+// The layout of the ranks `members` (world ranks, ascending; a group's rank i is members[i])
+// in `order`, numbered as the group numbers them; `description` gets a sentence for the
+// series' descriptions.
+std::shared_ptr<const topo::RankLayout> group_layout(const JobPlacement& job,
+                                                     const std::vector<int>& members,
+                                                     topo::RankOrder order, std::uint64_t seed,
+                                                     std::string& description);
+
+// The series name suffix of an order (".topology_order"; empty for rank order).
+std::string rank_order_suffix(topo::RankOrder order);
+
+// Root attributes of the results file: the model (canonical JSON) and per rank its model
+// host, NIC and rail.
+void record_placement(const JobPlacement& job, results::RunInfo& info);
+
+// With a description that names this rank's NIC, UCX is told to use that device (and only
+// it) unless FB_TOPOLOGY_NIC=off: UCX_NET_DEVICES is set before any transport starts.
+// Returns what was done, for the log ("" when nothing).
+std::string pin_nic(const JobPlacement& job, int rank);
+
+}  // namespace fb
