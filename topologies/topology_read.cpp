@@ -134,6 +134,19 @@ std::string required_name(const YAML::Node& node, const std::string& source,
 
 }  // namespace
 
+std::vector<std::string> expand_hostlist(std::string_view list);
+
+namespace {
+// A host or switch list in a description: its errors name the description.
+std::vector<std::string> expand_in(std::string_view list, const std::string& source) {
+  try {
+    return expand_hostlist(list);
+  } catch (const TopologyError& e) {
+    fail(source, e.what());
+  }
+}
+}  // namespace
+
 std::vector<std::string> expand_hostlist(std::string_view list) {
   std::vector<std::string> out;
   // Split at commas outside brackets.
@@ -212,7 +225,7 @@ Topology parse_yaml_topology(std::string_view text, const std::string& source) {
         const std::string name = required_name(sw, source, "a switch");
         const std::string where = "switch '" + name + "'";
         check_keys(sw, {"name", "uplinks"}, source, where);
-        for (const auto& n : expand_hostlist(name)) {
+        for (const auto& n : expand_in(name, source)) {
           d.switches.push_back(n);
           if (const auto up = sw["uplinks"]) {
             if (!up.IsSequence()) fail(source, where + ": 'uplinks' must be a list");
@@ -252,7 +265,7 @@ Topology parse_yaml_topology(std::string_view text, const std::string& source) {
         nic.rate_Gbps = yaml_rate(h["rate"], source, where);
         nics.push_back(nic);
       }
-      for (const auto& n : expand_hostlist(name)) d.hosts.push_back({n, nics});
+      for (const auto& n : expand_in(name, source)) d.hosts.push_back({n, nics});
     }
     return finish(std::move(d));
   } catch (const YAML::Exception& e) {
@@ -299,9 +312,9 @@ Topology parse_slurm_topology(std::string_view text, const std::string& source) 
       if (key == "switchname") {
         name = value;
       } else if (key == "switches") {
-        below = expand_hostlist(value);
+        below = expand_in(value, source);
       } else if (key == "nodes") {
-        hosts = expand_hostlist(value);
+        hosts = expand_in(value, source);
       } else if (key == "linkspeed") {
         // Slurm's units are arbitrary and it does not use them; neither do we.
       } else if (key == "blockname" || key == "blocksizes") {
@@ -311,7 +324,7 @@ Topology parse_slurm_topology(std::string_view text, const std::string& source) 
       }
     }
     if (name.empty()) fail(source, where + ": no SwitchName");
-    for (const auto& n : expand_hostlist(name)) {
+    for (const auto& n : expand_in(name, source)) {
       d.switches.push_back(n);
       for (const auto& c : below) d.links.push_back({c, n, 0});
       for (const auto& h : hosts) d.hosts.push_back({h, {Nic{"", 0, 0, n}}});

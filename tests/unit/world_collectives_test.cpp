@@ -22,6 +22,7 @@
 #include "collectives/registry.hpp"
 #include "harness/call_setup.hpp"
 #include "harness/validation.hpp"
+#include "topologies/topology.hpp"
 #include "tests/unit/world.hpp"
 
 namespace fb {
@@ -31,15 +32,39 @@ struct WorldCase {
   Collective collective = Collective::allreduce;
   std::string algorithm;
   int n_ranks = 1;
+  // The ranks' layout (AlgorithmContext::layout): 0 none (rank order, a host each); k > 0:
+  // k hosts, rank r on host r mod k (so a host's ranks are not neighbours in rank order),
+  // in topology order; -1: a random order, every rank on a host of its own.
+  int hosts = 0;
 };
 
 void PrintTo(const WorldCase& c, std::ostream* os) {
   *os << to_string(c.collective) << ' ' << c.algorithm << " on " << c.n_ranks << " ranks";
+  if (c.hosts > 0) *os << " on " << c.hosts << " hosts";
+  if (c.hosts < 0) *os << " in a random order";
+}
+
+std::shared_ptr<const topo::RankLayout> case_layout(const WorldCase& c) {
+  if (c.hosts == 0) return nullptr;
+  std::vector<std::string> names;
+  for (int r = 0; r < c.n_ranks; ++r) {
+    std::string name = "h";
+    name.append(std::to_string(c.hosts > 0 ? r % c.hosts : r));
+    names.push_back(name);
+  }
+  const auto model = topo::flat_topology(names);
+  const auto placement = topo::place_ranks(model, names);
+  const auto order = topo::ring_order(
+      model, placement, c.hosts > 0 ? topo::RankOrder::topology : topo::RankOrder::random,
+      static_cast<std::uint64_t>(c.n_ranks));
+  return std::make_shared<const topo::RankLayout>(topo::make_layout(placement, order));
 }
 
 std::string world_case_name(const ::testing::TestParamInfo<WorldCase>& info) {
   std::string name = std::string(to_string(info.param.collective)) + "_" + info.param.algorithm +
                      "_n" + std::to_string(info.param.n_ranks);
+  if (info.param.hosts > 0) name.append("_hosts").append(std::to_string(info.param.hosts));
+  if (info.param.hosts < 0) name += "_random_order";
   std::replace(name.begin(), name.end(), '-', '_');  // gtest names allow [A-Za-z0-9_] only
   return name;
 }
@@ -52,6 +77,11 @@ std::vector<WorldCase> world_cases() {
     if (!entry.uses_transport || entry.device_only) continue;
     for (const int n : world_sizes())
       cases.push_back({entry.collective, entry.name, n});
+    // The algorithms that follow the layout, on a few layouts.
+    if (entry.name != "ring" && entry.name != "hierarchical") continue;
+    for (const auto& [n, hosts] : std::vector<std::pair<int, int>>{
+             {4, 2}, {6, 2}, {6, 3}, {9, 3}, {8, 4}, {5, -1}, {8, -1}})
+      cases.push_back({entry.collective, entry.name, n, hosts});
   }
   return cases;
 }
@@ -121,7 +151,7 @@ TEST_P(EveryAlgorithmInAWorld, ExactForEveryCountRootAndPlacement) {
   std::vector<std::string> failures;
   int calls = 0;
   run_world(n, [&](Bootstrap& boot, Transport& transport) {
-    AlgorithmContext ctx{boot, &transport, small_pipeline(n)};
+    AlgorithmContext ctx{boot, &transport, small_pipeline(n), case_layout(c)};
     auto algorithm = entry->create(ctx);
     std::size_t store_bytes = 64;  // slack: an overrun lands in the buffer, not past it
     for (const auto count : counts) {
