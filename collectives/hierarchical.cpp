@@ -34,12 +34,13 @@ class Hierarchical final : public Algorithm {
         inter_(*ctx.transport, RingEngine::Mode::allreduce, ctx.options.ring_segment_bytes.value,
                ctx.options.ring_slots.value, ctx.options.timeout, 2),
         world_(ctx.transport->size()) {
-    const auto layout =
-        ctx.layout && static_cast<int>(ctx.layout->order.size()) == world_ ? *ctx.layout
-                                                                           : topo::flat_layout(world_);
+    const auto layout = ctx.layout && static_cast<int>(ctx.layout->order.size()) == world_
+                            ? *ctx.layout
+                            : topo::flat_layout(world_);
     if (!layout.uniform()) {
       std::string sizes;
-      for (const auto& host : layout.hosts) sizes += (sizes.empty() ? "" : ", ") + std::to_string(host.size());
+      for (const auto& host : layout.hosts)
+        sizes += (sizes.empty() ? "" : ", ") + std::to_string(host.size());
       throw std::invalid_argument(
           "hierarchical all-reduce needs the same number of ranks on every host (hosts have " +
           sizes + ")");
@@ -52,7 +53,8 @@ class Hierarchical final : public Algorithm {
         local_ = static_cast<int>(it - host.begin());
       }
     }
-    for (const auto& host : layout.hosts) across_.push_back(host[static_cast<std::size_t>(local_)]);
+    for (const auto& host : layout.hosts)
+      across_.push_back(host[static_cast<std::size_t>(local_)]);
   }
 
   Parameters parameters() const override {

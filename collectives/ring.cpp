@@ -57,7 +57,8 @@ struct Layout {
     const auto segments = Chunking::even(block(0).count, segment_bytes, esize);
     S = std::max<std::size_t>(1, segments.count);
     seg_elems = segments.chunk_elems;
-    const bool rs = mode == RingMode::allreduce ? phases.reduce_scatter : mode == RingMode::reducescatter;
+    const bool rs =
+        mode == RingMode::allreduce ? phases.reduce_scatter : mode == RingMode::reducescatter;
     const bool ag = mode == RingMode::allreduce ? phases.all_gather : mode == RingMode::allgather;
     rs_steps = rs ? steps : 0;
     rs_items = rs_steps * S;
@@ -74,10 +75,9 @@ struct Layout {
   std::pair<std::size_t, std::size_t> piece(std::size_t i, bool sending) const {
     const std::size_t step = i / S;
     const bool rs = step < rs_steps;
-    const auto blocks =
-        topo::ring_step(rs ? topo::RingPhase::reduce_scatter : topo::RingPhase::all_gather,
-                        mode == RingMode::allreduce, pos, n,
-                        static_cast<long long>(rs ? step : step - rs_steps));
+    const auto blocks = topo::ring_step(
+        rs ? topo::RingPhase::reduce_scatter : topo::RingPhase::all_gather,
+        mode == RingMode::allreduce, pos, n, static_cast<long long>(rs ? step : step - rs_steps));
     const auto b = block(sending ? blocks.send : blocks.recv);
     const std::size_t start = std::min(i % S * seg_elems, b.count);
     return {(b.offset + start) * esize, std::min(seg_elems, b.count - start) * esize};

@@ -28,8 +28,7 @@ class RingEngine {
   enum class Mode : unsigned char { allreduce, reducescatter, allgather };
   RingEngine(Transport& transport, Mode mode, std::size_t segment_bytes, std::size_t slots,
              std::chrono::milliseconds timeout, int channel);
-  void run(const CollArgs& args, const std::vector<int>& members, RingPhases phases,
-           int divisor);
+  void run(const CollArgs& args, const std::vector<int>& members, RingPhases phases, int divisor);
   Parameters parameters() const;
 
  private:

@@ -9,8 +9,9 @@ namespace fb {
 JobPlacement place_job(const CommonOptions& options, const std::vector<std::string>& hostnames) {
   JobPlacement job;
   job.described = options.topology != nullptr;
-  job.model = job.described ? options.topology
-                            : std::make_shared<const topo::Topology>(topo::flat_topology(hostnames));
+  job.model = job.described
+                  ? options.topology
+                  : std::make_shared<const topo::Topology>(topo::flat_topology(hostnames));
   job.hostnames = hostnames;
   try {
     job.placement = topo::place_ranks(*job.model, hostnames);
@@ -25,7 +26,9 @@ std::shared_ptr<const topo::RankLayout> group_layout(const JobPlacement& job,
                                                      topo::RankOrder order, std::uint64_t seed,
                                                      std::string& description) {
   std::vector<std::string> hosts;
-  for (const int r : members) hosts.push_back(job.hostnames[static_cast<std::size_t>(r)]);
+  hosts.reserve(members.size());
+  for (const int r : members)
+    hosts.push_back(job.hostnames[static_cast<std::size_t>(r)]);
   const auto placement = topo::place_ranks(*job.model, hosts);
   const auto ring = topo::ring_order(*job.model, placement, order, seed);
   const auto crossings = topo::ring_crossings(*job.model, placement, ring);
@@ -39,7 +42,8 @@ std::shared_ptr<const topo::RankLayout> group_layout(const JobPlacement& job,
     description.append(" ").append(std::to_string(ring[i]));
   if (ring.size() > kShown) description += " ...";
   description += ": it leaves a host " + std::to_string(crossings.hosts) + " times and a leaf " +
-                 std::to_string(crossings.leaves) + " times (topology from " + job.model->source + ")";
+                 std::to_string(crossings.leaves) + " times (topology from " + job.model->source +
+                 ")";
   return std::make_shared<const topo::RankLayout>(topo::make_layout(placement, ring));
 }
 

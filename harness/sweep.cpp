@@ -172,17 +172,20 @@ int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::Fault
         if (options.rank_order_given) {
           tags.emplace_back("rank_order", static_cast<std::int64_t>(stage.order));
           if (stage.order == fb::topo::RankOrder::random)
-            tags.emplace_back("rank_order_seed", static_cast<std::int64_t>(options.rank_order_seed));
+            tags.emplace_back("rank_order_seed",
+                              static_cast<std::int64_t>(options.rank_order_seed));
         }
         run.runner->tag_series(suffix, tags);
         std::vector<int> members;
         if (stage.subset) {
           members = stage.subset->ranks;
         } else {
-          for (int r = 0; r < bootstrap.size(); ++r) members.push_back(r);
+          for (int r = 0; r < bootstrap.size(); ++r)
+            members.push_back(r);
         }
         std::string described;
-        auto layout = fb::group_layout(job, members, stage.order, options.rank_order_seed, described);
+        auto layout =
+            fb::group_layout(job, members, stage.order, options.rank_order_seed, described);
         if (!options.rank_order_given && !job.described) described.clear();
         run.runner->set_layout(std::move(layout), described);
         const auto& prepared = run.runner->prepare(stage.plan);
@@ -240,9 +243,10 @@ int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::Fault
                   info.tool_version.c_str(), info.git_revision.c_str(), bootstrap.size(),
                   sizes.size(), total_series, info.command_line.c_str());
       if (job.described) {
-        std::printf("# topology %s: %zu hosts, %zu switches; rank r drives NIC (local rank mod NICs) "
-                    "of its host\n",
-                    job.model->source.c_str(), job.model->hosts.size(), job.model->switches.size());
+        std::printf(
+            "# topology %s: %zu hosts, %zu switches; rank r drives NIC (local rank mod NICs) "
+            "of its host\n",
+            job.model->source.c_str(), job.model->hosts.size(), job.model->switches.size());
       }
       for (const auto& stage : stages) {
         if (!stage.subset || stage.order != options.rank_orders.front()) continue;

@@ -43,12 +43,16 @@ bool natural_less(std::string_view a, std::string_view b) {
   while (i < a.size() && j < b.size()) {
     if (digit(a[i]) && digit(b[j])) {
       std::size_t ie = i, je = j;
-      while (ie < a.size() && digit(a[ie])) ++ie;
-      while (je < b.size() && digit(b[je])) ++je;
+      while (ie < a.size() && digit(a[ie]))
+        ++ie;
+      while (je < b.size() && digit(b[je]))
+        ++je;
       // Compare the numbers without leading zeros by length, then digits.
       std::size_t is = i, js = j;
-      while (is + 1 < ie && a[is] == '0') ++is;
-      while (js + 1 < je && b[js] == '0') ++js;
+      while (is + 1 < ie && a[is] == '0')
+        ++is;
+      while (js + 1 < je && b[js] == '0')
+        ++js;
       if (ie - is != je - js) return ie - is < je - js;
       const auto cmp = a.substr(is, ie - is).compare(b.substr(js, je - js));
       if (cmp != 0) return cmp < 0;
@@ -109,7 +113,8 @@ std::vector<int> host_order(const Topology& topology) {
     auto children = below[sw];
     std::sort(children.begin(), children.end(),
               [](const std::string& a, const std::string& b) { return natural_less(a, b); });
-    for (const auto& child : children) walk(child);
+    for (const auto& child : children)
+      walk(child);
   };
   // Roots (no switch above), top tier first, natural order inside a tier.
   std::vector<const Switch*> roots;
@@ -117,7 +122,8 @@ std::vector<int> host_order(const Topology& topology) {
     if (has_upper.count(sw.name) == 0) roots.push_back(&sw);
   std::stable_sort(roots.begin(), roots.end(),
                    [](const Switch* a, const Switch* b) { return a->tier > b->tier; });
-  for (const auto* root : roots) walk(root->name);
+  for (const auto* root : roots)
+    walk(root->name);
   std::vector<int> order;
   std::vector<bool> placed(topology.hosts.size(), false);
   for (const auto& leaf : leaves) {
@@ -157,22 +163,26 @@ Placement place_ranks(const Topology& topology, const std::vector<std::string>& 
 
 const char* rank_order_name(RankOrder order) {
   switch (order) {
-    case RankOrder::rank: return "rank";
-    case RankOrder::topology: return "topology";
-    case RankOrder::random: return "random";
+    case RankOrder::rank:
+      return "rank";
+    case RankOrder::topology:
+      return "topology";
+    case RankOrder::random:
+      return "random";
   }
   return "?";
 }
 
-std::vector<int> ring_order(const Topology& topology, const Placement& placement,
-                            RankOrder order, std::uint64_t seed) {
+std::vector<int> ring_order(const Topology& topology, const Placement& placement, RankOrder order,
+                            std::uint64_t seed) {
   const auto n = placement.ranks.size();
   std::vector<int> out(n);
   std::iota(out.begin(), out.end(), 0);
   if (order == RankOrder::topology) {
     out.clear();
     for (const int h : host_order(topology))
-      for (const int r : placement.by_host[static_cast<std::size_t>(h)]) out.push_back(r);
+      for (const int r : placement.by_host[static_cast<std::size_t>(h)])
+        out.push_back(r);
   } else if (order == RankOrder::random) {
     std::uint64_t state = seed;
     for (std::size_t i = n; i > 1; --i)  // Fisher-Yates
@@ -219,7 +229,8 @@ RankLayout flat_layout(int n) {
   RankLayout layout;
   layout.order.resize(static_cast<std::size_t>(n));
   std::iota(layout.order.begin(), layout.order.end(), 0);
-  for (int r = 0; r < n; ++r) layout.hosts.push_back({r});
+  for (int r = 0; r < n; ++r)
+    layout.hosts.push_back({r});
   return layout;
 }
 
@@ -231,7 +242,8 @@ std::vector<std::pair<int, int>> worst_pairing(const Topology& topology,
     if (std::find(hosts.begin(), hosts.end(), h) != hosts.end()) sorted.push_back(h);
   std::vector<std::pair<int, int>> pairs;
   const std::size_t half = sorted.size() / 2;
-  for (std::size_t i = 0; i < half; ++i) pairs.emplace_back(sorted[i], sorted[i + half]);
+  for (std::size_t i = 0; i < half; ++i)
+    pairs.emplace_back(sorted[i], sorted[i + half]);
   return pairs;
 }
 

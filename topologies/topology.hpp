@@ -20,9 +20,9 @@ class TopologyError : public std::runtime_error {
 };
 
 struct Nic {
-  std::string name;       // the device name a transport takes ("mlx5_0:1", "fbf1"); may be empty
-  int rail = 0;           // the plane it is cabled to; NIC k of a host is rail k by default
-  double rate_Gbps = 0;   // of its link to the switch; 0 = unknown
+  std::string name;         // the device name a transport takes ("mlx5_0:1", "fbf1"); may be empty
+  int rail = 0;             // the plane it is cabled to; NIC k of a host is rail k by default
+  double rate_Gbps = 0;     // of its link to the switch; 0 = unknown
   std::string switch_name;  // the switch it is cabled to; empty = unknown
 };
 
@@ -43,10 +43,10 @@ struct Link {
 };
 
 struct Topology {
-  std::string source;              // "yaml:PATH", "slurm:PATH" or "flat"
-  std::vector<Host> hosts;         // in natural name order (h2 before h10)
-  std::vector<Switch> switches;    // by tier, then natural name order
-  std::vector<Link> links;         // by lower, then upper, natural name order
+  std::string source;            // "yaml:PATH", "slurm:PATH" or "flat"
+  std::vector<Host> hosts;       // in natural name order (h2 before h10)
+  std::vector<Switch> switches;  // by tier, then natural name order
+  std::vector<Link> links;       // by lower, then upper, natural name order
 
   // Index of the host named `name`, also matching a host name's first label ("n1" for
   // "n1.cluster"); -1 when absent.
@@ -89,10 +89,10 @@ std::vector<int> host_order(const Topology& topology);
 
 // Where the ranks of a job sit.
 struct RankPlace {
-  int host = -1;        // index into Topology::hosts
-  int local_rank = 0;   // among the ranks on that host, by rank
+  int host = -1;       // index into Topology::hosts
+  int local_rank = 0;  // among the ranks on that host, by rank
   int local_size = 1;
-  int nic = -1;         // index into the host's NICs: local_rank mod its NIC count
+  int nic = -1;  // index into the host's NICs: local_rank mod its NIC count
 };
 struct Placement {
   std::vector<RankPlace> ranks;           // by rank
@@ -108,8 +108,8 @@ const char* rank_order_name(RankOrder order);
 // rank: 0..n-1. topology: hosts in host_order, each host's ranks together in local order, so
 // a ring leaves a leaf once and a host once. random: a permutation drawn from `seed`
 // (the same seed gives the same order on every machine).
-std::vector<int> ring_order(const Topology& topology, const Placement& placement,
-                            RankOrder order, std::uint64_t seed);
+std::vector<int> ring_order(const Topology& topology, const Placement& placement, RankOrder order,
+                            std::uint64_t seed);
 
 // How often a ring in `order` steps from one host to another, and from one leaf to another
 // (each such step is one flow out of a host or up through a leaf's uplinks).
@@ -122,10 +122,10 @@ RingCrossings ring_crossings(const Topology& topology, const Placement& placemen
 
 // What an algorithm needs to know of the layout: the ring order and the ranks of each host.
 struct RankLayout {
-  std::vector<int> order;                 // a permutation of 0..n-1
-  std::vector<std::vector<int>> hosts;    // hosts with ranks, in `order`'s host order; each
-                                          // host's ranks in local order
-  bool uniform() const;                   // every host has the same number of ranks
+  std::vector<int> order;               // a permutation of 0..n-1
+  std::vector<std::vector<int>> hosts;  // hosts with ranks, in `order`'s host order; each
+                                        // host's ranks in local order
+  bool uniform() const;                 // every host has the same number of ranks
 };
 // The layout of ranks in `order` (hosts listed as the order first reaches them).
 RankLayout make_layout(const Placement& placement, const std::vector<int>& order);

@@ -18,19 +18,30 @@ namespace fb::topo {
 
 namespace {
 
+// Parts joined into one string (one allocation pattern, for messages built in loops).
+template <typename... Parts>
+std::string cat(const Parts&... parts) {
+  std::string out;
+  ((out += parts), ...);
+  return out;
+}
+
 [[noreturn]] void fail(const std::string& source, const std::string& what) {
   throw TopologyError(source + ": " + what);
 }
 
 std::string trim(std::string_view s) {
   std::size_t a = 0, b = s.size();
-  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
-  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
+  while (a < b && std::isspace(static_cast<unsigned char>(s[a])))
+    ++a;
+  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1])))
+    --b;
   return std::string(s.substr(a, b - a));
 }
 
 std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -38,8 +49,8 @@ std::string lower(std::string s) {
 struct Draft {
   std::string source;
   std::vector<Host> hosts;
-  std::vector<std::string> switches;   // declared order
-  std::vector<Link> links;             // lower, upper (tiers not known yet)
+  std::vector<std::string> switches;  // declared order
+  std::vector<Link> links;            // lower, upper (tiers not known yet)
 };
 
 // Checks names and references, derives the tiers and sorts everything canonically.
@@ -83,13 +94,16 @@ Topology finish(Draft d) {
   std::set<std::string> open;
   const std::function<int(const std::string&)> tier_of = [&](const std::string& s) -> int {
     if (auto it = tier.find(s); it != tier.end()) return it->second;
-    if (!open.insert(s).second) fail(d.source, "the links between switches form a cycle at '" + s + "'");
+    if (!open.insert(s).second)
+      fail(d.source, "the links between switches form a cycle at '" + s + "'");
     int t_ = 0;
-    for (const auto& child : below[s]) t_ = std::max(t_, tier_of(child) + 1);
+    for (const auto& child : below[s])
+      t_ = std::max(t_, tier_of(child) + 1);
     open.erase(s);
     return tier[s] = t_;
   };
-  for (const auto& s : d.switches) t.switches.push_back({s, tier_of(s)});
+  for (const auto& s : d.switches)
+    t.switches.push_back({s, tier_of(s)});
   std::sort(t.switches.begin(), t.switches.end(), [](const Switch& a, const Switch& b) {
     return a.tier != b.tier ? a.tier < b.tier : natural_less(a.name, b.name);
   });
@@ -120,8 +134,9 @@ void check_keys(const YAML::Node& node, std::initializer_list<const char*> known
     const auto key = kv.first.as<std::string>();
     if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
       std::string list;
-      for (const char* k : known) list += std::string(list.empty() ? "" : ", ") + k;
-      fail(source, where + ": unknown key '" + key + "' (known: " + list + ")");
+      for (const char* k : known)
+        list += cat(list.empty() ? "" : ", ", k);
+      fail(source, cat(where, ": unknown key '", key, "' (known: ", list, ")"));
     }
   }
 }
@@ -133,8 +148,6 @@ std::string required_name(const YAML::Node& node, const std::string& source,
 }
 
 }  // namespace
-
-std::vector<std::string> expand_hostlist(std::string_view list);
 
 namespace {
 // A host or switch list in a description: its errors name the description.
@@ -187,8 +200,9 @@ std::vector<std::string> expand_hostlist(std::string_view list) {
       const std::string lo_s = range.substr(0, dash);
       const std::string hi_s = dash == std::string::npos ? lo_s : range.substr(dash + 1);
       const auto digits = [](const std::string& s) {
-        return !s.empty() && s.size() < 10 &&
-               std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+        return !s.empty() && s.size() < 10 && std::all_of(s.begin(), s.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c)) != 0;
+        });
       };
       if (!digits(lo_s) || !digits(hi_s))
         throw TopologyError("host list '" + std::string(list) + "': bad range '" + range + "'");
@@ -199,7 +213,8 @@ std::vector<std::string> expand_hostlist(std::string_view list) {
       for (long v = lo; v <= hi; ++v) {
         std::string num = std::to_string(v);
         if (num.size() < width) num.insert(0, width - num.size(), '0');
-        for (const auto& tail : tails) out.push_back(prefix + num + tail);
+        for (const auto& tail : tails)
+          out.push_back(cat(prefix, num, tail));
       }
     }
   }
@@ -232,7 +247,8 @@ Topology parse_yaml_topology(std::string_view text, const std::string& source) {
             for (const auto& u : up) {
               check_keys(u, {"to", "rate"}, source, where + " uplink");
               if (!u["to"]) fail(source, where + ": an uplink needs 'to'");
-              d.links.push_back({n, u["to"].as<std::string>(), yaml_rate(u["rate"], source, where)});
+              d.links.push_back(
+                  {n, u["to"].as<std::string>(), yaml_rate(u["rate"], source, where)});
             }
           }
         }
@@ -249,7 +265,8 @@ Topology parse_yaml_topology(std::string_view text, const std::string& source) {
       if (const auto list = h["nics"]) {
         if (h["switch"] || h["rate"])
           fail(source, where + ": give 'switch' and 'rate' per NIC when 'nics' is listed");
-        if (!list.IsSequence() || list.size() == 0) fail(source, where + ": 'nics' must be a non-empty list");
+        if (!list.IsSequence() || list.size() == 0)
+          fail(source, where + ": 'nics' must be a non-empty list");
         for (const auto& n : list) {
           check_keys(n, {"name", "switch", "rate", "rail"}, source, where + " NIC");
           Nic nic;
@@ -265,7 +282,8 @@ Topology parse_yaml_topology(std::string_view text, const std::string& source) {
         nic.rate_Gbps = yaml_rate(h["rate"], source, where);
         nics.push_back(nic);
       }
-      for (const auto& n : expand_in(name, source)) d.hosts.push_back({n, nics});
+      for (const auto& n : expand_in(name, source))
+        d.hosts.push_back({n, nics});
     }
     return finish(std::move(d));
   } catch (const YAML::Exception& e) {
@@ -306,7 +324,7 @@ Topology parse_slurm_topology(std::string_view text, const std::string& source) 
     std::vector<std::string> below, hosts;
     while (words >> word) {
       const auto eq = word.find('=');
-      if (eq == std::string::npos) fail(source, where + ": '" + word + "' is not KEY=VALUE");
+      if (eq == std::string::npos) fail(source, cat(where, ": '", word, "' is not KEY=VALUE"));
       const auto key = lower(word.substr(0, eq));
       const auto value = word.substr(eq + 1);
       if (key == "switchname") {
@@ -326,8 +344,10 @@ Topology parse_slurm_topology(std::string_view text, const std::string& source) 
     if (name.empty()) fail(source, where + ": no SwitchName");
     for (const auto& n : expand_in(name, source)) {
       d.switches.push_back(n);
-      for (const auto& c : below) d.links.push_back({c, n, 0});
-      for (const auto& h : hosts) d.hosts.push_back({h, {Nic{"", 0, 0, n}}});
+      for (const auto& c : below)
+        d.links.push_back({c, n, 0});
+      for (const auto& h : hosts)
+        d.hosts.push_back({h, {Nic{"", 0, 0, n}}});
     }
   }
   if (d.hosts.empty()) fail(source, "no switch lists any Nodes");
@@ -365,12 +385,15 @@ std::string to_json(const Topology& t, int indent) {
     host["name"] = h.name;
     host["nics"] = nlohmann::ordered_json::array();
     for (const auto& n : h.nics)
-      host["nics"].push_back(
-          {{"name", n.name}, {"rail", n.rail}, {"rate_gbps", n.rate_Gbps}, {"switch", n.switch_name}});
+      host["nics"].push_back({{"name", n.name},
+                              {"rail", n.rail},
+                              {"rate_gbps", n.rate_Gbps},
+                              {"switch", n.switch_name}});
     j["hosts"].push_back(host);
   }
   j["switches"] = nlohmann::ordered_json::array();
-  for (const auto& s : t.switches) j["switches"].push_back({{"name", s.name}, {"tier", s.tier}});
+  for (const auto& s : t.switches)
+    j["switches"].push_back({{"name", s.name}, {"tier", s.tier}});
   j["links"] = nlohmann::ordered_json::array();
   for (const auto& l : t.links)
     j["links"].push_back({{"a", l.lower}, {"b", l.upper}, {"rate_gbps", l.rate_Gbps}});
@@ -395,12 +418,13 @@ std::vector<std::string> compare_topologies(const Topology& a, const Topology& b
       const auto& sa = ha.nics[0].switch_name;
       const auto& sb = hb.nics[0].switch_name;
       if (!sa.empty() && !sb.empty() && sa != sb)
-        diffs.push_back("host " + ha.name + " hangs from " + sa + " in " + a.source + " but from " + sb + " in " + b.source);
+        diffs.push_back(cat("host ", ha.name, " hangs from ", sa, " in ", a.source, " but from ",
+                            sb, " in ", b.source));
       continue;
     }
     if (ha.nics.size() != hb.nics.size()) {
-      diffs.push_back("host " + ha.name + " has " + std::to_string(ha.nics.size()) + " NICs in " + a.source +
-                      " but " + std::to_string(hb.nics.size()) + " in " + b.source);
+      diffs.push_back("host " + ha.name + " has " + std::to_string(ha.nics.size()) + " NICs in " +
+                      a.source + " but " + std::to_string(hb.nics.size()) + " in " + b.source);
       continue;
     }
     for (std::size_t k = 0; k < ha.nics.size(); ++k) {
@@ -408,28 +432,37 @@ std::vector<std::string> compare_topologies(const Topology& a, const Topology& b
       const Nic& nb = hb.nics[k];
       const std::string what = "host " + ha.name + " NIC " + std::to_string(k);
       if (!na.name.empty() && !nb.name.empty() && na.name != nb.name)
-        diffs.push_back(what + " is " + na.name + " in " + a.source + " but " + nb.name + " in " + b.source);
-      if (na.rail != nb.rail) diffs.push_back(what + " is on rail " + std::to_string(na.rail) + " in " + a.source + " but rail " + std::to_string(nb.rail) + " in " + b.source);
+        diffs.push_back(what + " is " + na.name + " in " + a.source + " but " + nb.name + " in " +
+                        b.source);
+      if (na.rail != nb.rail)
+        diffs.push_back(what + " is on rail " + std::to_string(na.rail) + " in " + a.source +
+                        " but rail " + std::to_string(nb.rail) + " in " + b.source);
       if (na.rate_Gbps > 0 && nb.rate_Gbps > 0 && na.rate_Gbps != nb.rate_Gbps)
-        diffs.push_back(what + " runs at " + rate_text(na.rate_Gbps) + " in " + a.source + " but " + rate_text(nb.rate_Gbps) + " in " + b.source);
+        diffs.push_back(what + " runs at " + rate_text(na.rate_Gbps) + " in " + a.source + " but " +
+                        rate_text(nb.rate_Gbps) + " in " + b.source);
       if (!na.switch_name.empty() && !nb.switch_name.empty() && na.switch_name != nb.switch_name)
-        diffs.push_back(what + " is cabled to " + na.switch_name + " in " + a.source + " but to " + nb.switch_name + " in " + b.source);
+        diffs.push_back(what + " is cabled to " + na.switch_name + " in " + a.source + " but to " +
+                        nb.switch_name + " in " + b.source);
     }
   }
   for (const auto& hb : b.hosts)
-    if (std::none_of(a.hosts.begin(), a.hosts.end(), [&](const Host& h) { return h.name == hb.name; }))
+    if (std::none_of(a.hosts.begin(), a.hosts.end(),
+                     [&](const Host& h) { return h.name == hb.name; }))
       diffs.push_back("host " + hb.name + " is only in " + b.source);
   for (const auto& sa : a.switches) {
     const int s = b.find_switch(sa.name);
     if (s < 0) {
       diffs.push_back("switch " + sa.name + " is only in " + a.source);
     } else if (b.switches[static_cast<std::size_t>(s)].tier != sa.tier) {
-      diffs.push_back("switch " + sa.name + " is on tier " + std::to_string(sa.tier) + " in " + a.source + " but tier " +
-                      std::to_string(b.switches[static_cast<std::size_t>(s)].tier) + " in " + b.source);
+      diffs.push_back("switch " + sa.name + " is on tier " + std::to_string(sa.tier) + " in " +
+                      a.source + " but tier " +
+                      std::to_string(b.switches[static_cast<std::size_t>(s)].tier) + " in " +
+                      b.source);
     }
   }
   for (const auto& sb : b.switches)
-    if (a.find_switch(sb.name) < 0) diffs.push_back("switch " + sb.name + " is only in " + b.source);
+    if (a.find_switch(sb.name) < 0)
+      diffs.push_back("switch " + sb.name + " is only in " + b.source);
   const auto find_link = [](const Topology& t, const Link& l) -> const Link* {
     for (const auto& x : t.links)
       if (x.lower == l.lower && x.upper == l.upper) return &x;
@@ -440,12 +473,14 @@ std::vector<std::string> compare_topologies(const Topology& a, const Topology& b
     if (lb == nullptr) {
       diffs.push_back("link " + la.lower + " - " + la.upper + " is only in " + a.source);
     } else if (la.rate_Gbps > 0 && lb->rate_Gbps > 0 && la.rate_Gbps != lb->rate_Gbps) {
-      diffs.push_back("link " + la.lower + " - " + la.upper + " runs at " + rate_text(la.rate_Gbps) + " in " + a.source +
-                      " but " + rate_text(lb->rate_Gbps) + " in " + b.source);
+      diffs.push_back("link " + la.lower + " - " + la.upper + " runs at " +
+                      rate_text(la.rate_Gbps) + " in " + a.source + " but " +
+                      rate_text(lb->rate_Gbps) + " in " + b.source);
     }
   }
   for (const auto& lb : b.links)
-    if (find_link(a, lb) == nullptr) diffs.push_back("link " + lb.lower + " - " + lb.upper + " is only in " + b.source);
+    if (find_link(a, lb) == nullptr)
+      diffs.push_back("link " + lb.lower + " - " + lb.upper + " is only in " + b.source);
   return diffs;
 }
 

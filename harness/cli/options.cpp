@@ -11,8 +11,8 @@
 
 #include "collectives/pipeline_defaults.hpp"
 #include "collectives/registry.hpp"
-#include "harness/cli/option_text.hpp"
 #include "core/rate_parse.hpp"
+#include "harness/cli/option_text.hpp"
 #include "harness/cli/size_parse.hpp"
 #include "transports/registry.hpp"
 
@@ -147,7 +147,8 @@ void parse_rank_orders(const std::string& text, RunOptions& o) {
         o.rank_order_seed = static_cast<std::uint64_t>(*seed);
       }
     } else {
-      throw BadInput("--rank-order: unknown order '" + item + "' (known: rank, topology, random, random:SEED)");
+      throw BadInput("--rank-order: unknown order '" + item +
+                     "' (known: rank, topology, random, random:SEED)");
     }
     if (std::find(o.rank_orders.begin(), o.rank_orders.end(), order) != o.rank_orders.end())
       throw BadInput("--rank-order: '" + item + "' is listed twice");

@@ -28,7 +28,8 @@ void print_summary(const topo::Topology& t) {
   for (const auto& s : t.switches) {
     std::printf("  switch %s (tier %d)", s.name.c_str(), s.tier);
     for (const auto& l : t.links)
-      if (l.lower == s.name) std::printf(", up to %s at %s", l.upper.c_str(), rate_text(l.rate_Gbps).c_str());
+      if (l.lower == s.name)
+        std::printf(", up to %s at %s", l.upper.c_str(), rate_text(l.rate_Gbps).c_str());
     std::printf("\n");
   }
   for (const int h : topo::host_order(t)) {
@@ -70,9 +71,10 @@ void print_summary(const topo::Topology& t) {
 }  // namespace
 
 int topology_main(int argc, char** argv) {
-  CLI::App app{"Reads a fabric description (YAML, or Slurm's topology.conf as slurm:PATH), "
-               "checks it and prints the model fabricbench uses (docs/TOPOLOGY.md)",
-               "fabricbench topology"};
+  CLI::App app{
+      "Reads a fabric description (YAML, or Slurm's topology.conf as slurm:PATH), "
+      "checks it and prints the model fabricbench uses (docs/TOPOLOGY.md)",
+      "fabricbench topology"};
   std::string spec, other;
   bool json = false;
   app.add_option("description", spec, "a YAML file, or slurm:PATH for a topology.conf")->required();
@@ -90,9 +92,11 @@ int topology_main(int argc, char** argv) {
     if (!other.empty()) {
       const auto second = topo::read_topology(other);
       const auto diffs = topo::compare_topologies(model, second);
-      for (const auto& d : diffs) std::printf("%s\n", d.c_str());
+      for (const auto& d : diffs)
+        std::printf("%s\n", d.c_str());
       if (diffs.empty())
-        std::printf("%s and %s describe the same fabric\n", model.source.c_str(), second.source.c_str());
+        std::printf("%s and %s describe the same fabric\n", model.source.c_str(),
+                    second.source.c_str());
       return diffs.empty() ? 0 : 1;
     }
     if (json)

@@ -36,8 +36,7 @@ SwitchName=spine \
 )";
 
 TEST(HostList, ExpandsRangesListsAndPadding) {
-  EXPECT_EQ(expand_hostlist("n[1-3],login"),
-            (std::vector<std::string>{"n1", "n2", "n3", "login"}));
+  EXPECT_EQ(expand_hostlist("n[1-3],login"), (std::vector<std::string>{"n1", "n2", "n3", "login"}));
   EXPECT_EQ(expand_hostlist("c[08-10]"), (std::vector<std::string>{"c08", "c09", "c10"}));
   EXPECT_EQ(expand_hostlist("r[1,4]x[0-1]"),
             (std::vector<std::string>{"r1x0", "r1x1", "r4x0", "r4x1"}));
@@ -108,7 +107,8 @@ TEST(YamlTopology, RefusesWhatDoesNotHoldTogether) {
   expect_refused("version: 2\nhosts: [{name: a}]", "version 2");
   expect_refused("switches: [{name: s}]", "'hosts' must be a list");
   expect_refused(
-      "switches: [{name: a, uplinks: [{to: b}]}, {name: b, uplinks: [{to: a}]}]\nhosts: [{name: h}]",
+      "switches: [{name: a, uplinks: [{to: b}]}, {name: b, uplinks: [{to: a}]}]\nhosts: [{name: "
+      "h}]",
       "linked twice");
   expect_refused(
       "switches: [{name: a, uplinks: [{to: b}]}, {name: b, uplinks: [{to: c}]}, {name: c, "
@@ -241,7 +241,8 @@ TEST(Bisection, WorstPairingCrossesTheSpine) {
   const auto t = parse_yaml_topology(kLeafSpine, "yaml");
   const auto pairs = worst_pairing(t, {0, 1, 2, 3});
   ASSERT_EQ(pairs.size(), 2U);
-  for (const auto& [a, b] : pairs) EXPECT_NE(t.leaf_of(a), t.leaf_of(b));
+  for (const auto& [a, b] : pairs)
+    EXPECT_NE(t.leaf_of(a), t.leaf_of(b));
 }
 
 TEST(FlatTopology, OneHostPerNameAndJsonThatReadsBack) {

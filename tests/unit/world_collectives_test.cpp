@@ -22,8 +22,8 @@
 #include "collectives/registry.hpp"
 #include "harness/call_setup.hpp"
 #include "harness/validation.hpp"
-#include "topologies/topology.hpp"
 #include "tests/unit/world.hpp"
+#include "topologies/topology.hpp"
 
 namespace fb {
 namespace {
@@ -79,8 +79,8 @@ std::vector<WorldCase> world_cases() {
       cases.push_back({entry.collective, entry.name, n});
     // The algorithms that follow the layout, on a few layouts.
     if (entry.name != "ring" && entry.name != "hierarchical") continue;
-    for (const auto& [n, hosts] : std::vector<std::pair<int, int>>{
-             {4, 2}, {6, 2}, {6, 3}, {9, 3}, {8, 4}, {5, -1}, {8, -1}})
+    for (const auto& [n, hosts] :
+         std::vector<std::pair<int, int>>{{4, 2}, {6, 2}, {6, 3}, {9, 3}, {8, 4}, {5, -1}, {8, -1}})
       cases.push_back({entry.collective, entry.name, n, hosts});
   }
   return cases;
