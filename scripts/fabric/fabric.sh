@@ -22,11 +22,12 @@
 # a failed switch port would: the host keeps its address but nothing reaches it.
 # `shape` re-shapes one host's link in both directions (its own egress and its switch port's)
 # to RATE, as a host whose NIC or cable negotiated a lower speed; RATE equal to the fabric's
-# host rate restores it. A re-shaped fabric is rebuilt by the next `up`, even with the same
+# host rate restores it (on a model-built fabric, `link` and `shape` act on every NIC of the
+# host, and the rate every NIC has in the model restores it). A re-shaped fabric is rebuilt by the next `up`, even with the same
 # parameters.
 #
-# Topology of the flag-built fabric (everything lives in namespaces this script creates; the root namespace gets
-# no device, route or firewall rule, only tagged lines in /etc/hosts):
+# Topology of the flag-built fabric (everything lives in namespaces this script creates;
+# the root namespace gets no device, route or firewall rule, only tagged lines in /etc/hosts):
 #   - host i: namespace fbf-hI, UTS name fbf-hI when started through rsh-agent.sh or
 #     mpirun.sh, one interface "fbf0" with address 10.77.<leaf>.<i+1>/16, plus lo;
 #   - switches: namespace fbf-sw holds one bridge per leaf (fbf-leafK) and, when there
@@ -36,7 +37,8 @@
 #   - every veth end has a root tbf qdisc, so each link is shaped in both directions.
 # Hosts are spread over leaves in contiguous blocks: host i sits on leaf i*L/N.
 #
-# Exit codes: 0 success, 1 failure, 2 usage error, 3 (status/hosts) fabric is down,
+# Exit codes: 0 success, 1 failure, 2 usage error or a model the emulator cannot build,
+# 3 (status/hosts/nics) fabric is down,
 # 4 refused: not root or network namespaces unavailable.
 set -euo pipefail
 
