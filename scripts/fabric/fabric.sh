@@ -4,21 +4,30 @@
 #
 # Usage:
 #   fabric.sh up [--hosts N] [--leaves L] [--host-rate RATE] [--spine-rate RATE]
+#   fabric.sh up --model MODEL.json | --topology FILE
 #   fabric.sh down
 #   fabric.sh status
 #   fabric.sh hosts [--list]
+#   fabric.sh nics
 #   fabric.sh link HOST up|down
 #   fabric.sh shape HOST RATE
+#
+# `up --model` builds the fabric a topology model describes (the JSON of
+# `fabricbench topology FILE --json`); `up --topology FILE` runs that command first, with
+# $FABRICBENCH or build/fabricbench or build/harness/fabricbench. scripts/fabric/model_plan.py
+# checks the model and turns it into the build plan; "Building from a description" in
+# docs/FABRIC.md has the layout. `nics` prints the NIC names (fbf0,fbf1,...) for UCX.
 #
 # `link` takes a host's link down (or back up) at its leaf switch port, as a pulled cable or
 # a failed switch port would: the host keeps its address but nothing reaches it.
 # `shape` re-shapes one host's link in both directions (its own egress and its switch port's)
 # to RATE, as a host whose NIC or cable negotiated a lower speed; RATE equal to the fabric's
-# host rate restores it. A re-shaped fabric is rebuilt by the next `up`, even with the same
+# host rate restores it (on a model-built fabric, `link` and `shape` act on every NIC of the
+# host, and the rate every NIC has in the model restores it). A re-shaped fabric is rebuilt by the next `up`, even with the same
 # parameters.
 #
-# Topology (everything lives in namespaces this script creates; the root namespace gets
-# no device, route or firewall rule, only tagged lines in /etc/hosts):
+# Topology of the flag-built fabric (everything lives in namespaces this script creates;
+# the root namespace gets no device, route or firewall rule, only tagged lines in /etc/hosts):
 #   - host i: namespace fbf-hI, UTS name fbf-hI when started through rsh-agent.sh or
 #     mpirun.sh, one interface "fbf0" with address 10.77.<leaf>.<i+1>/16, plus lo;
 #   - switches: namespace fbf-sw holds one bridge per leaf (fbf-leafK) and, when there
@@ -28,7 +37,8 @@
 #   - every veth end has a root tbf qdisc, so each link is shaped in both directions.
 # Hosts are spread over leaves in contiguous blocks: host i sits on leaf i*L/N.
 #
-# Exit codes: 0 success, 1 failure, 2 usage error, 3 (status/hosts) fabric is down,
+# Exit codes: 0 success, 1 failure, 2 usage error or a model the emulator cannot build,
+# 3 (status/hosts/nics) fabric is down,
 # 4 refused: not root or network namespaces unavailable.
 set -euo pipefail
 
@@ -40,6 +50,11 @@ readonly HOSTS_TAG="# fbf-fabric"
 readonly HOSTS_FILE=${FBF_HOSTS_FILE:-/etc/hosts}
 readonly STATE_DIR=/run/fbf-fabric
 readonly STATE_FILE=$STATE_DIR/state
+readonly PLAN_FILE=$STATE_DIR/plan          # model-built fabric: the plan it was built from
+readonly MODEL_FILE=$STATE_DIR/model.json   # ... and a copy of its model
+readonly PYTHON=/usr/bin/python3
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly HERE
 readonly LOCK_FILE=/run/fbf-fabric.lock
 readonly MAX_HOSTS=64
 readonly MAX_LEAVES=16
@@ -49,7 +64,7 @@ TBF_LATENCY=${FBF_TBF_LATENCY:-5ms}
 die() { echo "fabric.sh: $*" >&2; exit 1; }
 refuse() { echo "fabric.sh: refused: $*" >&2; exit 4; }
 usage() {
-  sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -142,7 +157,7 @@ do_down() {
     ip netns del "$ns" 2>/dev/null || true
   done
   remove_hosts_lines
-  rm -f "$STATE_FILE"
+  rm -f "$STATE_FILE" "$PLAN_FILE" "$MODEL_FILE"
   rmdir "$STATE_DIR" 2>/dev/null || true
 }
 
@@ -250,6 +265,7 @@ do_status() {
     fi
     return 3
   fi
+  if is_model; then do_status_model; return; fi
   local n=$ST_HOSTS l=$ST_LEAVES i k leaf ok=up
   verify "$n" "$l" || ok="DEGRADED (run 'fabric.sh up' again to rebuild)"
   echo "fabric: $ok"
@@ -278,6 +294,7 @@ do_status() {
 
 do_hosts() {
   read_state || { echo "fabric.sh: the fabric is down" >&2; return 3; }
+  if is_model; then do_hosts_model "$@"; return; fi
   local i n=$ST_HOSTS l=$ST_LEAVES leaf
   if [ "${1:-}" = --list ]; then
     for ((i = 0; i < n; i++)); do
@@ -293,6 +310,7 @@ do_hosts() {
 
 do_link() { # host up|down
   read_state || { echo "fabric.sh: the fabric is down" >&2; return 3; }
+  if is_model; then do_link_model "$@"; return; fi
   local host=$1 state=$2 i
   [[ $host =~ ^${PREFIX}-h([0-9]+)$ ]] || { echo "fabric.sh: '$host' is not an emulated host (${PREFIX}-hN)" >&2; return 2; }
   i=${BASH_REMATCH[1]}
@@ -303,6 +321,7 @@ do_link() { # host up|down
 
 do_shape() { # host rate
   read_state || { echo "fabric.sh: the fabric is down" >&2; return 3; }
+  if is_model; then do_shape_model "$@"; return; fi
   local host=$1 rate=${2,,} i
   [[ $host =~ ^${PREFIX}-h([0-9]+)$ ]] || { echo "fabric.sh: '$host' is not an emulated host (${PREFIX}-hN)" >&2; return 2; }
   i=${BASH_REMATCH[1]}
@@ -319,10 +338,263 @@ do_shape() { # host rate
   echo "link of $host: shaped to $rate both ways"
 }
 
+# --- model-built fabric (up --model / --topology) ------------------------------------------
+# The plan (model_plan.py's output, kept in $PLAN_FILE) drives building, checking and
+# reporting; its records are documented in model_plan.py. The state file's first line is
+# "model=<hash of the plan> tbf_latency=...".
+
+is_model() { [ -f "$STATE_FILE" ] && head -n1 "$STATE_FILE" | grep -q '^model='; }
+
+has_tbf() { ip netns exec "$1" tc qdisc show dev "$2" 2>/dev/null | grep -q '^qdisc tbf'; }
+
+# Reads $PLAN_FILE into PLAN (lines) and SW_NAME (bridge -> switch name).
+declare -a PLAN=()
+declare -A SW_NAME=()
+load_plan() {
+  [ -f "$PLAN_FILE" ] || return 1
+  mapfile -t PLAN <"$PLAN_FILE"
+  local line kind bridge name
+  for line in "${PLAN[@]}"; do
+    read -r kind bridge _ name <<<"$line"
+    [ "$kind" = switch ] && SW_NAME[$bridge]=$name
+  done
+  return 0
+}
+
+plan_summary() {
+  local h s l
+  h=$(grep -c '^host ' "$PLAN_FILE" || true)
+  s=$(grep -c '^switch ' "$PLAN_FILE" || true)
+  l=$(grep -c '^link ' "$PLAN_FILE" || true)
+  echo "$h hosts, $s switches, $l switch links, from $(sed -n 's/^source //p' "$PLAN_FILE")"
+}
+
+# up --model: MODEL_TEXT is the model (JSON), PLAN_TEXT model_plan.py's output for it.
+do_up_model() {
+  local json=$1 plan=$2 want
+  want="model=$(grep -v '^source ' <<<"$plan" | sha256sum | cut -c1-16) tbf_latency=$TBF_LATENCY"
+  if [ -f "$STATE_FILE" ] && [ "$(cat "$STATE_FILE")" = "$want" ] && verify_model; then
+    echo "fabric already up: $want ($(plan_summary))"
+    return 0
+  fi
+  do_down
+  BUILDING=1
+  trap 'if [ "$BUILDING" = 1 ]; then echo "fabric.sh: up failed; removing the partial fabric" >&2; do_down; fi' EXIT
+  mkdir -p "$STATE_DIR"
+  printf '%s\n' "$json" >"$MODEL_FILE"
+  printf '%s\n' "$plan" >"$PLAN_FILE"
+  load_plan
+
+  ip netns add "$SW_NS"
+  ip -n "$SW_NS" link set lo up
+  ip netns exec "$SW_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  local line kind a b c d e f g lines=""
+  for line in "${PLAN[@]}"; do
+    read -r kind a b c d e f g <<<"$line"
+    case $kind in
+      switch) # bridge tier name
+        ip -n "$SW_NS" link add "$a" type bridge stp_state 0 forward_delay 0
+        ip -n "$SW_NS" link set "$a" up ;;
+      link) # dev_a bridge_a dev_b bridge_b rate
+        ip -n "$SW_NS" link add "$a" type veth peer name "$c"
+        ip -n "$SW_NS" link set "$a" master "$b" up
+        ip -n "$SW_NS" link set "$c" master "$d" up
+        shape "$SW_NS" "$a" "$e"
+        shape "$SW_NS" "$c" "$e" ;;
+      host) # host rail0_addr bridge
+        ip netns add "$a"
+        # Several NICs in one namespace: answer ARP only for the NIC's own address, so a
+        # rail's address is reached through that rail's NIC even where the planes are joined;
+        # loose reverse-path filter, so a reply may arrive on another rail than it left by.
+        ip netns exec "$a" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
+          net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.all.rp_filter=2
+        ip -n "$a" link set lo up
+        lines+="$b	$a	$HOSTS_TAG"$'\n' ;;
+      nic) # host nic port bridge rate addr rail
+        ip -n "$SW_NS" link add "$c" type veth peer name "$b" netns "$a"
+        ip -n "$SW_NS" link set "$c" master "$d" up
+        ip -n "$a" addr add "$f/16" dev "$b"
+        ip -n "$a" link set "$b" up
+        shape "$a" "$b" "$e"
+        shape "$SW_NS" "$c" "$e" ;;
+    esac
+  done
+  remove_hosts_lines
+  printf '%s' "$lines" >>"$HOSTS_FILE"
+  echo "$want" >"$STATE_FILE"
+  BUILDING=0
+  verify_model || die "the fabric was built but does not check out; run 'fabric.sh status'"
+  echo "fabric up: $want ($(plan_summary))"
+}
+
+# Every namespace, bridge, veth end (up, with its tbf) and /etc/hosts line of the plan, and
+# no host namespace beyond it.
+verify_model() {
+  load_plan || return 1
+  ip netns exec "$SW_NS" true 2>/dev/null || return 1
+  local line kind a b c d e f g hosts=" " ns
+  for line in "${PLAN[@]}"; do
+    read -r kind a b c d e f g <<<"$line"
+    case $kind in
+      switch) ip -n "$SW_NS" -o link show dev "$a" 2>/dev/null | grep -q '[<,]UP[,>]' || return 1 ;;
+      link) has_tbf "$SW_NS" "$a" && has_tbf "$SW_NS" "$c" || return 1 ;;
+      host)
+        hosts+="$a "
+        grep -qE "^${b//./\\.}[[:space:]]+${a}[[:space:]]" "$HOSTS_FILE" || return 1 ;;
+      nic)
+        ip -n "$a" -o link show "$b" 2>/dev/null | grep -q 'state UP' || return 1
+        has_tbf "$a" "$b" && has_tbf "$SW_NS" "$c" || return 1 ;;
+    esac
+  done
+  for ns in $(our_namespaces | grep -E "^${PREFIX}-h[0-9]+$" || true); do
+    [[ $hosts == *" $ns "* ]] || return 1
+  done
+  return 0
+}
+
+do_status_model() {
+  local ok=up line kind a b c d e f g name
+  verify_model || ok="DEGRADED (run 'fabric.sh up' again to rebuild)"
+  load_plan || true
+  echo "fabric: $ok"
+  echo "  model: $(plan_summary) (copy: $MODEL_FILE)"
+  echo "  switches: bridges in namespace $SW_NS; hosts: namespaces ${PREFIX}-hN; a NIC on rail r: 10.(77+r).<leaf>.<N+1>/16"
+  echo "  rates below are the live tbf settings, egress of each end (up = from the lower tier, from the host)"
+  echo "  switches, highest tier first:"
+  for line in "${PLAN[@]}"; do
+    read -r kind a b name <<<"$line"
+    [ "$kind" = switch ] || continue
+    printf '    tier %s  %-12s bridge %s\n' "$b" "$name" "$a"
+    local l
+    for l in "${PLAN[@]}"; do
+      read -r kind c d e f g <<<"$l"
+      if [ "$kind" != link ] || [ "$d" != "$a" ]; then continue; fi
+      printf '       |-- to %-12s %s <-> %-10s up %s  down %s\n' "${SW_NAME[$f]}" "$c" "$e" \
+        "$(tbf_rate "$SW_NS" "$c")" "$(tbf_rate "$SW_NS" "$e")"
+    done
+  done
+  echo "  hosts:"
+  for line in "${PLAN[@]}"; do
+    read -r kind a b c d e f g <<<"$line"
+    case $kind in
+      host) echo "    $a" ;;
+      nic)
+        printf '       |-- %-6s rail %s  %-12s on %-12s %s <-> %-10s up %s  down %s\n' "$b" "$g" "$f/16" \
+          "${SW_NAME[$d]}" "$b" "$c" "$(tbf_rate "$a" "$b")" "$(tbf_rate "$SW_NS" "$c")" ;;
+    esac
+  done
+  [ "$ok" = up ] || return 1
+}
+
+do_hosts_model() {
+  load_plan || { echo "fabric.sh: the fabric's plan $PLAN_FILE is missing; run 'fabric.sh up' again" >&2; return 1; }
+  local line kind a b c out=""
+  for line in "${PLAN[@]}"; do
+    read -r kind a b c _ <<<"$line"
+    [ "$kind" = host ] || continue
+    if [ "${1:-}" = --list ]; then
+      echo "$a $b ${SW_NAME[$c]}"
+    else
+      out+="${out:+,}$a"
+    fi
+  done
+  [ "${1:-}" = --list ] || echo "$out"
+}
+
+# The NICs (host nic port bridge rate ...) of HOST, one per line; usage error if none.
+host_nics() {
+  local host=$1
+  [[ $host =~ ^${PREFIX}-h[0-9]+$ ]] || { echo "fabric.sh: '$host' is not an emulated host (${PREFIX}-hN)" >&2; return 2; }
+  load_plan || { echo "fabric.sh: the fabric's plan $PLAN_FILE is missing; run 'fabric.sh up' again" >&2; return 1; }
+  grep "^nic $host " "$PLAN_FILE" || { echo "fabric.sh: no host $host in the fabric's model" >&2; return 2; }
+}
+
+do_link_model() { # host up|down: every NIC's switch port
+  local host=$1 state=$2 nics kind h nic port
+  nics=$(host_nics "$host") || return $?
+  while read -r kind h nic port _; do
+    ip -n "$SW_NS" link set "$port" "$state"
+  done <<<"$nics"
+  echo "link of $host: $state"
+}
+
+do_shape_model() { # host rate: every NIC, both ways
+  local host=$1 rate=${2,,} nics kind h nic port bridge nrate all_same=1 names=""
+  nics=$(host_nics "$host") || return $?
+  rate_bps "$rate" >/dev/null || { echo "fabric.sh: bad rate '$2' (e.g. 400mbit, 1gbit)" >&2; return 2; }
+  while read -r kind h nic port bridge nrate _; do
+    shape "$host" "$nic" "$rate"
+    shape "$SW_NS" "$port" "$rate"
+    [ "$(rate_bps "$nrate")" = "$(rate_bps "$rate")" ] || all_same=0
+    names+="${names:+,}$nic"
+  done <<<"$nics"
+  local tmp
+  tmp=$(mktemp)
+  grep -v "^shaped $host " "$STATE_FILE" >"$tmp" || true
+  [ "$all_same" = 1 ] || echo "shaped $host $rate" >>"$tmp"
+  cat "$tmp" >"$STATE_FILE"
+  rm -f "$tmp"
+  if [[ $names == *,* ]]; then
+    echo "links of $host ($names): shaped to $rate both ways"
+  else
+    echo "link of $host: shaped to $rate both ways"
+  fi
+}
+
+do_nics() {
+  [ -f "$STATE_FILE" ] || { echo "fabric.sh: the fabric is down" >&2; return 3; }
+  if is_model; then
+    sed -n 's/^nics //p' "$PLAN_FILE"
+  else
+    echo "$HOST_IF"
+  fi
+}
+
+# The fabricbench binary for --topology: $FABRICBENCH, else the first executable of
+# build/fabricbench and build/harness/fabricbench.
+find_fabricbench() {
+  if [ -n "${FABRICBENCH:-}" ]; then
+    [ -x "$FABRICBENCH" ] || { echo "fabric.sh: FABRICBENCH=$FABRICBENCH is not an executable" >&2; exit 2; }
+    echo "$FABRICBENCH"; return
+  fi
+  local repo c
+  repo=$(cd "$HERE/../.." && pwd)
+  for c in "$repo/build/fabricbench" "$repo/build/harness/fabricbench"; do
+    [ -f "$c" ] && [ -x "$c" ] && { echo "$c"; return; }
+  done
+  echo "fabric.sh: --topology needs fabricbench: none in $repo/build or $repo/build/harness (build it, or set FABRICBENCH)" >&2
+  exit 2
+}
+
 with_lock() {
   mkdir -p "$(dirname "$LOCK_FILE")"
   exec 9>"$LOCK_FILE"
   flock -w 120 9 || die "another fabric.sh holds $LOCK_FILE"
+}
+
+# up --model MODEL | --topology FILE: checks the model (exit 2 with one line if the emulator
+# cannot build it) before it touches anything.
+up_from_model() {
+  local model=$1 topology=$2 fb plan json rc=0 tmp=""
+  if [ -n "$topology" ]; then
+    fb=$(find_fabricbench) || exit $?
+    tmp=$(mktemp)
+    "$fb" topology "$topology" --json >"$tmp" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+      rm -f "$tmp"
+      echo "fabric.sh: '$fb topology $topology --json' failed (exit $rc)" >&2
+      exit 2
+    fi
+    model=$tmp
+  fi
+  plan=$("$PYTHON" "$HERE/model_plan.py" "$model") || rc=$?
+  json=$(cat "$model" 2>/dev/null || true)
+  [ -z "$tmp" ] || rm -f "$tmp"
+  [ "$rc" -eq 0 ] || exit 2   # model_plan.py said why, in one line
+  require_netns probe
+  with_lock
+  do_up_model "$json" "$plan"
+  exit 0
 }
 
 main() {
@@ -330,17 +602,26 @@ main() {
   local cmd=$1; shift
   case $cmd in
     up)
-      local n=4 l=2 hrate=400mbit srate=200mbit
+      local n=4 l=2 hrate=400mbit srate=200mbit model="" topology="" flags=0
       while [ $# -gt 0 ]; do
         case $1 in
-          --hosts) n=${2:?}; shift 2 ;;
-          --leaves) l=${2:?}; shift 2 ;;
-          --host-rate) hrate=${2:?}; shift 2 ;;
-          --spine-rate) srate=${2:?}; shift 2 ;;
+          --hosts) n=${2:?}; flags=1; shift 2 ;;
+          --leaves) l=${2:?}; flags=1; shift 2 ;;
+          --host-rate) hrate=${2:?}; flags=1; shift 2 ;;
+          --spine-rate) srate=${2:?}; flags=1; shift 2 ;;
+          --model) model=${2:?}; shift 2 ;;
+          --topology) topology=${2:?}; shift 2 ;;
           -h|--help) usage ;;
           *) echo "fabric.sh: unknown option '$1'" >&2; exit 2 ;;
         esac
       done
+      if [ -n "$model" ] || [ -n "$topology" ]; then
+        if [ "$flags" = 1 ] || { [ -n "$model" ] && [ -n "$topology" ]; }; then
+          echo "fabric.sh: up takes --model, --topology or the --hosts/--leaves/--host-rate/--spine-rate flags, one way only" >&2
+          exit 2
+        fi
+        up_from_model "$model" "$topology"   # exits
+      fi
       if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt $MAX_HOSTS ]; then
         echo "fabric.sh: --hosts must be 1..$MAX_HOSTS, got '$n'" >&2; exit 2
       fi
@@ -371,6 +652,11 @@ main() {
       require_netns
       do_hosts "${1:-}"
       ;;
+    nics)
+      [ $# -eq 0 ] || usage
+      require_netns
+      do_nics
+      ;;
     link)
       [ $# -eq 2 ] || usage
       case $2 in up|down) ;; *) usage ;; esac
@@ -384,7 +670,7 @@ main() {
       do_shape "$1" "$2"
       ;;
     -h|--help|help) usage ;;
-    *) echo "fabric.sh: unknown subcommand '$cmd' (up, down, status, hosts, link, shape)" >&2; exit 2 ;;
+    *) echo "fabric.sh: unknown subcommand '$cmd' (up, down, status, hosts, nics, link, shape)" >&2; exit 2 ;;
   esac
 }
 

@@ -17,6 +17,9 @@
 #     (no shared memory between ranks), --bind-to none (every daemon sees the same cores);
 #   - UCX (fabricbench's ucx transport and Open MPI's pml ucx): UCX_TLS=tcp,self and
 #     UCX_NET_DEVICES=fbf0; without them UCX would use shared memory between namespaces.
+#     On a fabric built from a topology model (fabric.sh up --model/--topology),
+#     UCX_NET_DEVICES is every NIC of the model (`fabric.sh nics`: fbf0,fbf1,...), while
+#     Open MPI's own traffic stays on rail 0 (10.77.0.0/16).
 # FBF_UCX_TLS and FBF_UCX_NET_DEVICES override those two values (record what you used).
 #
 # --keep-going DIR: for fault tests. Open MPI is told not to end the job when one rank dies
@@ -31,7 +34,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 launch_ns=fbf-h0
 subnet=10.77.0.0/16
 ucx_tls=${FBF_UCX_TLS:-tcp,self}
-ucx_dev=${FBF_UCX_NET_DEVICES:-fbf0}
+ucx_dev=${FBF_UCX_NET_DEVICES:-}
 mpirun_bin=${FBF_MPIRUN:-$(command -v mpirun || true)}
 
 n="" hosts="" limit=600 dry=0 status_dir=""
@@ -64,6 +67,9 @@ for h in "${host_list[@]}"; do
   ip netns exec "$h" true 2>/dev/null || { echo "mpirun.sh: host '$h' is not up (scripts/fabric/fabric.sh up)" >&2; exit 1; }
 done
 [ -n "$n" ] || n=${#host_list[@]}
+# Every NIC of a model-built fabric (fbf0 for a flag-built one, or when it cannot tell).
+[ -n "$ucx_dev" ] || ucx_dev=$("$here/fabric.sh" nics 2>/dev/null) || ucx_dev=fbf0
+[ -n "$ucx_dev" ] || ucx_dev=fbf0
 if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ]; then echo "mpirun.sh: bad -n '$n'" >&2; exit 2; fi
 
 # The program path as the ranks will see it: absolute, since they start in other shells.
@@ -95,6 +101,7 @@ if [ "$dry" -eq 1 ]; then
   exit 0
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# shellcheck disable=SC2016 # $1 and $@ belong to the inner shell
 launch=(timeout -k 10 "$limit" ip netns exec "$launch_ns" unshare --uts sh -c
         'echo "$1" >/proc/sys/kernel/hostname && shift && exec "$@"' fbf-mpirun "$launch_ns" "${cmd[@]}")
 if [ -z "$status_dir" ]; then

@@ -16,6 +16,7 @@ set(_fb_fabric_dir ${CMAKE_CURRENT_LIST_DIR})
 # minute here (2 cores).
 set(_fb_fabric_tests
     "fabric.script\;fabric_script_test.sh\;120"
+    "fabric.from_model\;model_fabric_test.sh\;120"
     "fabric.p2p_leaf\;p2p_leaf_test.sh\;300"
     "fabric.spine_oversubscribed\;spine_test.sh\;300"
     "fabric.ring_allreduce\;allreduce_test.sh\;300"
