@@ -166,7 +166,7 @@ int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::Fault
         std::string suffix = fb::rank_order_suffix(stage.order);
         fb::Parameters tags;
         if (stage.subset) {
-          suffix = stage.subset->suffix() + suffix;
+          suffix.insert(0, stage.subset->suffix());
           tags = {{"nodes", stage.subset->nodes}, {"ranks_per_node", stage.subset->ranks_per_node}};
         }
         if (options.rank_order_given) {
