@@ -34,9 +34,7 @@ class Hierarchical final : public Algorithm {
         inter_(*ctx.transport, RingEngine::Mode::allreduce, ctx.options.ring_segment_bytes.value,
                ctx.options.ring_slots.value, ctx.options.timeout, 2),
         world_(ctx.transport->size()) {
-    const auto layout = ctx.layout && static_cast<int>(ctx.layout->order.size()) == world_
-                            ? *ctx.layout
-                            : topo::flat_layout(world_);
+    const auto layout = context_layout(ctx);
     if (!layout.uniform()) {
       std::string sizes;
       for (const auto& host : layout.hosts)

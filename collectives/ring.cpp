@@ -191,10 +191,10 @@ Parameters RingEngine::parameters() const {
           {"slots", static_cast<std::int64_t>(slots_)}};
 }
 
-std::vector<int> ring_members(const AlgorithmContext& ctx) {
+topo::RankLayout context_layout(const AlgorithmContext& ctx) {
   const int n = ctx.transport->size();
-  if (ctx.layout && static_cast<int>(ctx.layout->order.size()) == n) return ctx.layout->order;
-  return topo::flat_layout(n).order;
+  if (ctx.layout && static_cast<int>(ctx.layout->order.size()) == n) return *ctx.layout;
+  return topo::flat_layout(n);
 }
 
 namespace {
@@ -205,7 +205,7 @@ class Ring final : public Algorithm {
   Ring(const AlgorithmContext& ctx, RingMode mode)
       : engine_(*ctx.transport, mode, ctx.options.ring_segment_bytes.value,
                 ctx.options.ring_slots.value, ctx.options.timeout, 0),
-        members_(ring_members(ctx)) {}
+        members_(context_layout(ctx).order) {}
   Parameters parameters() const override { return engine_.parameters(); }
   void run(const CollArgs& args) override {
     engine_.run(args, members_, {}, static_cast<int>(members_.size()));

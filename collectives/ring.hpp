@@ -47,8 +47,9 @@ class RingEngine {
   std::uint64_t call_seq_ = 0;
 };
 
-// The ring order the context's layout gives (rank order without one).
-std::vector<int> ring_members(const AlgorithmContext& ctx);
+// The context's layout, or rank order with a host per rank when it has none (or one for
+// another rank count).
+topo::RankLayout context_layout(const AlgorithmContext& ctx);
 
 std::unique_ptr<Algorithm> make_ring_allreduce(const AlgorithmContext& ctx);
 std::unique_ptr<Algorithm> make_ring_reducescatter(const AlgorithmContext& ctx);

@@ -69,19 +69,18 @@ void record_placement(const JobPlacement& job, results::RunInfo& info) {
   }
 }
 
-std::string pin_nic(const JobPlacement& job, int rank) {
-  if (!job.described) return "";
+void pin_nic(const JobPlacement& job, int rank) {
+  if (!job.described) return;
   // NOLINTNEXTLINE(concurrency-mt-unsafe): read and set at start-up, before any thread
   const char* off = std::getenv("FB_TOPOLOGY_NIC");
-  if (off != nullptr && std::string(off) == "off") return "";
+  if (off != nullptr && std::string(off) == "off") return;
   const auto& place = job.placement.ranks.at(static_cast<std::size_t>(rank));
   const auto& host = job.model->hosts[static_cast<std::size_t>(place.host)];
-  if (place.nic < 0) return "";
+  if (place.nic < 0) return;
   const auto& nic = host.nics[static_cast<std::size_t>(place.nic)].name;
-  if (nic.empty()) return "";
+  if (nic.empty()) return;
   // NOLINTNEXTLINE(concurrency-mt-unsafe): before any transport or thread starts
   setenv("UCX_NET_DEVICES", nic.c_str(), 1);
-  return "UCX_NET_DEVICES=" + nic;
 }
 
 }  // namespace fb

@@ -41,7 +41,6 @@ void record_placement(const JobPlacement& job, results::RunInfo& info);
 
 // With a description that names this rank's NIC, UCX is told to use that device (and only
 // it) unless FB_TOPOLOGY_NIC=off: UCX_NET_DEVICES is set before any transport starts.
-// Returns what was done, for the log ("" when nothing).
-std::string pin_nic(const JobPlacement& job, int rank);
+void pin_nic(const JobPlacement& job, int rank);
 
 }  // namespace fb

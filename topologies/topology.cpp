@@ -97,7 +97,8 @@ double Topology::host_rate_Gbps(int host) const {
 }
 
 std::vector<int> host_order(const Topology& topology) {
-  // Children of each switch: the lower-tier switches linked to it, in model order.
+  // Children of each switch: the lower-tier switches linked to it, in natural order (the
+  // links are sorted by their lower end).
   std::map<std::string, std::vector<std::string>> below;
   std::set<std::string> has_upper;
   for (const auto& link : topology.links) {
@@ -110,10 +111,7 @@ std::vector<int> host_order(const Topology& topology) {
     if (!seen.insert(sw).second) return;
     const int s = topology.find_switch(sw);
     if (s >= 0 && topology.switches[static_cast<std::size_t>(s)].tier == 0) leaves.push_back(sw);
-    auto children = below[sw];
-    std::sort(children.begin(), children.end(),
-              [](const std::string& a, const std::string& b) { return natural_less(a, b); });
-    for (const auto& child : children)
+    for (const auto& child : below[sw])
       walk(child);
   };
   // Roots (no switch above), top tier first, natural order inside a tier.
