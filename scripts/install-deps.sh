@@ -20,6 +20,7 @@ packages=(
   python3 python3-h5py python3-numpy python3-pandas python3-scipy python3-matplotlib
   python3-pytest chromium fonts-dejavu-core
   libibverbs-dev rdma-core ibverbs-utils
+  libhwloc-dev
   iproute2 procps
 )
 
