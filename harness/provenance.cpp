@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include <nlohmann/json.hpp>
+
 #include "gpu/cuda_env.hpp"
 #include "transports/mpi_bootstrap.hpp"
 #include "transports/ucx_transport.hpp"
@@ -75,6 +77,38 @@ std::vector<std::string> launch_environment() {
   return out;
 }
 
+const HostLocality& this_host_locality() {
+  static const HostLocality locality = detect_host_locality();
+  return locality;
+}
+
+std::string locality_json(const HostLocality& locality) {
+  auto devices = [](const std::vector<LocalDevice>& list) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& d : list) {
+      out.push_back({{"name", d.name},
+                     {"netdev", d.netdev},
+                     {"pci_bus_id", d.pci_bus_id},
+                     {"numa_node", d.numa_node},
+                     {"cpuset", d.cpuset}});
+    }
+    return out;
+  };
+  auto name_of = [](const std::vector<LocalDevice>& list, int index) {
+    return index >= 0 && static_cast<std::size_t>(index) < list.size()
+               ? list[static_cast<std::size_t>(index)].name
+               : std::string();
+  };
+  nlohmann::ordered_json j;
+  j["nics"] = devices(locality.nics);
+  j["gpus"] = devices(locality.gpus);
+  j["process_cpuset"] = locality.process_cpuset;
+  j["closest_nic"] = name_of(locality.nics, locality.closest_nic);
+  j["closest_gpu"] = name_of(locality.gpus, locality.closest_gpu);
+  if (!locality.error.empty()) j["error"] = locality.error;
+  return j.dump();
+}
+
 std::uint64_t peak_rss_bytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -109,6 +143,7 @@ results::RunInfo collect_run_info(Bootstrap& bootstrap, const std::string& comma
                    info.hostnames[r])));
   }
   info.cpu_bindings = bootstrap.allgather_strings(cpu_binding());
+  info.rank_locality = bootstrap.allgather_strings(locality_json(this_host_locality()));
   // GPU provenance; never fatal (a machine without a GPU measures the rest).
   std::string device;
   if (gpu::kBuiltWithCuda) {

@@ -7,6 +7,7 @@
 
 #include "core/bootstrap.hpp"
 #include "results/results.hpp"
+#include "transports/host_locality.hpp"
 
 namespace fb {
 
@@ -18,6 +19,10 @@ std::string utc_timestamp_iso8601();
 std::string cpu_binding();
 // UCX_*, NCCL_*, OMPI_*, FI_* and SLURM_* variables of this process as KEY=VALUE, sorted.
 std::vector<std::string> launch_environment();
+// Where this host's NICs and GPUs sit, from hwloc: looked at once per process.
+const HostLocality& this_host_locality();
+// One rank's locality as the results file's `rank_locality` records it (one JSON object).
+std::string locality_json(const HostLocality& locality);
 // Peak resident set size of this process, in bytes.
 std::uint64_t peak_rss_bytes();
 

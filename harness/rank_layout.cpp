@@ -1,6 +1,8 @@
 #include "harness/rank_layout.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <span>
 
 #include "harness/plan.hpp"
 
@@ -53,6 +55,44 @@ std::string rank_order_suffix(topo::RankOrder order) {
   suffix.append(topo::rank_order_name(order));
   suffix.append("_order");
   return suffix;
+}
+
+int choose_nic(const topo::Host& host, int placed, int local_rank, const HostLocality& here) {
+  if (host.nics.size() < 2 || !here.error.empty() || here.process_cpuset.empty()) return placed;
+  std::vector<LocalDevice> found;  // the described NICs hwloc knows, in described order
+  std::vector<int> described;      // their index in host.nics
+  for (std::size_t i = 0; i < host.nics.size(); ++i) {
+    const std::string& name = host.nics[i].name;
+    const std::string device = name.substr(0, name.find(':'));
+    if (device.empty()) continue;
+    const auto it = std::find_if(here.nics.begin(), here.nics.end(), [&](const LocalDevice& d) {
+      return d.name == device || (!d.netdev.empty() && d.netdev == device);
+    });
+    if (it == here.nics.end()) continue;
+    found.push_back(*it);
+    described.push_back(static_cast<int>(i));
+  }
+  // A described NIC hwloc does not see has no known place: prefer none over it.
+  if (found.size() < host.nics.size()) return placed;
+  const auto closest = closest_devices(found, here.process_cpuset);
+  // Every NIC as close as the rest, as for an unbound process: nothing to prefer.
+  if (closest.empty() || closest.size() == found.size()) return placed;
+  const auto pick = closest[static_cast<std::size_t>(local_rank) % closest.size()];
+  return described[static_cast<std::size_t>(pick)];
+}
+
+void choose_nics(JobPlacement& job, Bootstrap& bootstrap, const HostLocality& here) {
+  if (!job.described) return;
+  auto& ranks = job.placement.ranks;
+  const auto& mine = ranks.at(static_cast<std::size_t>(bootstrap.rank()));
+  const int chosen = mine.nic < 0
+                         ? mine.nic
+                         : choose_nic(job.model->hosts[static_cast<std::size_t>(mine.host)],
+                                      mine.nic, mine.local_rank, here);
+  std::vector<int> all(ranks.size(), -1);
+  bootstrap.allgather(std::as_bytes(std::span(&chosen, 1)), std::as_writable_bytes(std::span(all)));
+  for (std::size_t r = 0; r < ranks.size(); ++r)
+    ranks[r].nic = all[r];
 }
 
 void record_placement(const JobPlacement& job, results::RunInfo& info) {

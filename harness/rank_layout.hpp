@@ -10,6 +10,7 @@
 #include "harness/cli/options.hpp"
 #include "results/results.hpp"
 #include "topologies/topology.hpp"
+#include "transports/host_locality.hpp"
 
 namespace fb {
 
@@ -34,6 +35,19 @@ std::shared_ptr<const topo::RankLayout> group_layout(const JobPlacement& job,
 
 // The series name suffix of an order (".topology_order"; empty for rank order).
 std::string rank_order_suffix(topo::RankOrder order);
+
+// The NIC (index into host.nics) a rank with local rank `local_rank` drives: among the
+// described NICs that hwloc finds on this host (a name, before any ":port", equal to the
+// device's name or interface), the ones closest to this process's CPU binding, taken in turn
+// by local rank; so ranks bound to one socket drive that socket's NICs. `placed` (local
+// rank mod the NIC count) when hwloc does not find every described NIC, or finds them all
+// as close, as it does for an unbound process.
+int choose_nic(const topo::Host& host, int placed, int local_rank, const HostLocality& here);
+
+// Every rank's choose_nic for its host, gathered so that every rank's placement (and the
+// results file) names the NIC each rank drives. Collective. A description without NICs
+// changes nothing.
+void choose_nics(JobPlacement& job, Bootstrap& bootstrap, const HostLocality& here);
 
 // Root attributes of the results file: the model (canonical JSON) and per rank its model
 // host, NIC and rail.

@@ -107,6 +107,7 @@ int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::Fault
   fb::JobPlacement job;
   try {
     job = fb::place_job(options, info.hostnames);
+    fb::choose_nics(job, bootstrap, fb::this_host_locality());
     fb::record_placement(job, info);
     fb::pin_nic(job, rank);
     const auto subsets = fb::plan_subsets(options, info.hostnames);

@@ -179,6 +179,8 @@ FileData read_file(const std::filesystem::path& path) {
     run.rank_nics = read_string_list(root, "/", "rank_nics", ctx);
     run.rank_rails = read_int64_list(root, "/", "rank_rails", ctx);
   }
+  if (has_attribute(root, "/", "rank_locality", ctx))
+    run.rank_locality = read_string_list(root, "/", "rank_locality", ctx);
   run.status = has_attribute(root, "/", "status", ctx) ? read_string(root, "/", "status", ctx) : "";
 
   if (detail::has_link(root, "series", "/series", ctx)) {

@@ -324,6 +324,8 @@ Hdf5Writer::Hdf5Writer(const std::filesystem::path& path, const RunInfo& run, Cr
       write_string_list_attribute(root, "/", "rank_nics", run.rank_nics, ctx);
       write_int64_list_attribute(root, "/", "rank_rails", run.rank_rails, ctx);
     }
+    if (!run.rank_locality.empty())
+      write_string_list_attribute(root, "/", "rank_locality", run.rank_locality, ctx);
     write_string_attribute(root, "/", "status", run.status, ctx);
 
     s.series_root = ctx.own(H5Gcreate2(root, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),

@@ -54,6 +54,9 @@ struct RunInfo {
   std::vector<std::string> rank_hosts;
   std::vector<std::string> rank_nics;
   std::vector<std::int64_t> rank_rails;
+  // Per rank, where its host's NICs and GPUs sit and which are closest to the rank's CPUs,
+  // from hwloc (one JSON object each; empty in files from before it was recorded).
+  std::vector<std::string> rank_locality;
   // "running" while measuring; "complete", or "interrupted by SIGTERM" (for example) at the
   // end. A file whose status is still "running" comes from a run that was killed.
   std::string status = "running";

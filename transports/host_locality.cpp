@@ -285,13 +285,14 @@ HostLocality detect_host_locality_from_xml(const std::string& xml_path,
   return detect_or_fail(xml_path, &process_cpuset);
 }
 
-int closest_device(const std::vector<LocalDevice>& devices, const std::string& process_cpuset) {
+std::vector<int> closest_devices(const std::vector<LocalDevice>& devices,
+                                 const std::string& process_cpuset) {
+  std::vector<int> best;
   const Bitmap process = parse_list(process_cpuset);
   const Bitmap overlap(hwloc_bitmap_alloc());
-  if (process == nullptr || overlap == nullptr) return -1;
+  if (process == nullptr || overlap == nullptr) return best;
   // A virtual device's CPUs (the whole machine) say nothing about where it is: it is chosen
   // only when no PCI device overlaps the binding.
-  int best = -1;
   int best_overlap = 0;
   bool best_virtual = false;
   for (std::size_t i = 0; i < devices.size(); ++i) {
@@ -302,15 +303,23 @@ int closest_device(const std::vector<LocalDevice>& devices, const std::string& p
     const int cpus = weight < 0 ? INT_MAX : weight;  // -1: an infinite set
     if (cpus == 0) continue;
     const bool is_virtual = devices[i].pci_bus_id.empty();
-    const bool better = best < 0 || (best_virtual && !is_virtual) ||
+    const bool better = best.empty() || (best_virtual && !is_virtual) ||
                         (best_virtual == is_virtual && cpus > best_overlap);
+    const bool tie = !best.empty() && best_virtual == is_virtual && cpus == best_overlap;
     if (better) {
-      best = static_cast<int>(i);
+      best.assign(1, static_cast<int>(i));
       best_overlap = cpus;
       best_virtual = is_virtual;
+    } else if (tie) {
+      best.push_back(static_cast<int>(i));
     }
   }
   return best;
+}
+
+int closest_device(const std::vector<LocalDevice>& devices, const std::string& process_cpuset) {
+  const auto best = closest_devices(devices, process_cpuset);
+  return best.empty() ? -1 : best.front();
 }
 
 std::string describe(const LocalDevice& device) {

@@ -53,6 +53,10 @@ HostLocality detect_host_locality_from_xml(const std::string& xml_path,
 // The device whose local CPUs overlap `process_cpuset` most (both in list syntax), ties to
 // the lowest index; -1 when there are no devices, nothing overlaps or a set does not parse.
 int closest_device(const std::vector<LocalDevice>& devices, const std::string& process_cpuset);
+// Every device as close as the closest one (the ties closest_device breaks to the lowest
+// index), ascending; empty when closest_device is -1.
+std::vector<int> closest_devices(const std::vector<LocalDevice>& devices,
+                                 const std::string& process_cpuset);
 
 // One line for the results file's description:
 // "nic mlx5_0 (ib0) pci 0000:3b:00.0 numa 0 cpus 0-15", "nic veth0 pci none numa none cpus 0-1".

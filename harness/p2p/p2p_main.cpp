@@ -13,7 +13,9 @@
 #include "harness/output_path.hpp"
 #include "harness/p2p/p2p_bench.hpp"
 #include "harness/p2p/p2p_report.hpp"
+#include "harness/plan.hpp"
 #include "harness/provenance.hpp"
+#include "harness/rank_layout.hpp"
 #include "harness/run_control.hpp"
 #include "harness/run_session.hpp"
 #include "harness/signals.hpp"
@@ -39,7 +41,16 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   // them from `all`.
   const std::vector<std::string>& transports = o.transports.items;
 
-  const auto info = collect_run_info(bootstrap, o.command_line);
+  auto info = collect_run_info(bootstrap, o.command_line);
+  JobPlacement job;
+  try {
+    job = place_job(o, info.hostnames);
+  } catch (const PlanError& e) {
+    return fail(e.what());
+  }
+  choose_nics(job, bootstrap, this_host_locality());
+  record_placement(job, info);
+  pin_nic(job, rank);
   std::unique_ptr<results::Hdf5Writer> writer;
   std::string path;
   const auto mode =
