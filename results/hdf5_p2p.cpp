@@ -19,6 +19,11 @@ namespace {
 
 constexpr const char* kLatencyTest = "latency";
 constexpr const char* kMultipairTest = "multipair";
+constexpr const char* kBisectionTest = "bisection";
+// The tests whose points keep every pair's bandwidth.
+bool keeps_per_pair(const std::string& test) {
+  return test == kMultipairTest || test == kBisectionTest;
+}
 
 // One row of `points` for test == "latency". 8-byte members only: no padding.
 struct LatencyRow {
@@ -195,11 +200,16 @@ P2PSeriesHandle create_p2p_series(hid_t series_root, const std::string& name,
   write_double_attribute(g, object, "line_rate_Gbps", info.line_rate_Gbps, ctx);
   write_string_list_attribute(g, object, "pairs", info.pairs, ctx);
   if (!info.continues.empty()) write_string_attribute(g, object, "continues", info.continues, ctx);
+  if (!info.pairing.empty()) {
+    write_string_attribute(g, object, "pairing", info.pairing, ctx);
+    write_string_list_attribute(g, object, "host_pairs", info.host_pairs, ctx);
+    write_double_attribute(g, object, "host_rate_sum_Gbps", info.host_rate_sum_Gbps, ctx);
+  }
 
   P2PSeriesHandle series;
   series.name = name;
   series.latency = info.test == kLatencyTest;
-  series.per_pair = info.test == kMultipairTest;
+  series.per_pair = keeps_per_pair(info.test);
   series.iterations = static_cast<hsize_t>(info.iterations);
   series.pairs = info.pairs.size();
   Hid file_type = point_type(series.latency, true, ctx);
@@ -279,6 +289,11 @@ P2PSeriesData read_p2p_series(hid_t group, const std::string& name, const Contex
   info.window = read_int64(group, object, "window", ctx);
   info.line_rate_Gbps = read_double(group, object, "line_rate_Gbps", ctx);
   info.pairs = read_string_list(group, object, "pairs", ctx);
+  if (has_attribute(group, object, "pairing", ctx)) {
+    info.pairing = read_string(group, object, "pairing", ctx);
+    info.host_pairs = read_string_list(group, object, "host_pairs", ctx);
+    info.host_rate_sum_Gbps = read_double(group, object, "host_rate_sum_Gbps", ctx);
+  }
   if (has_attribute(group, object, "continues", ctx)) {
     info.continues = read_string(group, object, "continues", ctx);
   }
@@ -311,7 +326,7 @@ P2PSeriesData read_p2p_series(hid_t group, const std::string& name, const Contex
   }
   // Only the rows the writer committed (a writer stopped inside a flush may have extended
   // some datasets and not the others).
-  const bool per_pair = info.test == kMultipairTest;
+  const bool per_pair = keeps_per_pair(info.test);
   const std::array<const char*, 3> datasets = {"points", "samples", "per_pair_bw_GBps"};
   const auto rows = static_cast<std::size_t>(
       visible_rows(group, object, std::span(datasets.data(), per_pair ? 3 : 2), ctx));

@@ -113,7 +113,7 @@ struct SeriesData {
 
 // Point-to-point series (schema version 2): /series/<name> with attribute kind = "p2p".
 struct P2PSeriesInfo {
-  std::string test;       // latency, bandwidth, bibw, msgrate, multipair
+  std::string test;       // latency, bandwidth, bibw, msgrate, multipair, bisection
   std::string transport;  // ucx, mpi, verbs
   std::int64_t n_ranks = 0;
   std::int64_t iterations = 0;  // timed iterations per point: the width of `samples`
@@ -122,6 +122,11 @@ struct P2PSeriesInfo {
   std::vector<std::string> pairs;  // e.g. {"0-1"} or {"0-2", "1-3"}: sender-receiver ranks
   double line_rate_Gbps = 0;       // 0 when unknown
   std::string continues;           // as SeriesInfo::continues
+  // Bisection series (one per pairing of the hosts): "worst" or "random N", the host pairs
+  // ("n1->n3", sender first) and the sum of the sending hosts' rates (0 when unknown).
+  std::string pairing;
+  std::vector<std::string> host_pairs;
+  double host_rate_sum_Gbps = 0;
 };
 
 // Latency tests: half round trips, in microseconds. Bandwidth tests: bw_GBps and

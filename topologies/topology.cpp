@@ -245,4 +245,28 @@ std::vector<std::pair<int, int>> worst_pairing(const Topology& topology,
   return pairs;
 }
 
+std::vector<std::pair<int, int>> random_pairing(const std::vector<int>& hosts, std::uint64_t seed) {
+  std::vector<int> shuffled = hosts;
+  std::uint64_t state = seed;
+  for (std::size_t i = shuffled.size(); i > 1; --i)  // Fisher-Yates
+    std::swap(shuffled[i - 1], shuffled[draw_below(state, i)]);
+  std::vector<std::pair<int, int>> pairs;
+  const std::size_t half = shuffled.size() / 2;
+  for (std::size_t i = 0; i < half; ++i)
+    pairs.emplace_back(shuffled[i], shuffled[i + half]);
+  return pairs;
+}
+
+std::vector<std::pair<int, int>> rank_pairs(const Placement& placement,
+                                            const std::vector<std::pair<int, int>>& host_pairs) {
+  std::vector<std::pair<int, int>> pairs;
+  for (const auto& [a, b] : host_pairs) {
+    const auto& from = placement.by_host.at(static_cast<std::size_t>(a));
+    const auto& to = placement.by_host.at(static_cast<std::size_t>(b));
+    for (std::size_t l = 0; l < from.size() && l < to.size(); ++l)
+      pairs.emplace_back(from[l], to[l]);
+  }
+  return pairs;
+}
+
 }  // namespace fb::topo

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace fb::topo {
@@ -137,5 +138,12 @@ RankLayout flat_layout(int n);
 // up the tree as the fabric allows. `hosts` are model host indices (an even count).
 std::vector<std::pair<int, int>> worst_pairing(const Topology& topology,
                                                const std::vector<int>& hosts);
+// A random one: `hosts` shuffled from `seed` (the same on every machine), the first half
+// paired with the second half. An odd host out sits the pairing out.
+std::vector<std::pair<int, int>> random_pairing(const std::vector<int>& hosts, std::uint64_t seed);
+// The rank pairs of host pairs: local rank l of the first host with local rank l of the
+// second, for every l both hosts have.
+std::vector<std::pair<int, int>> rank_pairs(const Placement& placement,
+                                            const std::vector<std::pair<int, int>>& host_pairs);
 
 }  // namespace fb::topo

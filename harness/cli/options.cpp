@@ -327,6 +327,8 @@ struct RawP2POptions : RawCommonOptions {
   std::string matrix_latency = "8";
   std::string matrix_bandwidth = "1M";
   std::string matrix_threshold = "0.5";
+  std::string bisection_pairings = "4";
+  std::string bisection_seed = "1";
   std::string delay_rank;
   std::string delay_us = "0";
 };
@@ -400,6 +402,11 @@ P2POptions validate_p2p(const RawP2POptions& raw) {
                    "' must be a fraction in (0, 1)");
   }
   o.matrix_threshold = *threshold;
+  o.bisection_random =
+      static_cast<int>(count_option(raw.bisection_pairings, "--bisection-pairings", 0));
+  if (o.bisection_random > 1000) throw BadInput("--bisection-pairings: at most 1000");
+  o.bisection_seed =
+      static_cast<std::uint64_t>(count_option(raw.bisection_seed, "--bisection-seed", 0));
   if (!raw.delay_rank.empty()) {
     const auto rank = parse_count(raw.delay_rank);
     if (!rank || *rank > 1'000'000'000)
@@ -433,6 +440,12 @@ void add_p2p_subcommand(CLI::App& app, RawP2POptions& raw) {
       ->capture_default_str();
   p2p->add_option("--matrix-threshold", raw.matrix_threshold,
                   "Matrix: flag links below this fraction of the median link bandwidth")
+      ->capture_default_str();
+  p2p->add_option("--bisection-pairings", raw.bisection_pairings,
+                  "Bisection: random pairings of the hosts measured besides the worst one")
+      ->capture_default_str();
+  p2p->add_option("--bisection-seed", raw.bisection_seed,
+                  "Bisection: the seed of the random pairings (the same seed, the same pairings)")
       ->capture_default_str();
   p2p->add_option("--debug-delay-rank", raw.delay_rank, "Testing aid: this rank delays every send");
   p2p->add_option("--debug-delay-us", raw.delay_us, "Testing aid: the delay, microseconds")

@@ -102,6 +102,8 @@ struct P2POptions : CommonOptions {
   std::uint64_t matrix_latency_bytes = 8;
   std::uint64_t matrix_bandwidth_bytes = 1ULL << 20;
   double matrix_threshold = 0.5;  // flag a link below this fraction of the median
+  int bisection_random = 4;       // random pairings besides the worst one
+  std::uint64_t bisection_seed = 1;
   int delay_rank = -1;            // testing aid: a planted slow sender
   std::int64_t delay_us = 0;
 };

@@ -15,13 +15,14 @@ namespace fb {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, P2PTest>, 6> kTests{{
+constexpr std::array<std::pair<std::string_view, P2PTest>, 7> kTests{{
     {"latency", P2PTest::latency},
     {"bandwidth", P2PTest::bandwidth},
     {"bibw", P2PTest::bibw},
     {"msgrate", P2PTest::msgrate},
     {"multipair", P2PTest::multipair},
     {"matrix", P2PTest::matrix},
+    {"bisection", P2PTest::bisection},
 }};
 
 // Receive space: a window lands in distinct slots while that fits this budget, else the

@@ -27,7 +27,7 @@
 
 namespace fb {
 
-enum class P2PTest { latency, bandwidth, bibw, msgrate, multipair, matrix };
+enum class P2PTest { latency, bandwidth, bibw, msgrate, multipair, matrix, bisection };
 std::string_view to_string(P2PTest t);
 std::optional<P2PTest> parse_p2p_test(std::string_view name);
 std::vector<std::string> p2p_test_names();

@@ -12,6 +12,7 @@
 #include "harness/number_format.hpp"
 #include "harness/output_path.hpp"
 #include "harness/p2p/p2p_bench.hpp"
+#include "harness/p2p/p2p_bisection.hpp"
 #include "harness/p2p/p2p_report.hpp"
 #include "harness/plan.hpp"
 #include "harness/provenance.hpp"
@@ -25,6 +26,21 @@
 #include "transports/registry.hpp"
 
 namespace fb {
+
+namespace {
+
+// A bandwidth test's point from its measurement.
+void stream_record(std::uint64_t size, const StreamResult& m, results::P2PPointRecord& r,
+                   std::vector<double>& samples, std::int64_t& wrong) {
+  samples = m.samples_us;
+  wrong = m.wrong;
+  r.size_bytes = size;
+  r.iterations = samples.size();
+  r.bw_GBps = m.bw_GBps;
+  r.msg_rate_Mps = m.msg_rate_Mps;
+}
+
+}  // namespace
 
 int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   const int n = bootstrap.size();
@@ -51,6 +67,17 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   choose_nics(job, bootstrap, this_host_locality());
   record_placement(job, info);
   pin_nic(job, rank);
+  auto tests = o.tests.items;
+  if (std::find(tests.begin(), tests.end(), P2PTest::bisection) != tests.end()) {
+    try {
+      plan_bisection(*job.model, job.placement, 0, 0, 0);
+    } catch (const std::invalid_argument& e) {
+      if (!o.tests.from_all) return fail(std::string("--test bisection: ") + e.what());
+      // Part of `all`: the other tests still measure.
+      if (rank == 0) std::fprintf(stderr, "fabricbench: skipping bisection: %s\n", e.what());
+      tests.erase(std::remove(tests.begin(), tests.end(), P2PTest::bisection), tests.end());
+    }
+  }
   std::unique_ptr<results::Hdf5Writer> writer;
   std::string path;
   const auto mode =
@@ -105,6 +132,42 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   if (rank == 0) {
     wiring.record_failures_with([&report](const std::string& why) { report.set_status(why); });
   }
+  const auto series_info = [&](P2PTest test, const std::string& transport_name,
+                               const std::vector<std::pair<int, int>>& pairs) {
+    results::P2PSeriesInfo si;
+    si.test = to_string(test);
+    si.transport = transport_name;
+    si.n_ranks = n;
+    si.iterations = o.iters;
+    si.warmup = o.warmup;
+    si.window = test == P2PTest::latency ? 1 : o.window;
+    for (const auto& [a, b] : pairs)
+      si.pairs.push_back(std::to_string(a) + "-" + std::to_string(b));
+    si.line_rate_Gbps = line_rate;
+    return si;
+  };
+  // One series over the sizes; false when a stop signal or a failed write ended it early.
+  const auto sweep = [&](const std::string& series_name, const results::P2PSeriesInfo& si,
+                         const auto& measure) {
+    if (rank == 0) report.begin(series_name, si);
+    for (const auto size : sizes) {
+      const auto& now = control.step();
+      if ((write_failed = now.results_failed) || (stop_signal = now.signal) != 0) return false;
+      if (show_progress) {
+        std::fprintf(stderr, "\r\033[K[p2p %s] measuring %s", series_name.c_str(),
+                     format_size(size).c_str());
+        std::fflush(stderr);
+      }
+      results::P2PPointRecord r;
+      std::vector<double> samples;
+      std::int64_t wrong = 0;
+      measure(size, r, samples, wrong);
+      wrong_total += wrong;
+      if (show_progress) std::fprintf(stderr, "\r\033[K");
+      if (rank == 0) report.point(r, samples, wrong);
+    }
+    return true;
+  };
   try {
     for (const auto& transport_name : transports) {
       if (stop_signal != 0 || write_failed) break;
@@ -132,7 +195,7 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
       pairs_half.reserve(static_cast<std::size_t>(n / 2));
       for (int i = 0; i < n / 2; ++i)
         pairs_half.emplace_back(i, i + n / 2);
-      for (const auto test : o.tests) {
+      for (const auto test : tests) {
         if (stop_signal != 0 || write_failed) break;
         const std::string test_name(to_string(test));
         if (test == P2PTest::matrix) {
@@ -158,52 +221,59 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
           if (rank == 0) report.matrix("links." + transport_name, lm);
           continue;
         }
+        if (test == P2PTest::bisection) {
+          const auto pairings = plan_bisection(*job.model, job.placement, o.bisection_random,
+                                               o.bisection_seed, line_rate);
+          std::vector<BisectionMeasured> largest(pairings.size());
+          bool whole = true;  // every pairing reached the largest size
+          for (std::size_t i = 0; i < pairings.size() && whole; ++i) {
+            const auto& pairing = pairings[i];
+            auto si = series_info(test, transport_name, pairing.rank_pairs);
+            si.pairing = pairing.label;
+            si.host_pairs = pairing.host_pair_names;
+            si.host_rate_sum_Gbps = pairing.rate_sum_Gbps;
+            std::string label = pairing.label;
+            label.erase(std::remove(label.begin(), label.end(), ' '), label.end());
+            std::string name = "bisection.";
+            name.append(transport_name).append(".").append(label);
+            whole = sweep(name, si,
+                          [&](std::uint64_t size, results::P2PPointRecord& r,
+                              std::vector<double>& samples, std::int64_t& wrong) {
+                            const auto m = bench.stream(pairing.rank_pairs, false, size);
+                            stream_record(size, m, r, samples, wrong);
+                            r.per_pair_GBps = m.per_pair_GBps;
+                            largest[i] = {m.bw_GBps, m.per_pair_GBps};
+                          });
+          }
+          if (whole && rank == 0) {
+            const auto verdict = judge_bisection(pairings, largest, sizes.back());
+            std::printf("#\n");
+            for (const auto& line : verdict.lines)
+              std::printf("# %s\n", line.c_str());
+            std::fflush(stdout);
+          }
+          continue;
+        }
         const std::vector<std::pair<int, int>> pairs =
             test == P2PTest::multipair ? pairs_half : std::vector<std::pair<int, int>>{{0, 1}};
-        results::P2PSeriesInfo si;
-        si.test = test_name;
-        si.transport = transport_name;
-        si.n_ranks = n;
-        si.iterations = o.iters;
-        si.warmup = o.warmup;
-        si.window = test == P2PTest::latency ? 1 : o.window;
-        for (const auto& [a, b] : pairs)
-          si.pairs.push_back(std::to_string(a) + "-" + std::to_string(b));
-        si.line_rate_Gbps = line_rate;
+        const auto si = series_info(test, transport_name, pairs);
         std::string series_name = test_name;
         series_name += ".";
         series_name += transport_name;
-        if (rank == 0) report.begin(series_name, si);
-        for (const auto size : sizes) {
-          const auto& now = control.step();
-          if ((write_failed = now.results_failed) || (stop_signal = now.signal) != 0) break;
-          if (show_progress) {
-            std::fprintf(stderr, "\r\033[K[p2p %s %s] measuring %s", test_name.c_str(),
-                         transport_name.c_str(), format_size(size).c_str());
-            std::fflush(stderr);
-          }
-          results::P2PPointRecord r;
-          std::vector<double> samples;
-          std::int64_t wrong = 0;
-          if (test == P2PTest::latency) {
-            samples = bench.latency(0, 1, size, wrong);
-            r = latency_record(size, samples);
-          } else {
-            const auto s = test == P2PTest::msgrate
-                               ? bench.message_rate(pairs, size)
-                               : bench.stream(pairs, test == P2PTest::bibw, size);
-            samples = s.samples_us;
-            wrong = s.wrong;
-            r.size_bytes = size;
-            r.iterations = samples.size();
-            r.bw_GBps = s.bw_GBps;
-            r.msg_rate_Mps = s.msg_rate_Mps;
-            if (test == P2PTest::multipair) r.per_pair_GBps = s.per_pair_GBps;
-          }
-          wrong_total += wrong;
-          if (show_progress) std::fprintf(stderr, "\r\033[K");
-          if (rank == 0) report.point(r, samples, wrong);
-        }
+        sweep(series_name, si,
+              [&](std::uint64_t size, results::P2PPointRecord& r, std::vector<double>& samples,
+                  std::int64_t& wrong) {
+                if (test == P2PTest::latency) {
+                  samples = bench.latency(0, 1, size, wrong);
+                  r = latency_record(size, samples);
+                  return;
+                }
+                const auto m = test == P2PTest::msgrate
+                                   ? bench.message_rate(pairs, size)
+                                   : bench.stream(pairs, test == P2PTest::bibw, size);
+                stream_record(size, m, r, samples, wrong);
+                if (test == P2PTest::multipair) r.per_pair_GBps = m.per_pair_GBps;
+              });
       }
     }
   } catch (const TransportError& e) {

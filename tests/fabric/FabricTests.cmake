@@ -28,7 +28,8 @@ set(_fb_fabric_tests
     "fabric.compare\;compare_test.sh\;300"
     "fabric.model\;model_test.sh\;300"
     "fabric.qualify\;qualify_test.sh\;300"
-    "fabric.topology_order\;topology_order_test.sh\;600")
+    "fabric.topology_order\;topology_order_test.sh\;600"
+    "fabric.bisection\;bisection_test.sh\;300")
 foreach(_t IN LISTS _fb_fabric_tests)
   list(GET _t 0 _name)
   list(GET _t 1 _script)
