@@ -264,6 +264,10 @@ void write_link_matrix(hid_t matrix_root, const std::string& name, const LinkMat
   const auto n = static_cast<hsize_t>(matrix.n_ranks);
   write_square(g, "latency_us", object, n, matrix.latency_us, "us", ctx);
   write_square(g, "bandwidth_GBps", object, n, matrix.bandwidth_GBps, "GB/s", ctx);
+  if (!matrix.link_groups.empty()) {
+    write_string_list_attribute(g, object, "link_groups", matrix.link_groups, ctx);
+    write_string_list_attribute(g, object, "flagged_groups", matrix.flagged_groups, ctx);
+  }
   if (!matrix.continues.empty()) {
     write_string_attribute(g, object, "continues", matrix.continues, ctx);
   }
@@ -355,6 +359,10 @@ LinkMatrix read_link_matrix(hid_t group, const std::string& name, const Context&
   matrix.line_rate_Gbps = read_double(group, object, "line_rate_Gbps", ctx);
   matrix.hostnames = read_string_list(group, object, "hostnames", ctx);
   matrix.flagged = read_string_list(group, object, "flagged", ctx);
+  if (has_attribute(group, object, "link_groups", ctx)) {
+    matrix.link_groups = read_string_list(group, object, "link_groups", ctx);
+    matrix.flagged_groups = read_string_list(group, object, "flagged_groups", ctx);
+  }
   if (matrix.n_ranks < 0) {
     ctx.fail(object + "@n_ranks is " + std::to_string(matrix.n_ranks));
   }

@@ -153,6 +153,11 @@ struct LinkMatrix {
   double threshold_fraction = 0;       // a pair below fraction x median bandwidth is flagged
   double median_bandwidth_GBps = 0;
   std::vector<std::string> flagged;  // e.g. "host-a (rank 0) <-> host-b (rank 3): 1.2 GB/s"
+  // The links grouped by where they run in the fabric's model (p2p_report.hpp group_links):
+  // one line per class ("within leaf0: 2 links, median 0.05 GB/s"), and the classes, leaves
+  // and hosts whose links are slow together. Empty in files from before they were recorded.
+  std::vector<std::string> link_groups;
+  std::vector<std::string> flagged_groups;
   double line_rate_Gbps = 0;
   // Per-entry samples (files written since the matrix kept them; empty before): for every
   // ordered pair (row i * n + j) `iterations` timed iterations, NaN rows on the diagonal.

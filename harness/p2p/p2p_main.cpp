@@ -217,7 +217,8 @@ int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
           lm.latency_samples_us = m.latency_samples_us;
           lm.bandwidth_samples_us = m.bandwidth_samples_us;
           flag_links(lm);
-          flagged = flagged || !lm.flagged.empty();
+          group_links(lm, *job.model, job.placement);
+          flagged = flagged || !lm.flagged.empty() || !lm.flagged_groups.empty();
           if (rank == 0) report.matrix("links." + transport_name, lm);
           continue;
         }

@@ -4,6 +4,8 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <set>
 
 #include "harness/cli/size_parse.hpp"
 #include "harness/number_format.hpp"
@@ -72,6 +74,10 @@ void P2PReport::matrix(const std::string& name, const results::LinkMatrix& m) {
   if (m.flagged.empty()) std::printf("# no link below the threshold\n");
   for (const auto& f : m.flagged)
     std::printf("# SLOW LINK: %s\n", f.c_str());
+  for (const auto& g : m.link_groups)
+    std::printf("# links %s\n", g.c_str());
+  for (const auto& g : m.flagged_groups)
+    std::printf("# SLOW TOGETHER: %s\n", g.c_str());
   std::fflush(stdout);
   record([&] { writer_->write_matrix(name, m); });
 }
@@ -108,6 +114,131 @@ void flag_links(results::LinkMatrix& m) {
                     bw / m.median_bandwidth_GBps * 100);
       m.flagged.emplace_back(text);
     }
+  }
+}
+
+namespace {
+
+double median_of_links(std::vector<double> v) {
+  if (v.empty()) return std::nan("");
+  std::sort(v.begin(), v.end());
+  const std::size_t h = v.size() / 2;
+  return v.size() % 2 == 1 ? v[h] : (v[h - 1] + v[h]) / 2;
+}
+
+std::string percent_of(double part, double whole) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.0f%%", part / whole * 100);
+  return text;
+}
+
+}  // namespace
+
+void group_links(results::LinkMatrix& m, const topo::Topology& model,
+                 const topo::Placement& placement) {
+  const auto n = static_cast<std::size_t>(m.n_ranks);
+  m.link_groups.clear();
+  m.flagged_groups.clear();
+  if (placement.ranks.size() != n) return;
+  const bool switches = !model.switches.empty();
+  auto host_of = [&](std::size_t r) { return placement.ranks[r].host; };
+  auto leaf_of = [&](std::size_t r) { return model.leaf_of(host_of(r)); };
+  // Every measured entry once per direction, by class.
+  std::map<std::string, std::vector<double>> classes;
+  struct Entry {
+    std::size_t i, j;
+    double bw;
+  };
+  std::vector<Entry> between;  // entries between different hosts
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const double bw = m.bandwidth_GBps[i * n + j];
+      if (i == j || std::isnan(bw)) continue;
+      std::string cls;
+      if (host_of(i) == host_of(j)) {
+        cls = "within a host";
+      } else if (!switches) {
+        cls = "between hosts";
+      } else if (!leaf_of(i).empty() && leaf_of(i) == leaf_of(j)) {
+        cls = "within leaf " + leaf_of(i);
+      } else {
+        cls = "across the spine";
+      }
+      classes[cls].push_back(bw);
+      if (host_of(i) != host_of(j)) between.push_back({i, j, bw});
+    }
+  }
+  for (const auto& [name, values] : classes) {
+    m.link_groups.push_back(name + ": " + std::to_string(values.size()) + " links, median " +
+                            format_figure(median_of_links(values)) + " GB/s");
+  }
+  const double f = m.threshold_fraction;
+  // Links between different hosts by family: within some leaf, across the spine, between
+  // hosts (no switches). A leaf or host is compared with the links of the same family without
+  // an end on it, family by family.
+  auto family = [&](const Entry& e) {
+    if (!switches) return 0;
+    return !leaf_of(e.i).empty() && leaf_of(e.i) == leaf_of(e.j) ? 1 : 2;
+  };
+  auto flag_group = [&](const std::string& what, const auto& touches) {
+    bool compared = false;
+    std::string worst;
+    for (int fam = 2; fam >= 0; --fam) {  // the cross-spine links, with most to say, first
+      std::vector<double> in, out;
+      for (const auto& e : between) {
+        if (family(e) != fam) continue;
+        (touches(e.i) || touches(e.j) ? in : out).push_back(e.bw);
+      }
+      if (in.empty() || out.empty()) continue;
+      const double a = median_of_links(in);
+      const double b = median_of_links(out);
+      if (a >= f * b) return false;  // fine in one family: not slow together
+      if (!compared) {
+        worst = what + ": its " + std::to_string(in.size()) + " " +
+                (fam == 1   ? "within-leaf "
+                 : fam == 2 ? "cross-spine "
+                            : "") +
+                "links have a median of " + format_figure(a) + " GB/s, " + percent_of(a, b) +
+                " of the other such links' " + format_figure(b) + " GB/s";
+      }
+      compared = true;
+    }
+    if (compared) m.flagged_groups.push_back(worst);
+    return compared;
+  };
+  std::set<std::string> flagged_leaves;
+  if (switches) {
+    std::set<std::string> leaves;
+    for (std::size_t r = 0; r < n; ++r)
+      if (!leaf_of(r).empty()) leaves.insert(leaf_of(r));
+    for (const auto& leaf : leaves) {
+      if (flag_group("leaf " + leaf, [&](std::size_t r) { return leaf_of(r) == leaf; }))
+        flagged_leaves.insert(leaf);
+    }
+    // The spine against the leaves, without the links of a leaf flagged already.
+    std::vector<double> cross, local;
+    for (const auto& e : between) {
+      if (flagged_leaves.count(leaf_of(e.i)) != 0 || flagged_leaves.count(leaf_of(e.j)) != 0)
+        continue;
+      (family(e) == 2 ? cross : local).push_back(e.bw);
+    }
+    if (!cross.empty() && !local.empty()) {
+      const double a = median_of_links(cross);
+      const double b = median_of_links(local);
+      if (a < f * b) {
+        m.flagged_groups.push_back("the spine: links across it have a median of " +
+                                   format_figure(a) + " GB/s, " + percent_of(a, b) +
+                                   " of the within-leaf median " + format_figure(b) + " GB/s");
+      }
+    }
+  }
+  std::set<int> hosts;
+  for (std::size_t r = 0; r < n; ++r)
+    hosts.insert(host_of(r));
+  for (const int h : hosts) {
+    if (flagged_leaves.count(model.leaf_of(h)) != 0) continue;
+    flag_group("host " + model.hosts[static_cast<std::size_t>(h)].name,
+               [&](std::size_t r) { return host_of(r) == h; });
   }
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "results/results.hpp"
+#include "topologies/topology.hpp"
 
 namespace fb {
 
@@ -52,5 +53,16 @@ class P2PReport {
 // Sets m's median link bandwidth and flags the links whose bandwidth in either direction is
 // below m.threshold_fraction of it.
 void flag_links(results::LinkMatrix& m);
+
+// Groups m's links (bandwidth, both directions) by where they run in the model: within a
+// host, within each leaf, across the spine (hosts on different leaves; "between hosts" when
+// the model has no switches). Flags, against m.threshold_fraction:
+//  - the spine, when the cross-spine median is below the fraction of the within-leaf median;
+//  - a leaf, when the median of the links with an end on it is below the fraction of the
+//    median of the links without (at least one of each among hosts on different hosts);
+//  - a host likewise, unless its leaf is flagged already.
+// Sets m.link_groups and m.flagged_groups.
+void group_links(results::LinkMatrix& m, const topo::Topology& model,
+                 const topo::Placement& placement);
 
 }  // namespace fb

@@ -5,7 +5,10 @@
 #     and against the fastest pairing measured; the worst pairing crosses the spine with both
 #     hosts of a leaf, its pairs are the slowest named, and the file records every pairing
 #     with its host pairs, rate sum and per-pair bandwidth;
-#  2. the two-rail fabric with 2 ranks per host (one NIC each): not oversubscribed (1:1
+#  2. the link matrix grouped by the model: on 3 leaves of one host each, leaf2's uplink shaped
+#     to a quarter of the hosts' rate, leaf2 is flagged as a whole (its links slow together)
+#     and neither another leaf nor the spine is;
+#  3. the two-rail fabric with 2 ranks per host (one NIC each): not oversubscribed (1:1
 #     within 10%), both rails carrying at once.
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -43,6 +46,39 @@ assert slowest and all(p in ("fbf-h0->fbf-h2", "fbf-h1->fbf-h3", "fbf-h0->fbf-h3
                              "fbf-h2->fbf-h1", "fbf-h3->fbf-h0") for p in slowest), slowest
 bad = [x for x in (over, measured, fastest) if not 1.8 <= x <= 2.2]
 sys.exit(f"FAIL: not 2:1 within 10%: {bad}" if bad else 0)
+PY
+
+cat >"$WORK/slow-leaf.yaml" <<'YAML'
+version: 1
+switches:
+  - name: spine
+  - name: leaf[0-1]
+    uplinks: [{to: spine, rate: 400Mbit}]
+  - name: leaf2
+    uplinks: [{to: spine, rate: 100Mbit}]
+hosts:
+  - name: fbf-h0
+    nics: [{name: fbf0, switch: leaf0, rate: 400Mbit}]
+  - name: fbf-h1
+    nics: [{name: fbf0, switch: leaf1, rate: 400Mbit}]
+  - name: fbf-h2
+    nics: [{name: fbf0, switch: leaf2, rate: 400Mbit}]
+YAML
+fabric_up --topology "$WORK/slow-leaf.yaml"
+rc=0
+(cd "$WORK" && "$FABRIC_MPIRUN" --timeout 240 -n 3 --hosts fbf-h0,fbf-h1,fbf-h2 "$BIN" p2p \
+   --test matrix --transport ucx -n 3 -w 1 --window 4 --matrix-bandwidth-size 256K \
+   --topology "$WORK/slow-leaf.yaml" --progress off --out "$WORK/matrix.h5") \
+  >"$WORK/matrix.txt" || rc=$?
+grep -E '^# (links|SLOW)' "$WORK/matrix.txt" || true
+[ "$rc" -eq 4 ] || { echo "FAIL: the slow leaf's matrix exited $rc, not 4 (links flagged)"; exit 1; }
+"$PY" - "$WORK/matrix.h5" <<'PY'
+import sys, h5py
+m = h5py.File(sys.argv[1], "r")["matrix"]["links.ucx"]
+groups = list(m.attrs["link_groups"]); flagged = list(m.attrs["flagged_groups"])
+print("groups:", groups); print("flagged:", flagged)
+assert len(groups) == 1 and groups[0].startswith("across the spine: 6 links"), groups
+assert len(flagged) == 1 and flagged[0].startswith("leaf leaf2: its 4 cross-spine links"), flagged
 PY
 
 fabric_up --topology "$DOCS/two-rail.yaml"
