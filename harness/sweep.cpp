@@ -110,7 +110,7 @@ int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::Fault
     fb::choose_nics(job, bootstrap, fb::this_host_locality());
     fb::record_placement(job, info);
     fb::pin_nic(job, rank);
-    const auto subsets = fb::plan_subsets(options, info.hostnames);
+    const auto subsets = fb::plan_subsets(options, info.hostnames, *job.model);
     for (const auto order : options.rank_orders) {
       if (subsets.empty())
         stages.push_back({std::nullopt, fb::plan_series(options, bootstrap.size()), order});
@@ -169,6 +169,9 @@ int run_sweep(const fb::RunOptions& options, fb::Bootstrap& bootstrap, fb::Fault
         if (stage.subset) {
           suffix.insert(0, stage.subset->suffix());
           tags = {{"nodes", stage.subset->nodes}, {"ranks_per_node", stage.subset->ranks_per_node}};
+          if (stage.subset->placement)
+            tags.emplace_back("node_placement",
+                              static_cast<std::int64_t>(*stage.subset->placement));
         }
         if (options.rank_order_given) {
           tags.emplace_back("rank_order", static_cast<std::int64_t>(stage.order));

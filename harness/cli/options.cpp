@@ -110,6 +110,7 @@ struct RawRunOptions : RawCommonOptions {
   std::string debug_corrupt;
   std::string nodes;
   std::string ranks_per_node;
+  std::string node_placement;
   std::string memory = "host";
   std::string timing = "iteration";
   bool check = false;
@@ -268,6 +269,24 @@ RunOptions validate(const RawRunOptions& raw) {
   }
   if (!raw.ranks_per_node.empty()) {
     o.ranks_per_node = static_cast<int>(count_option(raw.ranks_per_node, "--ranks-per-node", 1));
+  }
+  if (!raw.node_placement.empty()) {
+    o.node_placements.clear();
+    o.node_placement_given = true;
+    for (const auto& item : split(raw.node_placement)) {
+      using P = RunOptions::NodePlacement;
+      const auto p = item == "first"    ? std::optional<P>(P::first)
+                     : item == "packed" ? std::optional<P>(P::packed)
+                     : item == "spread" ? std::optional<P>(P::spread)
+                                        : std::nullopt;
+      if (!p) throw BadInput("--node-placement: '" + item + "' is not first, packed or spread");
+      if (std::find(o.node_placements.begin(), o.node_placements.end(), *p) ==
+          o.node_placements.end())
+        o.node_placements.push_back(*p);
+    }
+    if (o.nodes.empty() && !o.node_sweep)
+      throw BadInput(
+          "--node-placement chooses the nodes of a topology sweep: give --nodes as well");
   }
   o.memory = parse_memory_list(raw.memory);
   parse_sweep(raw, o);
@@ -509,6 +528,10 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   run->add_option("--nodes", raw.nodes,
                   "Topology sweep: node counts to measure on, one series each (e.g. 1,2,4), or "
                   "sweep (2, 4, 8, ... and every node); the first nodes of the job are used");
+  run->add_option("--node-placement", raw.node_placement,
+                  "Topology sweep: which nodes a subset takes, comma separated, one set of "
+                  "subsets each: first (the job's first nodes), packed (within as few leaves "
+                  "as they fit), spread (one per leaf in turn) (default: first)");
   run->add_option("--ranks-per-node", raw.ranks_per_node,
                   "Ranks to use on each node (the first ones there; default: every rank)");
   run->add_option("--memory", raw.memory,

@@ -77,6 +77,13 @@ struct RunOptions : CommonOptions {
   std::vector<int> nodes;
   bool node_sweep = false;  // --nodes sweep: 2, 4, 8, ... and every node
   int ranks_per_node = 0;
+  // --placement: which nodes a subset of M takes, one set of subsets each (harness/subsets.hpp).
+  // first: the job's first M nodes; packed: within as few leaves as they fit, rank 0's
+  // first; spread: one per leaf in turn. placement_given: the option was used, so the subset
+  // series carry it in their names and parameters.
+  enum class NodePlacement : unsigned char { first, packed, spread };
+  std::vector<NodePlacement> node_placements{NodePlacement::first};
+  bool node_placement_given = false;
   // Where the buffers live; cuda series carry a ".cuda" suffix (one series per memory).
   enum class Memory { host, cuda };
   std::vector<Memory> memory{Memory::host};
@@ -104,7 +111,7 @@ struct P2POptions : CommonOptions {
   double matrix_threshold = 0.5;  // flag a link below this fraction of the median
   int bisection_random = 4;       // random pairings besides the worst one
   std::uint64_t bisection_seed = 1;
-  int delay_rank = -1;            // testing aid: a planted slow sender
+  int delay_rank = -1;  // testing aid: a planted slow sender
   std::int64_t delay_us = 0;
 };
 

@@ -79,5 +79,49 @@ TEST(Subsets, RefusesWhatTheLaunchCannotGive) {
   }
 }
 
+// Two leaves of three nodes each; the job's ranks dealt over the nodes in another order.
+constexpr const char* kTwoLeaves = R"(
+version: 1
+switches:
+  - name: spine
+  - name: leaf[0-1]
+    uplinks: [{to: spine, rate: 400Mbit}]
+hosts:
+  - name: n[1-3]
+    nics: [{name: eth0, switch: leaf0, rate: 400Mbit}]
+  - name: n[4-6]
+    nics: [{name: eth0, switch: leaf1, rate: 400Mbit}]
+)";
+
+TEST(Subsets, PlacementPacksWithinALeafOrSpreadsAcrossLeaves) {
+  const auto model = topo::parse_yaml_topology(kTwoLeaves, "test.yaml");
+  const std::vector<std::string> hosts = {"n2", "n5", "n1", "n4", "n3", "n6"};
+  RunOptions o;
+  o.nodes = {2, 3};
+  o.node_placements = {RunOptions::NodePlacement::first, RunOptions::NodePlacement::packed,
+                       RunOptions::NodePlacement::spread};
+  o.node_placement_given = true;
+  const auto subsets = plan_subsets(o, hosts, model);
+  ASSERT_EQ(subsets.size(), 6U);
+  // first: the job's first nodes, whatever their leaves.
+  EXPECT_EQ(subsets[0].hosts, (std::vector<std::string>{"n2", "n5"}));
+  EXPECT_EQ(subsets[0].suffix(), ".nodes2x1.first");
+  // packed: rank 0's node, then its leaf's others in host order.
+  EXPECT_EQ(subsets[2].hosts, (std::vector<std::string>{"n2", "n1"}));
+  EXPECT_EQ(subsets[3].hosts, (std::vector<std::string>{"n2", "n1", "n3"}));
+  EXPECT_EQ(subsets[3].ranks, (std::vector<int>{0, 2, 4}));
+  EXPECT_EQ(subsets[3].suffix(), ".nodes3x1.packed");
+  // spread: one node per leaf in turn.
+  EXPECT_EQ(subsets[4].hosts, (std::vector<std::string>{"n2", "n4"}));
+  EXPECT_EQ(subsets[5].hosts, (std::vector<std::string>{"n2", "n4", "n1"}));
+  EXPECT_EQ(subsets[5].suffix(), ".nodes3x1.spread");
+  for (const auto& s : subsets)
+    EXPECT_EQ(s.ranks.front(), 0);  // rank 0 writes the file: in every subset
+  // Without the option the names stay as they were.
+  RunOptions plain;
+  plain.nodes = {2};
+  EXPECT_EQ(plan_subsets(plain, hosts, model)[0].suffix(), ".nodes2x1");
+}
+
 }  // namespace
 }  // namespace fb
