@@ -33,6 +33,8 @@ expect_bad run --memory host,gpu
 expect_bad run --nodes 0
 expect_bad run --nodes 2,x
 expect_bad run --ranks-per-node 0
+expect_bad run --nodes 2 --node-placement nearby
+expect_bad run --node-placement packed
 expect_bad run -b 64M -e 1M
 expect_bad run -b 0
 expect_bad run -e -1
@@ -60,6 +62,8 @@ expect_bad p2p --line-rate fast
 expect_bad p2p --line-rate 300Xb
 expect_bad p2p --line-rate 0Gb
 expect_bad p2p --matrix-threshold 2
+expect_bad p2p --test bisection --bisection-pairings -1
+expect_bad p2p --test bisection --bisection-seed x
 # compare: arguments, then files (read without MPI).
 expect_bad compare
 expect_bad compare /nonexistent/a.h5
