@@ -19,7 +19,7 @@ TEST(CompareVerdict, FileAgainstItselfShowsNoDifferenceAnywhere) {
   auto [a, unused] = scaled_pair({64 * kKiB, kMiB, 4 * kMiB}, 1.0);
   P2PSeriesData p2p;
   p2p.name = "bandwidth.ucx";
-  p2p.info = {"bandwidth", "ucx", 2, 30, 2, 64, {"0-1"}, 0, ""};
+  p2p.info = {"bandwidth", "ucx", 2, 30, 2, 64, {"0-1"}, 0, "", "", {}, 0};
   p2p.points.push_back({});
   p2p.points.back().size_bytes = kMiB;
   p2p.samples_us.push_back(spread(900));
