@@ -250,11 +250,21 @@ TEST(P2POptions, DefaultsAndEveryOption) {
   ASSERT_TRUE(out.p2p) << out.message;
   EXPECT_EQ(out.p2p->tests, (std::vector<P2PTest>{P2PTest::latency, P2PTest::bandwidth}));
   EXPECT_EQ(out.p2p->window, 64);
-  out = parse({"p2p", "--test", "all", "--transport", "mpi", "--window", "8", "--line-rate",
-               "400Gb", "--matrix-threshold", "0.25", "--debug-delay-rank", "3", "--debug-delay-us",
-               "100", "-e", "1M"});
+  out = parse({"p2p",   "--test",
+               "all",   "--transport",
+               "mpi",   "--window",
+               "8",     "--line-rate",
+               "400Gb", "--matrix-threshold",
+               "0.25",  "--debug-delay-rank",
+               "3",     "--debug-delay-us",
+               "100",   "-e",
+               "1M",    "--bisection-pairings",
+               "7",     "--bisection-seed",
+               "42"});
   ASSERT_TRUE(out.p2p) << out.message;
-  EXPECT_EQ(out.p2p->tests.size(), 6U);
+  EXPECT_EQ(out.p2p->tests.size(), 7U);
+  EXPECT_EQ(out.p2p->bisection_random, 7);
+  EXPECT_EQ(out.p2p->bisection_seed, 42U);
   EXPECT_DOUBLE_EQ(out.p2p->line_rate_Gbps, 400);
   EXPECT_DOUBLE_EQ(out.p2p->matrix_threshold, 0.25);
   EXPECT_EQ(out.p2p->delay_rank, 3);
@@ -464,6 +474,26 @@ TEST(Choice, ASelectionKeepsTheFirstOrderAndNoDuplicates) {
   s.add("b");
   EXPECT_EQ(s, (std::vector<std::string>{"b", "a"}));
   EXPECT_FALSE(s.from_all);
+}
+
+}  // namespace
+}  // namespace fb
+
+namespace fb {
+namespace {
+
+TEST(RunOptionsNodePlacement, ListsPlacementsAndNeedsNodes) {
+  auto out = parse({"run", "--nodes", "2", "--node-placement", "packed,spread,packed"});
+  ASSERT_TRUE(out.options) << out.message;
+  EXPECT_TRUE(out.options->node_placement_given);
+  EXPECT_EQ(out.options->node_placements,
+            (std::vector<RunOptions::NodePlacement>{RunOptions::NodePlacement::packed,
+                                                    RunOptions::NodePlacement::spread}));
+  out = parse({"run", "--nodes", "2"});
+  ASSERT_TRUE(out.options) << out.message;
+  EXPECT_FALSE(out.options->node_placement_given);
+  EXPECT_EQ(out.options->node_placements.size(), 1U);
+  EXPECT_EQ(parse({"run", "--node-placement", "packed"}).exit_code, kExitBadInput);
 }
 
 }  // namespace
