@@ -236,13 +236,7 @@ class Measurer {
         samples = bench.latency(0, 1, size, wrong);
         r = latency_record(size, samples);
       } else {
-        const auto s = bench.stream({{0, 1}}, job.kind == "bibw", size);
-        samples = s.samples_us;
-        wrong = s.wrong;
-        r.size_bytes = size;
-        r.iterations = samples.size();
-        r.bw_GBps = s.bw_GBps;
-        r.msg_rate_Mps = s.msg_rate_Mps;
+        stream_record(size, bench.stream({{0, 1}}, job.kind == "bibw", size), r, samples, wrong);
       }
       wrong_ += wrong;
       if (root) {

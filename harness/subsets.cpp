@@ -7,15 +7,7 @@
 namespace fb {
 
 std::string placement_name(RunOptions::NodePlacement placement) {
-  switch (placement) {
-    case RunOptions::NodePlacement::first:
-      return "first";
-    case RunOptions::NodePlacement::packed:
-      return "packed";
-    case RunOptions::NodePlacement::spread:
-      return "spread";
-  }
-  return "?";
+  return std::string(RunOptions::node_placement_choices().name_of(placement));
 }
 
 std::string NodeSubset::suffix() const {

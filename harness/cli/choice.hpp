@@ -30,6 +30,13 @@ class ChoiceTable {
     return it->value;
   }
 
+  // The name of `value`; "?" when the table has no such value.
+  std::string_view name_of(const Value& value) const {
+    const auto it = std::find_if(choices_.begin(), choices_.end(),
+                                 [&value](const Choice<Value>& c) { return c.value == value; });
+    return it == choices_.end() ? std::string_view("?") : it->name;
+  }
+
   // The names in table order, e.g. "auto, on, off".
   std::string names() const {
     std::string out;

@@ -45,6 +45,17 @@ const ChoiceTable<RunOptions::Placement>& placement_choices() {
   return table;
 }
 
+}  // namespace
+
+const ChoiceTable<RunOptions::NodePlacement>& RunOptions::node_placement_choices() {
+  static const ChoiceTable<NodePlacement> table{{"first", NodePlacement::first},
+                                                {"packed", NodePlacement::packed},
+                                                {"spread", NodePlacement::spread}};
+  return table;
+}
+
+namespace {
+
 const ChoiceTable<TimingMethod>& timing_choices() {
   static const ChoiceTable<TimingMethod> table{
       {to_string(TimingMethod::iteration), TimingMethod::iteration},
@@ -274,11 +285,7 @@ RunOptions validate(const RawRunOptions& raw) {
     o.node_placements.clear();
     o.node_placement_given = true;
     for (const auto& item : split(raw.node_placement)) {
-      using P = RunOptions::NodePlacement;
-      const auto p = item == "first"    ? std::optional<P>(P::first)
-                     : item == "packed" ? std::optional<P>(P::packed)
-                     : item == "spread" ? std::optional<P>(P::spread)
-                                        : std::nullopt;
+      const auto p = RunOptions::node_placement_choices().find(item);
       if (!p) throw BadInput("--node-placement: '" + item + "' is not first, packed or spread");
       if (std::find(o.node_placements.begin(), o.node_placements.end(), *p) ==
           o.node_placements.end())

@@ -84,6 +84,7 @@ struct RunOptions : CommonOptions {
   enum class NodePlacement : unsigned char { first, packed, spread };
   std::vector<NodePlacement> node_placements{NodePlacement::first};
   bool node_placement_given = false;
+  static const ChoiceTable<NodePlacement>& node_placement_choices();
   // Where the buffers live; cuda series carry a ".cuda" suffix (one series per memory).
   enum class Memory { host, cuda };
   std::vector<Memory> memory{Memory::host};

@@ -130,6 +130,10 @@ BisectionVerdict judge_bisection(const std::vector<BisectionPairing>& pairings,
     double rate_Gbps = 0;
     std::string pairing;
   };
+  // How a pair is ranked: its share of its rate when every rate is known, else its rate.
+  const auto relative = [&](const PairSeen& s) {
+    return s.rate_Gbps > 0 && rates_known ? s.GBps * 8 / s.rate_Gbps : s.GBps;
+  };
   std::map<std::string, PairSeen> seen;
   for (std::size_t i = 0; i < pairings.size(); ++i) {
     const auto& p = pairings[i];
@@ -139,19 +143,13 @@ BisectionVerdict judge_bisection(const std::vector<BisectionPairing>& pairings,
           measured[i].rank_pair_GBps[k];
     for (std::size_t k = 0; k < p.host_pairs.size(); ++k) {
       const PairSeen now{host_pair_GBps[k], p.host_pair_rate_Gbps[k], p.label};
-      auto relative = [&](const PairSeen& s) {
-        return s.rate_Gbps > 0 && rates_known ? s.GBps * 8 / s.rate_Gbps : s.GBps;
-      };
       const auto [it, inserted] = seen.emplace(p.host_pair_names[k], now);
       if (!inserted && relative(now) < relative(it->second)) it->second = now;
     }
   }
   std::vector<std::pair<std::string, PairSeen>> pairs(seen.begin(), seen.end());
   std::stable_sort(pairs.begin(), pairs.end(), [&](const auto& x, const auto& y) {
-    const auto rel = [&](const PairSeen& s) {
-      return s.rate_Gbps > 0 && rates_known ? s.GBps * 8 / s.rate_Gbps : s.GBps;
-    };
-    return rel(x.second) < rel(y.second);
+    return relative(x.second) < relative(y.second);
   });
   for (std::size_t k = 0; k < pairs.size() && k < shown; ++k) {
     const auto& [name, s] = pairs[k];

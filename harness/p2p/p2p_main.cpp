@@ -27,9 +27,6 @@
 
 namespace fb {
 
-namespace {
-
-// A bandwidth test's point from its measurement.
 void stream_record(std::uint64_t size, const StreamResult& m, results::P2PPointRecord& r,
                    std::vector<double>& samples, std::int64_t& wrong) {
   samples = m.samples_us;
@@ -39,8 +36,6 @@ void stream_record(std::uint64_t size, const StreamResult& m, results::P2PPointR
   r.bw_GBps = m.bw_GBps;
   r.msg_rate_Mps = m.msg_rate_Mps;
 }
-
-}  // namespace
 
 int run_p2p(const P2POptions& o, Bootstrap& bootstrap, FaultReporter* faults) {
   const int n = bootstrap.size();

@@ -8,6 +8,7 @@
 #include "core/bootstrap.hpp"
 #include "harness/cli/options.hpp"
 #include "harness/faults/fault.hpp"
+#include "harness/p2p/p2p_bench.hpp"
 #include "results/results.hpp"
 
 namespace fb {
@@ -19,5 +20,8 @@ int run_p2p(const P2POptions& options, Bootstrap& bootstrap, FaultReporter* faul
 // The latency row of one point (min, p50, p90, p99, p99.9, max) from its half round trips;
 // `samples` must not be empty.
 results::P2PPointRecord latency_record(std::uint64_t bytes, const std::vector<double>& samples);
+// A bandwidth test's point (and its samples and wrong bytes) from its measurement.
+void stream_record(std::uint64_t size, const StreamResult& m, results::P2PPointRecord& r,
+                   std::vector<double>& samples, std::int64_t& wrong);
 
 }  // namespace fb
