@@ -13,30 +13,37 @@
 #include "collectives/registry.hpp"
 #include "core/rate_parse.hpp"
 #include "harness/cli/option_text.hpp"
+#include "harness/cli/options_common.hpp"
 #include "harness/cli/size_parse.hpp"
 #include "transports/registry.hpp"
 
 namespace fb {
 
+using cli::add_p2p_subcommand;
+using cli::add_results_file_options;
+using cli::add_sweep_options;
+using cli::add_topology_option;
+using cli::add_wait_options;
 using cli::BadInput;
 using cli::choose;
 using cli::count_option;
 using cli::join;
 using cli::mentions_all;
 using cli::parse_list_or_all;
+using cli::parse_sweep;
+using cli::parse_topology;
+using cli::progress_choices;
 using cli::quote_command_line;
+using cli::RawCommonOptions;
+using cli::RawP2POptions;
 using cli::size_option;
 using cli::split;
+using cli::usable_transports;
+using cli::validate_p2p;
 
 namespace {
 
 // The options' enumerations (harness/cli/choice.hpp).
-const ChoiceTable<Progress>& progress_choices() {
-  static const ChoiceTable<Progress> table{
-      {"auto", Progress::automatic}, {"on", Progress::on}, {"off", Progress::off}};
-  return table;
-}
-
 const ChoiceTable<RunOptions::Placement>& placement_choices() {
   using Placement = RunOptions::Placement;
   static const ChoiceTable<Placement> table{{"out-of-place", Placement::out_of_place},
@@ -88,21 +95,6 @@ std::vector<RunOptions::Memory> parse_memory_list(const std::string& text) {
   return out;
 }
 
-// What `run` and `p2p` share, as typed (CommonOptions once validated).
-struct RawCommonOptions {
-  std::string transport = "ucx,mpi";
-  std::string min_bytes = "8";
-  std::string max_bytes;
-  std::string step_factor = "2";
-  std::string iters;
-  std::string warmup;
-  std::string timeout = "60";
-  std::string progress = "auto";
-  std::string out;
-  bool overwrite = false;
-  std::string topology;
-};
-
 struct RawRunOptions : RawCommonOptions {
   RawRunOptions() {
     max_bytes = "64M";
@@ -128,17 +120,6 @@ struct RawRunOptions : RawCommonOptions {
   std::string resume;
   std::string rank_order;
 };
-
-// --topology: read and checked here, before any rank starts, so a bad description costs
-// one line and exit 2.
-void parse_topology(const RawCommonOptions& raw, CommonOptions& o) {
-  if (raw.topology.empty()) return;
-  try {
-    o.topology = std::make_shared<const topo::Topology>(topo::read_topology(raw.topology));
-  } catch (const topo::TopologyError& e) {
-    throw BadInput(std::string("--topology: ") + e.what());
-  }
-}
 
 // --rank-order rank,topology,random[:SEED]
 void parse_rank_orders(const std::string& text, RunOptions& o) {
@@ -166,58 +147,6 @@ void parse_rank_orders(const std::string& text, RunOptions& o) {
       throw BadInput("--rank-order: '" + item + "' is listed twice");
     o.rank_orders.push_back(order);
   }
-}
-
-// Explicitly named transports must be able to run here; `all` keeps only those that can.
-Selection<std::string> usable_transports(const std::string& text) {
-  Selection<std::string> out;
-  out.from_all = mentions_all(text);
-  const bool from_all = out.from_all;
-  for (const auto& name : from_all ? transport_names() : split(text)) {
-    const auto* entry = find_transport(name);
-    if (entry == nullptr) {
-      throw BadInput("unknown transport '" + name + "' (known: " + join(transport_names()) +
-                     ", all)");
-    }
-    const auto reason = entry->unavailable_reason();
-    if (!reason) {
-      out.add(name);
-    } else if (!from_all) {
-      throw BadInput("transport '" + name + "' is not available here: " + *reason +
-                     " (available: " + join(available_transport_names()) + ")");
-    }
-  }
-  if (out.empty())
-    throw BadInput("no usable transport (available: " + join(available_transport_names()) + ")");
-  return out;
-}
-
-// The size sweep, iteration counts and timeout, which `run` and `p2p` share.
-template <typename Raw, typename Out>
-void parse_sweep(const Raw& raw, Out& o) {
-  o.min_bytes = size_option(raw.min_bytes, "--min-bytes");
-  o.max_bytes = size_option(raw.max_bytes, "--max-bytes");
-  if (o.min_bytes > o.max_bytes) {
-    throw BadInput("--min-bytes (" + raw.min_bytes + ") is larger than --max-bytes (" +
-                   raw.max_bytes + ")");
-  }
-  o.step_factor = static_cast<std::uint64_t>(count_option(raw.step_factor, "--step-factor", 0));
-  if (o.step_factor < 2) {
-    throw BadInput("--step-factor: '" + raw.step_factor + "' must be an integer >= 2");
-  }
-  o.iters = count_option(raw.iters, "--iters", 1);
-  o.warmup = count_option(raw.warmup, "--warmup", 0);
-  const auto timeout = parse_seconds(raw.timeout);
-  if (!timeout) {
-    throw BadInput("--timeout: '" + raw.timeout + "' is not a positive number of seconds");
-  }
-  if (*timeout > kMaxTimeoutSeconds) {
-    // Deadlines are kept in nanoseconds of the steady clock: far larger values overflow.
-    throw BadInput("--timeout: '" + raw.timeout + "' is too large; the largest accepted value is " +
-                   std::to_string(static_cast<long long>(kMaxTimeoutSeconds)) + " seconds (" +
-                   std::to_string(static_cast<long long>(kMaxTimeoutSeconds / 86400)) + " days)");
-  }
-  o.timeout_s = *timeout;
 }
 
 // --algorithm: names the registry knows (collectives/registry.hpp), auto, or all of them.
@@ -340,146 +269,6 @@ RunOptions validate(const RawRunOptions& raw) {
 }
 
 }  // namespace
-
-struct RawP2POptions : RawCommonOptions {
-  RawP2POptions() {
-    max_bytes = "4M";
-    iters = "200";
-    warmup = "20";
-  }
-  std::string test = "latency,bandwidth";
-  std::string window = "64";
-  std::string line_rate;
-  std::string matrix_latency = "8";
-  std::string matrix_bandwidth = "1M";
-  std::string matrix_threshold = "0.5";
-  std::string bisection_pairings = "4";
-  std::string bisection_seed = "1";
-  std::string delay_rank;
-  std::string delay_us = "0";
-};
-
-// The options `run` and `p2p` declare alike. The size sweep and the iteration counts:
-void add_sweep_options(CLI::App& command, RawCommonOptions& raw, const char* iters_help) {
-  command
-      .add_option("-b,--min-bytes", raw.min_bytes, "Smallest message size (K/M/G = 2^10/2^20/2^30)")
-      ->capture_default_str();
-  command.add_option("-e,--max-bytes", raw.max_bytes, "Largest message size")
-      ->capture_default_str();
-  command
-      .add_option("-f,--step-factor", raw.step_factor,
-                  "Size multiplier between points (integer >= 2)")
-      ->capture_default_str();
-  command.add_option("-n,--iters", raw.iters, iters_help)->capture_default_str();
-  command.add_option("-w,--warmup", raw.warmup, "Untimed warm-up iterations per size")
-      ->capture_default_str();
-}
-
-// The wait limit and the progress line:
-void add_wait_options(CLI::App& command, RawCommonOptions& raw) {
-  command
-      .add_option("--timeout", raw.timeout, "Seconds any single wait may take before the run fails")
-      ->capture_default_str();
-  command
-      .add_option("--progress", raw.progress,
-                  "Progress line on stderr: " + progress_choices().names() +
-                      " (auto: when stderr is a terminal)")
-      ->capture_default_str();
-}
-
-// The results file:
-void add_topology_option(CLI::App& command, RawCommonOptions& raw) {
-  command.add_option("--topology", raw.topology,
-                     "The fabric's description: a YAML file, or slurm:PATH for Slurm's "
-                     "topology.conf (docs/TOPOLOGY.md); default: ranks grouped by host name");
-}
-
-void add_results_file_options(CLI::App& command, RawCommonOptions& raw) {
-  command.add_option("--out", raw.out,
-                     "HDF5 output file (default: a new file under fabricbench-results/)");
-  command.add_flag("--overwrite", raw.overwrite,
-                   "Let --out replace an existing fabricbench results file (never any other "
-                   "file)");
-}
-
-P2POptions validate_p2p(const RawP2POptions& raw) {
-  P2POptions o;
-  std::vector<P2PTest> every_test;
-  for (const auto& name : p2p_test_names())
-    every_test.push_back(*parse_p2p_test(name));
-  o.tests = parse_list_or_all<P2PTest>(raw.test, "p2p test", parse_p2p_test, p2p_test_names(),
-                                       every_test);
-  o.transports = usable_transports(raw.transport);
-  parse_sweep(raw, o);
-  parse_topology(raw, o);
-  o.window = static_cast<int>(count_option(raw.window, "--window", 1));
-  if (o.window > 65536) throw BadInput("--window: at most 65536 messages in flight");
-  if (!raw.line_rate.empty()) {
-    std::string error;
-    const auto rate = parse_rate_Gbps(raw.line_rate, &error);
-    if (!rate) throw BadInput("--line-rate: " + error);
-    o.line_rate_Gbps = *rate;
-  }
-  o.matrix_latency_bytes = size_option(raw.matrix_latency, "--matrix-latency-size");
-  o.matrix_bandwidth_bytes = size_option(raw.matrix_bandwidth, "--matrix-bandwidth-size");
-  const auto threshold = parse_seconds(raw.matrix_threshold);  // a positive number
-  if (!threshold || *threshold >= 1) {
-    throw BadInput("--matrix-threshold: '" + raw.matrix_threshold +
-                   "' must be a fraction in (0, 1)");
-  }
-  o.matrix_threshold = *threshold;
-  o.bisection_random =
-      static_cast<int>(count_option(raw.bisection_pairings, "--bisection-pairings", 0));
-  if (o.bisection_random > 1000) throw BadInput("--bisection-pairings: at most 1000");
-  o.bisection_seed =
-      static_cast<std::uint64_t>(count_option(raw.bisection_seed, "--bisection-seed", 0));
-  if (!raw.delay_rank.empty()) {
-    const auto rank = parse_count(raw.delay_rank);
-    if (!rank || *rank > 1'000'000'000)
-      throw BadInput("--debug-delay-rank: '" + raw.delay_rank + "' is not a rank");
-    o.delay_rank = static_cast<int>(*rank);
-  }
-  o.delay_us = count_option(raw.delay_us, "--debug-delay-us", 0);
-  o.progress = choose(progress_choices(), raw.progress, "--progress");
-  o.out = raw.out;
-  o.overwrite = raw.overwrite;
-  return o;
-}
-
-void add_p2p_subcommand(CLI::App& app, RawP2POptions& raw) {
-  auto* p2p =
-      app.add_subcommand("p2p", "Point-to-point latency, bandwidth and the all-pairs link matrix");
-  p2p->add_option("--test", raw.test, "Tests, comma separated, or all: " + join(p2p_test_names()))
-      ->capture_default_str();
-  p2p->add_option("--transport", raw.transport, "Transports, or all: " + join(transport_names()))
-      ->capture_default_str();
-  add_sweep_options(*p2p, raw, "Timed iterations (round trips or windows) per size");
-  p2p->add_option("--window", raw.window, "Bandwidth tests: messages in flight per iteration")
-      ->capture_default_str();
-  p2p->add_option("--line-rate", raw.line_rate,
-                  "Link line rate, SI units of bits (Mb, Gbit, Gbps, Gb/s, Tb) or bytes (MB, "
-                  "GB/s), e.g. 400Gb, 2.5Gbit/s, 300Mb, 50GB (default: from the transport's "
-                  "link when it knows it, as an RDMA port does)");
-  p2p->add_option("--matrix-latency-size", raw.matrix_latency, "Matrix: latency message size")
-      ->capture_default_str();
-  p2p->add_option("--matrix-bandwidth-size", raw.matrix_bandwidth, "Matrix: bandwidth message size")
-      ->capture_default_str();
-  p2p->add_option("--matrix-threshold", raw.matrix_threshold,
-                  "Matrix: flag links below this fraction of the median link bandwidth")
-      ->capture_default_str();
-  p2p->add_option("--bisection-pairings", raw.bisection_pairings,
-                  "Bisection: random pairings of the hosts measured besides the worst one")
-      ->capture_default_str();
-  p2p->add_option("--bisection-seed", raw.bisection_seed,
-                  "Bisection: the seed of the random pairings (the same seed, the same pairings)")
-      ->capture_default_str();
-  p2p->add_option("--debug-delay-rank", raw.delay_rank, "Testing aid: this rank delays every send");
-  p2p->add_option("--debug-delay-us", raw.delay_us, "Testing aid: the delay, microseconds")
-      ->capture_default_str();
-  add_wait_options(*p2p, raw);
-  add_results_file_options(*p2p, raw);
-  add_topology_option(*p2p, raw);
-}
 
 ParseOutcome parse_command_line(int argc, const char* const* argv) {
   CLI::App app{"fabricbench: collective-communication and fabric benchmarks", "fabricbench"};

@@ -12,23 +12,13 @@
 
 #include "harness/p2p/p2p_bisection.hpp"
 #include "harness/p2p/p2p_report.hpp"
+#include "tests/unit/topology_fixtures.hpp"
 #include "topologies/topology.hpp"
 
 namespace fb {
 namespace {
 
-constexpr const char* kLeafSpine = R"(
-version: 1
-switches:
-  - name: spine
-  - name: leaf[0-1]
-    uplinks: [{to: spine, rate: 400Mbit}]
-hosts:
-  - name: n[1-2]
-    nics: [{name: eth0, switch: leaf0, rate: 400Mbit}]
-  - name: n[3-4]
-    nics: [{name: eth0, switch: leaf1, rate: 400Mbit}]
-)";
+using test::kLeafSpine;
 
 constexpr const char* kThreeLeaves = R"(
 version: 1
