@@ -42,6 +42,7 @@ PY
 }
 measure_and_compare() {
   : >"$dir/numbers.txt"
+  rm -f "$dir"/fb_*.h5  # a round's files, never overwritten by fabricbench
   compare_failed=0
   for rep in $(seq 1 "$repeats"); do
     for c in $cases; do
