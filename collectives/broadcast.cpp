@@ -19,7 +19,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "collectives/layout.hpp"
 #include "collectives/pipeline.hpp"
+#include "topologies/places.hpp"
 #include "topologies/tree.hpp"
 
 namespace fb {
@@ -30,6 +32,7 @@ class PipelinedBroadcast final : public Algorithm {
  public:
   PipelinedBroadcast(const AlgorithmContext& ctx, topo::TreeShape shape)
       : transport_(*ctx.transport),
+        places_(context_places(ctx)),
         shape_(shape),
         name_(std::string(to_string(shape)) + " broadcast"),
         pipe_(ctx.options, "broadcast") {}
@@ -40,6 +43,7 @@ class PipelinedBroadcast final : public Algorithm {
 
  private:
   Transport& transport_;
+  topo::Places places_;  // the tree is numbered in the layout's order
   topo::TreeShape shape_;
   std::string name_;
   TreePipeline pipe_;
@@ -57,7 +61,7 @@ void PipelinedBroadcast::run(const CollArgs& args) {
     if (!in_place) std::memcpy(args.recv.bytes.data(), args.send.bytes.data(), args.count * esize);
     return;
   }
-  const auto tree = topo::rooted_tree(shape_, transport_.rank(), args.root, n);
+  const auto tree = topo::rooted_tree(shape_, transport_.rank(), args.root, n, places_);
   const bool is_root = tree.parent < 0;
   const Tag tag = make_tag(++call_seq_, 0);
   const auto chunks = Chunking::even(args.count, pipe_.chunk_bytes, esize);

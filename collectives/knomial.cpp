@@ -10,28 +10,34 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "collectives/exchange.hpp"
+#include "collectives/layout.hpp"
 #include "collectives/reduce_kernels.hpp"
 #include "collectives/scratch.hpp"
 #include "topologies/knomial.hpp"
+#include "topologies/places.hpp"
 
 namespace fb {
 
 namespace {
 
-// The tree for a root, kept while calls use the same root (no allocation per call).
+// The tree for a root, numbered in the layout's order, kept while calls use the same root
+// (no allocation per call).
 class NodeCache {
  public:
+  explicit NodeCache(topo::Places places) : places_(std::move(places)) {}
   const topo::KnomialNode& get(const Transport& t, int root, int radix) {
     if (root != root_) {
-      node_ = topo::knomial_node(t.rank(), root, t.size(), radix);
+      node_ = topo::knomial_node(t.rank(), root, t.size(), radix, places_);
       root_ = root;
     }
     return node_;
   }
 
  private:
+  topo::Places places_;
   int root_ = -1;
   topo::KnomialNode node_;
 };
@@ -48,6 +54,7 @@ class KnomialBroadcast final : public Algorithm {
  public:
   explicit KnomialBroadcast(const AlgorithmContext& ctx)
       : transport_(*ctx.transport),
+        tree_(context_places(ctx)),
         radix_(checked_radix(ctx.options)),
         timeout_(ctx.options.timeout),
         exchange_(transport_, "knomial broadcast") {}
@@ -75,10 +82,10 @@ class KnomialBroadcast final : public Algorithm {
 
  private:
   Transport& transport_;
+  NodeCache tree_;
   int radix_;
   std::chrono::milliseconds timeout_;
   Exchange exchange_;
-  NodeCache tree_;
   std::uint64_t call_seq_ = 0;
 };
 
@@ -86,6 +93,7 @@ class KnomialReduce final : public Algorithm {
  public:
   explicit KnomialReduce(const AlgorithmContext& ctx)
       : transport_(*ctx.transport),
+        tree_(context_places(ctx)),
         radix_(checked_radix(ctx.options)),
         timeout_(ctx.options.timeout),
         exchange_(transport_, "knomial reduce"),
@@ -131,11 +139,11 @@ class KnomialReduce final : public Algorithm {
 
  private:
   Transport& transport_;
+  NodeCache tree_;
   int radix_;
   std::chrono::milliseconds timeout_;
   Exchange exchange_;
   RegisteredScratch scratch_;
-  NodeCache tree_;
   std::uint64_t call_seq_ = 0;
 };
 

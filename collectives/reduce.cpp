@@ -25,8 +25,10 @@
 #include <string>
 #include <vector>
 
+#include "collectives/layout.hpp"
 #include "collectives/pipeline.hpp"
 #include "collectives/scratch.hpp"
+#include "topologies/places.hpp"
 #include "topologies/tree.hpp"
 
 namespace fb {
@@ -37,6 +39,7 @@ class PipelinedReduce final : public Algorithm {
  public:
   PipelinedReduce(const AlgorithmContext& ctx, topo::TreeShape shape)
       : transport_(*ctx.transport),
+        places_(context_places(ctx)),
         shape_(shape),
         name_(std::string(to_string(shape)) + " reduce"),
         pipe_(ctx.options, "reduce") {}
@@ -47,6 +50,7 @@ class PipelinedReduce final : public Algorithm {
 
  private:
   Transport& transport_;
+  topo::Places places_;  // the tree is numbered in the layout's order
   topo::TreeShape shape_;
   std::string name_;
   TreePipeline pipe_;
@@ -83,7 +87,7 @@ void PipelinedReduce::run(const CollArgs& args) {
     reduce.finalize(args.recv.bytes.data(), args.count);
     return;
   }
-  const auto tree = topo::rooted_tree(shape_, transport_.rank(), args.root, n);
+  const auto tree = topo::rooted_tree(shape_, transport_.rank(), args.root, n, places_);
   const std::size_t n_children = tree.children.size();
   const bool is_root = tree.parent < 0;
   const auto chunks = Chunking::even(args.count, pipe_.chunk_bytes, esize);

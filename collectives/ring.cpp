@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "collectives/layout.hpp"
 #include "collectives/pipeline.hpp"
 #include "collectives/scratch.hpp"
 #include "topologies/ring.hpp"
@@ -38,14 +39,17 @@ using RingMode = RingEngine::Mode;
 // buffer's layout (reduce-scatter and all-gather: its rank; all-reduce: the position).
 struct Layout {
   RingMode mode;
+  RingEngine::Blocks labels;
   const std::vector<int>& members;
   int pos, n;
   std::size_t esize, count, block_elems;
   std::size_t S = 1, seg_elems = 0, rs_steps = 0, rs_items = 0, total = 0;
 
-  Layout(RingMode m, const std::vector<int>& ring, int position, const CollArgs& args,
-         std::size_t segment_bytes, const BufferCounts& counts, RingPhases phases)
+  Layout(RingMode m, RingEngine::Blocks by, const std::vector<int>& ring, int position,
+         const CollArgs& args, std::size_t segment_bytes, const BufferCounts& counts,
+         RingPhases phases)
       : mode(m),
+        labels(by),
         members(ring),
         pos(position),
         n(static_cast<int>(ring.size())),
@@ -65,11 +69,13 @@ struct Layout {
     total = (rs_steps + (ag ? steps : 0)) * S;
   }
   // Block of position b in elements: all-reduce splits its buffer as evenly as it can; the
-  // block collectives have blocks of exactly block_elems, block r being rank r's.
+  // block collectives have blocks of exactly block_elems, block r being rank r's (by_rank)
+  // or the r-th member's (by_place).
   topo::Block block(int b) const {
     if (mode == RingMode::allreduce) return topo::ring_block(count, n, b);
-    return {static_cast<std::size_t>(members[static_cast<std::size_t>(b)]) * block_elems,
-            block_elems};
+    const int label =
+        labels == RingEngine::Blocks::by_place ? b : members[static_cast<std::size_t>(b)];
+    return {static_cast<std::size_t>(label) * block_elems, block_elems};
   }
   // Message i's bytes in the n-block layout: {offset, length}.
   std::pair<std::size_t, std::size_t> piece(std::size_t i, bool sending) const {
@@ -99,8 +105,10 @@ const char* name_of(RingMode mode) {
 }  // namespace
 
 RingEngine::RingEngine(Transport& transport, Mode mode, std::size_t segment_bytes,
-                       std::size_t slots, std::chrono::milliseconds timeout, int channel)
+                       std::size_t slots, std::chrono::milliseconds timeout, int channel,
+                       Blocks blocks)
     : mode_(mode),
+      blocks_(blocks),
       transport_(transport),
       segment_bytes_(segment_bytes),
       slots_(slots),
@@ -119,7 +127,7 @@ void RingEngine::run(const CollArgs& args, const std::vector<int>& members, Ring
   const int pos = static_cast<int>(me - members.begin());
   const auto counts = buffer_counts(collective_of(mode_), args.count, n);
   if (counts.send == 0 || counts.recv == 0) return;
-  const Layout lay(mode_, members, pos, args, segment_bytes_, counts, phases);
+  const Layout lay(mode_, blocks_, members, pos, args, segment_bytes_, counts, phases);
   const std::size_t esize = lay.esize;
   const std::size_t own = lay.block(pos).offset * esize;  // where this rank's block starts
   const std::size_t rs_items = lay.rs_items;
@@ -128,9 +136,13 @@ void RingEngine::run(const CollArgs& args, const std::vector<int>& members, Ring
   const std::byte* in = args.send.bytes.data();
   const ReduceStep reduce(args.dtype, args.op, std::max(divisor, 1));
   if (n == 1) {
+    // A ring of one: the input is the result (its block 0 by place; rank r's block r by
+    // rank, which on a one-rank ring is the whole buffer). Avg still divides by `divisor`:
+    // a one-member pass of a hierarchical collective completes a sum over other hosts.
     if (in != out) std::memcpy(out, in, counts.recv * esize);
-    if (mode_ == RingMode::allreduce && phases.reduce_scatter && divisor > 1)
-      reduce.finalize(out, counts.recv);
+    const bool reduces =
+        mode_ == RingMode::reducescatter || (mode_ == RingMode::allreduce && phases.reduce_scatter);
+    if (reduces && divisor > 1) reduce.finalize(out, counts.recv);
     return;
   }
   if (allgather && in != out + own) std::memcpy(out + own, in, counts.block * esize);
@@ -189,12 +201,6 @@ void RingEngine::run(const CollArgs& args, const std::vector<int>& members, Ring
 Parameters RingEngine::parameters() const {
   return {{"segment_bytes", static_cast<std::int64_t>(segment_bytes_)},
           {"slots", static_cast<std::int64_t>(slots_)}};
-}
-
-topo::RankLayout context_layout(const AlgorithmContext& ctx) {
-  const int n = ctx.transport->size();
-  if (ctx.layout && static_cast<int>(ctx.layout->order.size()) == n) return *ctx.layout;
-  return topo::flat_layout(n);
 }
 
 namespace {

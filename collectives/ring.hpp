@@ -20,19 +20,23 @@ struct RingPhases {
 
 // The ring engine behind the ring algorithms, over any group of ranks: `members` lists the
 // ranks in ring order, this rank among them. Reduce-scatter and all-gather label block r
-// as rank r's whatever the order; all-reduce's blocks follow the ring. `divisor` is what avg
+// as rank r's whatever the order (Blocks::by_rank), or as the r-th member's
+// (Blocks::by_place: a group's buffer of members.size() blocks, as the hierarchical
+// collectives pass); all-reduce's blocks follow the ring. `divisor` is what avg
 // divides the fully reduced elements by (0: leave them summed, for a pass whose result is
 // reduced further). `channel` keeps the tags of engines that share a transport apart.
 class RingEngine {
  public:
   enum class Mode : unsigned char { allreduce, reducescatter, allgather };
+  enum class Blocks : unsigned char { by_rank, by_place };
   RingEngine(Transport& transport, Mode mode, std::size_t segment_bytes, std::size_t slots,
-             std::chrono::milliseconds timeout, int channel);
+             std::chrono::milliseconds timeout, int channel, Blocks blocks = Blocks::by_rank);
   void run(const CollArgs& args, const std::vector<int>& members, RingPhases phases, int divisor);
   Parameters parameters() const;
 
  private:
   Mode mode_;
+  Blocks blocks_;
   Transport& transport_;
   std::size_t segment_bytes_;
   std::size_t slots_;
@@ -46,10 +50,6 @@ class RingEngine {
   Stream to_right_{transport_, "to right"};
   std::uint64_t call_seq_ = 0;
 };
-
-// The context's layout, or rank order with a host per rank when it has none (or one for
-// another rank count).
-topo::RankLayout context_layout(const AlgorithmContext& ctx);
 
 std::unique_ptr<Algorithm> make_ring_allreduce(const AlgorithmContext& ctx);
 std::unique_ptr<Algorithm> make_ring_reducescatter(const AlgorithmContext& ctx);

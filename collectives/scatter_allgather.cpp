@@ -1,11 +1,12 @@
 // Scatter + ring all-gather broadcast (van de Geijn).
 //
-// The buffer is n blocks (topologies/ring.hpp's split), numbered by rank relative to the
-// root, v = (rank - root) mod n. Scatter: down the binomial tree (topologies/knomial.hpp,
-// radix 2) every rank receives from its parent the blocks of its whole subtree, [v, v +
-// span), one run, and passes each child the run of the child's subtree. All-gather: a ring
-// in relative order, n - 1 steps; at step t rank v sends block v - t to v + 1 and receives
-// block v - t - 1 from v - 1, in place. n = 4, root 0:
+// The buffer is n blocks (topologies/ring.hpp's split), numbered by the ranks' places
+// rooted at the root (topologies/places.hpp; in rank order v = (rank - root) mod n).
+// Scatter: down the binomial tree (topologies/knomial.hpp, radix 2) every rank receives
+// from its parent the blocks of its whole subtree, [v, v + span), one run, and passes each
+// child the run of the child's subtree. All-gather: a ring in relative order, n - 1 steps;
+// at step t rank v sends block v - t to v + 1 and receives block v - t - 1 from v - 1, in
+// place. n = 4, root 0 (in rank order):
 //
 //   scatter    0 --[2,3]--> 2 --[3]--> 3      0 --[1]--> 1
 //   ring       0 -> 1 -> 2 -> 3 -> 0, 3 steps of one block
@@ -15,7 +16,9 @@
 #include <stdexcept>
 
 #include "collectives/exchange.hpp"
+#include "collectives/layout.hpp"
 #include "topologies/knomial.hpp"
+#include "topologies/places.hpp"
 #include "topologies/ring.hpp"
 
 namespace fb {
@@ -26,6 +29,7 @@ class ScatterAllgatherBroadcast final : public Algorithm {
  public:
   explicit ScatterAllgatherBroadcast(const AlgorithmContext& ctx)
       : transport_(*ctx.transport),
+        places_(context_places(ctx)),
         timeout_(ctx.options.timeout),
         exchange_(transport_, "scatter-allgather broadcast") {}
 
@@ -35,11 +39,13 @@ class ScatterAllgatherBroadcast final : public Algorithm {
     const int n = transport_.size();
     const int root = args.root;
     if (root != root_) {
-      node_ = topo::knomial_node(transport_.rank(), root, n, 2);
+      node_ = topo::knomial_node(transport_.rank(), root, n, 2, places_);
       root_ = root;
     }
     const int v = node_.relative;
-    auto absolute = [&](long long relative) { return topo::wrap(relative + root, n); };
+    auto absolute = [&](long long relative) {
+      return places_.rank_at_rooted(topo::wrap(relative, n), root, n);
+    };
     // Bytes of the relative blocks [first, first + blocks), as (offset, length).
     auto run_of = [&](long long first, int blocks) {
       const auto a = topo::ring_block(args.count, n, static_cast<int>(first));
@@ -58,7 +64,7 @@ class ScatterAllgatherBroadcast final : public Algorithm {
       exchange_.wait("scatter from parent");
     }
     for (const auto& child : node_.children) {
-      const auto [offset, bytes] = run_of(topo::wrap(child.rank - root, n), child.span);
+      const auto [offset, bytes] = run_of(places_.rooted_place_of(child.rank, root, n), child.span);
       exchange_.send(child.rank, tag, args.recv, offset, bytes);
     }
     exchange_.wait("scatter to children");
@@ -75,6 +81,7 @@ class ScatterAllgatherBroadcast final : public Algorithm {
 
  private:
   Transport& transport_;
+  topo::Places places_;  // the tree and the ring in the layout's order
   std::chrono::milliseconds timeout_;
   Exchange exchange_;
   int root_ = -1;

@@ -20,8 +20,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "collectives/layout.hpp"
 #include "collectives/pipeline.hpp"
 #include "collectives/scratch.hpp"
+#include "topologies/places.hpp"
 #include "topologies/tree.hpp"
 
 namespace fb {
@@ -49,6 +51,7 @@ class TreeAllreduce final : public Algorithm {
  public:
   explicit TreeAllreduce(const AlgorithmContext& ctx)
       : transport_(*ctx.transport),
+        places_(context_places(ctx)),
         pipe_(ctx.options, "tree"),
         scratch_(transport_, std::size_t{2} * 2 * pipe_.slots * pipe_.chunk_bytes) {}
 
@@ -67,6 +70,7 @@ class TreeAllreduce final : public Algorithm {
   void post(std::size_t tree, const CollArgs& args);
 
   Transport& transport_;
+  topo::Places places_;  // the trees are numbered in the layout's order
   TreePipeline pipe_;
   RegisteredScratch scratch_;
   std::array<TreeFlow, 2> flows_{TreeFlow{transport_, 0}, TreeFlow{transport_, 1}};
@@ -87,7 +91,7 @@ void TreeAllreduce::run(const CollArgs& args) {
   const std::size_t half = (args.count + 1) / 2;
   for (std::size_t t = 0; t < 2; ++t) {
     TreeFlow& f = flows_[t];
-    f.node = topo::double_tree_node(static_cast<int>(t), transport_.rank(), n);
+    f.node = topo::double_tree_node(static_cast<int>(t), transport_.rank(), n, places_);
     f.first_elem = t == 0 ? 0 : half;
     f.esize = esize;
     f.chunks = Chunking::even(t == 0 ? half : args.count - half, pipe_.chunk_bytes, esize);

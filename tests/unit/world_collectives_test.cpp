@@ -77,8 +77,12 @@ std::vector<WorldCase> world_cases() {
     if (!entry.uses_transport || entry.device_only) continue;
     for (const int n : world_sizes())
       cases.push_back({entry.collective, entry.name, n});
-    // The algorithms that follow the layout, on a few layouts.
-    if (entry.name != "ring" && entry.name != "hierarchical") continue;
+    // The algorithms that follow the layout (rings in its order, trees numbered in it, the
+    // hierarchical ones by its hosts), on a few layouts.
+    static const std::vector<std::string> follow_layout{
+        "ring", "hierarchical", "tree", "binomial", "chain", "knomial", "scatter-allgather"};
+    if (std::find(follow_layout.begin(), follow_layout.end(), entry.name) == follow_layout.end())
+      continue;
     for (const auto& [n, hosts] :
          std::vector<std::pair<int, int>>{{4, 2}, {6, 2}, {6, 3}, {9, 3}, {8, 4}, {5, -1}, {8, -1}})
       cases.push_back({entry.collective, entry.name, n, hosts});
