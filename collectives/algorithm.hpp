@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/bootstrap.hpp"
+#include "core/memory_steps.hpp"
 #include "core/types.hpp"
 #include "gpu/device.hpp"
 #include "topologies/topology.hpp"
@@ -46,6 +47,10 @@ struct CollArgs {
   DType dtype = DType::float32;
   ReduceOp op = ReduceOp::sum;
   int root = 0;  // broadcast and reduce
+  // Who copies and reduces the buffers' bytes: null for host memory (the CPU), else the
+  // device's steps (core/memory_steps.hpp). A call an algorithm makes on its own behalf
+  // (a pass of a hierarchical collective) passes it on.
+  MemorySteps* memory = nullptr;
 };
 
 // A pipelining parameter: its value, and whether the command line left it `auto`, so that

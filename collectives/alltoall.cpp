@@ -36,7 +36,8 @@ namespace {
 // Local copy of this rank's own block; true when nothing else is left to do.
 bool copy_own_block(const CollArgs& args, int r, int n, std::size_t block_bytes) {
   const std::size_t own = static_cast<std::size_t>(r) * block_bytes;
-  std::memcpy(args.recv.bytes.data() + own, args.send.bytes.data() + own, block_bytes);
+  copy_bytes(args, args.recv.bytes.data() + own, args.send.bytes.data() + own, block_bytes);
+  settle(args);
   return n == 1;
 }
 
@@ -128,14 +129,14 @@ void BruckAlltoall::run(const CollArgs& args) {
   const std::size_t pack_blocks = un / 2;
   const std::size_t out_offset = un * block;
   const std::size_t in_offset = out_offset + pack_blocks * block;
-  const Buffer whole = scratch_.reserve(in_offset + pack_blocks * block);
+  const Buffer whole = scratch_.reserve(in_offset + pack_blocks * block, args);
   std::byte* work = scratch_.data();
   std::byte* out = work + out_offset;
   const std::byte* in = work + in_offset;
 
   // Rotate: work[i] = the block for rank r + i.
   for (std::size_t i = 0; i < un; ++i)
-    std::memcpy(work + i * block, args.send.bytes.data() + (r + i) % un * block, block);
+    copy_bytes(args, work + i * block, args.send.bytes.data() + (r + i) % un * block, block);
   // Round k: the blocks whose index has bit 2^k set, packed in index order.
   auto for_each_moving = [&](std::size_t k, auto&& f) {
     const std::size_t bit = std::size_t{1} << k;
@@ -149,21 +150,24 @@ void BruckAlltoall::run(const CollArgs& args) {
   ++call_seq_;
   for (std::size_t k = 0; (std::size_t{1} << k) < un; ++k) {
     const std::size_t bytes = for_each_moving(
-        k, [&](std::byte* b, std::size_t pos) { std::memcpy(out + pos, b, block); });
+        k, [&](std::byte* b, std::size_t pos) { copy_bytes(args, out + pos, b, block); });
+    settle(args);  // the pack (and the last round's unpack) before the exchange
     const int dist = 1 << k;
     const Tag tag = make_tag(call_seq_, static_cast<std::uint32_t>(k));
     exchange_.recv((r - dist + n) % n, tag, whole, in_offset, bytes);
     exchange_.send((r + dist) % n, tag, whole, out_offset, bytes);
     exchange_.wait("round", static_cast<int>(k));
-    for_each_moving(k, [&](std::byte* b, std::size_t pos) { std::memcpy(b, in + pos, block); });
+    for_each_moving(k,
+                    [&](std::byte* b, std::size_t pos) { copy_bytes(args, b, in + pos, block); });
   }
 
   // Inverse rotation: work[i] came from rank r - i, so block j is work[(r - j) mod n].
   for (std::size_t j = 0; j < un; ++j) {
     if (j == static_cast<std::size_t>(r)) continue;  // copied at the start
     const std::size_t i = (static_cast<std::size_t>(r) + un - j) % un;
-    std::memcpy(args.recv.bytes.data() + j * block, work + i * block, block);
+    copy_bytes(args, args.recv.bytes.data() + j * block, work + i * block, block);
   }
+  settle(args);
 }
 
 template <typename A>

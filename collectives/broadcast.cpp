@@ -58,7 +58,8 @@ void PipelinedBroadcast::run(const CollArgs& args) {
   const bool in_place = args.send.bytes.data() == args.recv.bytes.data();
   if (args.count == 0) return;
   if (n == 1) {
-    if (!in_place) std::memcpy(args.recv.bytes.data(), args.send.bytes.data(), args.count * esize);
+    copy_bytes(args, args.recv.bytes.data(), args.send.bytes.data(), args.count * esize);
+    settle(args);
     return;
   }
   const auto tree = topo::rooted_tree(shape_, transport_.rank(), args.root, n, places_);
@@ -90,10 +91,11 @@ void PipelinedBroadcast::run(const CollArgs& args) {
                                 [&](std::size_t c, std::size_t) { return chunk(source, c); });
         for (std::size_t c = first_new; is_root && !in_place && c < to_children_.posted(); ++c) {
           const std::size_t offset = chunks.offset(c) * esize;
-          std::memcpy(args.recv.bytes.data() + offset, args.send.bytes.data() + offset,
-                      chunks.size(c) * esize);
+          copy_bytes(args, args.recv.bytes.data() + offset, args.send.bytes.data() + offset,
+                     chunks.size(c) * esize);
         }
       });
+  settle(args);
 }
 
 std::unique_ptr<Algorithm> make_broadcast(const AlgorithmContext& ctx, topo::TreeShape shape) {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "collectives/exchange.hpp"
+#include "collectives/pipeline.hpp"
 #include "topologies/bruck.hpp"
 
 namespace fb {
@@ -27,7 +28,8 @@ class BruckAllgather final : public Algorithm {
     const std::size_t block = counts.block * dtype_size(args.dtype);
     if (block == 0) return;
     std::byte* own = args.recv.bytes.data() + static_cast<std::size_t>(r) * block;
-    if (args.send.bytes.data() != own) std::memcpy(own, args.send.bytes.data(), block);
+    copy_bytes(args, own, args.send.bytes.data(), block);
+    settle(args);  // before the block is sent
     const std::uint64_t call = ++call_seq_;
     exchange_.begin(timeout_);
     for (int s = 0; s < topo::bruck_steps(n); ++s) {

@@ -90,6 +90,7 @@ void HalvingDoubling::exchange(int peer, Tag tag, const Outgoing& out, const Inc
           if (reducing) {
             reduce.combine(in.reduce_dst + off, in.reduce_own + off, scratch_.data() + slot(j),
                            recvs.size(j));
+            reduce.sync();  // the slot takes the next segment once this one is reduced
           }
         });
         return to_partner_.retire_until(sends.count) || moved;
@@ -122,10 +123,12 @@ void HalvingDoubling::run(const CollArgs& args) {
   const std::byte* in = args.send.bytes.data();
   if (args.count == 0) return;
   if (n == 1) {
-    if (in != out) std::memcpy(out, in, bytes);
+    copy_bytes(args, out, in, bytes);
+    settle(args);
     return;
   }
-  const ReduceStep reduce(args.dtype, args.op, n);
+  const ReduceStep reduce(args, n);
+  scratch_.reserve(segment_bytes_ * slots_, args);
   ++call_seq_;
   const Tag fold_tag = make_tag(call_seq_, 0);
   const Tag unfold_tag = make_tag(call_seq_, 255);
@@ -161,6 +164,7 @@ void HalvingDoubling::run(const CollArgs& args) {
   }
   const auto [own_off, own_len] = span_of(range);
   reduce.finalize(out + own_off, own_len / es);  // our block is complete: finish it (avg) once
+  reduce.sync();                                 // before the doubling sends it
   // All-gather by recursive doubling.
   for (int d = 1; d < fold.p; d *= 2) {
     const auto g = topo::hd_doubling_step(fold.new_rank, n, range, d);

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "collectives/layout.hpp"
+#include "collectives/pipeline.hpp"
 #include "collectives/ring.hpp"
 #include "collectives/scratch.hpp"
 #include "topologies/ring.hpp"
@@ -91,16 +92,19 @@ struct HostGroups {
   }
 
   // Copies the n blocks of `block_bytes` between rank order and local-rank-major order
-  // (super-block l: the blocks of hosts[0][l], hosts[1][l], ...).
-  void to_local_major(std::byte* dst, const std::byte* src, std::size_t block_bytes) const {
-    permute(dst, src, block_bytes, true);
+  // (super-block l: the blocks of hosts[0][l], hosts[1][l], ...), in the call's memory,
+  // settled when they return.
+  void to_local_major(const CollArgs& args, std::byte* dst, const std::byte* src,
+                      std::size_t block_bytes) const {
+    permute(args, dst, src, block_bytes, true);
   }
-  void to_rank_order(std::byte* dst, const std::byte* src, std::size_t block_bytes) const {
-    permute(dst, src, block_bytes, false);
+  void to_rank_order(const CollArgs& args, std::byte* dst, const std::byte* src,
+                     std::size_t block_bytes) const {
+    permute(args, dst, src, block_bytes, false);
   }
 
  private:
-  void permute(std::byte* dst, const std::byte* src, std::size_t block_bytes,
+  void permute(const CollArgs& args, std::byte* dst, const std::byte* src, std::size_t block_bytes,
                bool into_local_major) const {
     const std::size_t n_h = hosts.size();
     for (std::size_t h = 0; h < n_h; ++h) {
@@ -108,11 +112,12 @@ struct HostGroups {
         const std::size_t major = (l * n_h + h) * block_bytes;
         const std::size_t by_rank = static_cast<std::size_t>(hosts[h][l]) * block_bytes;
         if (into_local_major)
-          std::memcpy(dst + major, src + by_rank, block_bytes);
+          copy_bytes(args, dst + major, src + by_rank, block_bytes);
         else
-          std::memcpy(dst + by_rank, src + major, block_bytes);
+          copy_bytes(args, dst + by_rank, src + major, block_bytes);
       }
     }
+    settle(args);
   }
 };
 
@@ -146,9 +151,10 @@ class HierarchicalAllreduce final : public Algorithm {
     const std::size_t esize = dtype_size(args.dtype);
     const Buffer part{args.recv.bytes.subspan(block.offset * esize, block.count * esize),
                       args.recv.region};
-    inter_.run({part, part, block.count, args.dtype, args.op, 0}, groups_.across, {}, world_);
+    inter_.run({part, part, block.count, args.dtype, args.op, 0, args.memory}, groups_.across, {},
+               world_);
     // 3. Every block to every rank of the host.
-    const CollArgs whole{args.recv, args.recv, args.count, args.dtype, args.op, 0};
+    const CollArgs whole{args.recv, args.recv, args.count, args.dtype, args.op, 0, args.memory};
     intra_.run(whole, groups_.host, {.reduce_scatter = false, .all_gather = true}, 0);
   }
 
@@ -177,12 +183,14 @@ class HierarchicalReduceScatter final : public Algorithm {
     if (block == 0) return;
     const std::size_t super = block * static_cast<std::size_t>(groups_.n_hosts());
     // [ the input, local-rank-major | this local rank's super-block, summed over the host ]
-    const Buffer scratch = scratch_.reserve((n * block + super) * esize);
+    const Buffer scratch = scratch_.reserve((n * block + super) * esize, args);
     const Buffer major{scratch.bytes.first(n * block * esize), scratch.region};
     const Buffer host_sum{scratch.bytes.subspan(n * block * esize), scratch.region};
-    groups_.to_local_major(major.bytes.data(), args.send.bytes.data(), block * esize);
-    intra_.run({major, host_sum, n * block, args.dtype, args.op, 0}, groups_.host, {}, 0);
-    inter_.run({host_sum, args.recv, super, args.dtype, args.op, 0}, groups_.across, {}, world_);
+    groups_.to_local_major(args, major.bytes.data(), args.send.bytes.data(), block * esize);
+    intra_.run({major, host_sum, n * block, args.dtype, args.op, 0, args.memory}, groups_.host, {},
+               0);
+    inter_.run({host_sum, args.recv, super, args.dtype, args.op, 0, args.memory}, groups_.across,
+               {}, world_);
   }
 
  private:
@@ -211,12 +219,14 @@ class HierarchicalAllgather final : public Algorithm {
     if (block == 0) return;
     const std::size_t super = block * static_cast<std::size_t>(groups_.n_hosts());
     // [ every block, local-rank-major | this local rank's super-block ]
-    const Buffer scratch = scratch_.reserve((n * block + super) * esize);
+    const Buffer scratch = scratch_.reserve((n * block + super) * esize, args);
     const Buffer major{scratch.bytes.first(n * block * esize), scratch.region};
     const Buffer gathered{scratch.bytes.subspan(n * block * esize), scratch.region};
-    inter_.run({args.send, gathered, super, args.dtype, args.op, 0}, groups_.across, {}, 0);
-    intra_.run({gathered, major, n * block, args.dtype, args.op, 0}, groups_.host, {}, 0);
-    groups_.to_rank_order(args.recv.bytes.data(), major.bytes.data(), block * esize);
+    inter_.run({args.send, gathered, super, args.dtype, args.op, 0, args.memory}, groups_.across,
+               {}, 0);
+    intra_.run({gathered, major, n * block, args.dtype, args.op, 0, args.memory}, groups_.host, {},
+               0);
+    groups_.to_rank_order(args, args.recv.bytes.data(), major.bytes.data(), block * esize);
   }
 
  private:

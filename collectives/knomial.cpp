@@ -14,7 +14,7 @@
 
 #include "collectives/exchange.hpp"
 #include "collectives/layout.hpp"
-#include "collectives/reduce_kernels.hpp"
+#include "collectives/pipeline.hpp"
 #include "collectives/scratch.hpp"
 #include "topologies/knomial.hpp"
 #include "topologies/places.hpp"
@@ -76,8 +76,9 @@ class KnomialBroadcast final : public Algorithm {
     for (const auto& child : node.children)
       exchange_.send(child.rank, tag, source, 0, bytes);
     if (node.parent < 0 && !in_place)  // the root's own copy, while the sends go out
-      std::memcpy(args.recv.bytes.data(), args.send.bytes.data(), bytes);
+      copy_bytes(args, args.recv.bytes.data(), args.send.bytes.data(), bytes);
     exchange_.wait("to children");
+    settle(args);
   }
 
  private:
@@ -105,14 +106,14 @@ class KnomialReduce final : public Algorithm {
     const std::size_t bytes = args.count * dtype_size(args.dtype);
     if (bytes == 0) return;
     const int n = transport_.size();
-    const ReduceKernels kernels = reduce_kernels(args.dtype, args.op);
+    const ReduceStep reduce(args, n);
     const auto& node = tree_.get(transport_, args.root, radix_);
     const bool is_root = node.parent < 0;
     const std::size_t n_children = node.children.size();
     const Tag tag = make_tag(++call_seq_, 0);
     exchange_.begin(timeout_);
     // Scratch: one buffer per child, then (off the root) the partial result going up.
-    const Buffer scratch = scratch_.reserve((n_children + (is_root ? 0 : 1)) * bytes);
+    const Buffer scratch = scratch_.reserve((n_children + (is_root ? 0 : 1)) * bytes, args);
     for (std::size_t c = 0; c < n_children; ++c)
       exchange_.recv(node.children[c].rank, tag, scratch, c * bytes, bytes);
     exchange_.wait("from children");
@@ -120,14 +121,12 @@ class KnomialReduce final : public Algorithm {
     const std::size_t result_offset = is_root ? 0 : n_children * bytes;
     std::byte* dst = result.bytes.data() + result_offset;
     const std::byte* own = args.send.bytes.data();
-    if (n_children == 0 && is_root && dst != own) std::memcpy(dst, own, bytes);  // one rank
-    for (std::size_t c = 0; c < n_children; ++c) {
-      kernels.combine(dst, c == 0 ? own : dst, scratch.bytes.data() + c * bytes, args.count);
-    }
-    if (is_root) {
-      if (kernels.finalize != nullptr) kernels.finalize(dst, args.count, n);
-      return;
-    }
+    if (n_children == 0 && is_root) copy_bytes(args, dst, own, bytes);  // one rank
+    for (std::size_t c = 0; c < n_children; ++c)
+      reduce.combine(dst, c == 0 ? own : dst, scratch.bytes.data() + c * bytes, args.count);
+    if (is_root) reduce.finalize(dst, args.count);
+    reduce.sync();  // before the result leaves, or the call returns
+    if (is_root) return;
     // A leaf sends its input as it is.
     if (n_children == 0) {
       exchange_.send(node.parent, tag, args.send, 0, bytes);

@@ -32,9 +32,11 @@
 //              one shorter).
 //   ReduceStep what happens to a chunk that arrives for reduction: combine / combine3 /
 //              finalize, and sync() before a reduced chunk is sent on. Host memory: the CPU
-//              kernels (collectives/reduce_kernels.hpp), synchronous, sync() is a no-op. It is
-//              the seam for device memory: a device step enqueues the same calls on a CUDA
-//              stream and makes sync() wait for it, and the algorithm code stays as it is.
+//              kernels (collectives/reduce_kernels.hpp), synchronous, sync() is a no-op.
+//              Device memory (CollArgs::memory, core/memory_steps.hpp): the same calls
+//              enqueued on the device's stream, sync() waits for them; the algorithm code
+//              stays as it is. copy_bytes() and settle() do the same for the algorithm's own
+//              copies (a root's input to its output, a one-rank call).
 //
 // Example: a pipelined chain broadcast (rank `parent` -> this rank -> `child`):
 //
@@ -66,6 +68,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <limits>
 #include <span>
@@ -267,30 +270,66 @@ struct TreePipeline {
   Parameters parameters() const;
 };
 
+// A copy an algorithm makes itself, by whoever holds the call's memory (CollArgs::memory:
+// std::memcpy on the host). Nothing when the ranges are the same or empty.
+inline void copy_bytes(const CollArgs& args, std::byte* dst, const std::byte* src,
+                       std::size_t bytes) {
+  if (bytes == 0 || dst == src) return;
+  if (args.memory != nullptr)
+    args.memory->copy(dst, src, bytes);
+  else
+    std::memcpy(dst, src, bytes);
+}
+// Waits for the copies and reductions issued so far (host memory: they are done): before a
+// transport reads bytes the call wrote itself, and before run() returns.
+inline void settle(const CollArgs& args) {
+  if (args.memory != nullptr) args.memory->sync();
+}
+
 class ReduceStep {
  public:
-  // Host memory: the CPU kernels for (dtype, op), run synchronously.
-  ReduceStep(DType dtype, ReduceOp op, int n_ranks)
-      : kernels_(reduce_kernels(dtype, op)), n_ranks_(n_ranks) {}
+  // The kernels for (dtype, op) on the call's memory: the CPU kernels, synchronous, for host
+  // memory; the call's MemorySteps (enqueued, complete at sync()) for device memory.
+  // `n_ranks` is what avg divides by.
+  ReduceStep(const CollArgs& args, int n_ranks)
+      : kernels_(reduce_kernels(args.dtype, args.op)),
+        device_(args.memory),
+        dtype_(args.dtype),
+        op_(args.op),
+        n_ranks_(n_ranks) {}
 
   // dst = a op b; dst may alias a or b.
   void combine(std::byte* dst, const std::byte* a, const std::byte* b, std::size_t elems) const {
-    kernels_.combine(dst, a, b, elems);
+    if (device_ != nullptr)
+      device_->combine(dtype_, op_, dst, a, b, elems);
+    else
+      kernels_.combine(dst, a, b, elems);
   }
   // dst = (a op b) op c.
   void combine3(std::byte* dst, const std::byte* a, const std::byte* b, const std::byte* c,
                 std::size_t elems) const {
-    kernels_.combine3(dst, a, b, c, elems);
+    if (device_ != nullptr)
+      device_->combine3(dtype_, op_, dst, a, b, c, elems);
+    else
+      kernels_.combine3(dst, a, b, c, elems);
   }
   // Applied once to every fully reduced element (avg divides by the rank count).
   void finalize(std::byte* data, std::size_t elems) const {
-    if (kernels_.finalize != nullptr) kernels_.finalize(data, elems, n_ranks_);
+    if (device_ != nullptr)
+      device_->finalize(dtype_, op_, data, elems, n_ranks_);
+    else if (kernels_.finalize != nullptr)
+      kernels_.finalize(data, elems, n_ranks_);
   }
   // Returns once every combine and finalize issued so far is in memory (host: at once).
-  void sync() const {}
+  void sync() const {
+    if (device_ != nullptr) device_->sync();
+  }
 
  private:
   ReduceKernels kernels_;
+  MemorySteps* device_;
+  DType dtype_;
+  ReduceOp op_;
   int n_ranks_;
 };
 

@@ -16,7 +16,7 @@
 #include <string>
 
 #include "collectives/exchange.hpp"
-#include "collectives/reduce_kernels.hpp"
+#include "collectives/pipeline.hpp"
 #include "collectives/scratch.hpp"
 #include "topologies/doubling.hpp"
 
@@ -40,11 +40,11 @@ class RecursiveDoublingAllreduce final : public Algorithm {
     if (bytes == 0) return;
     const int n = transport_.size();
     if (n == 1) {
-      if (args.send.bytes.data() != args.recv.bytes.data())
-        std::memcpy(args.recv.bytes.data(), args.send.bytes.data(), bytes);
+      copy_bytes(args, args.recv.bytes.data(), args.send.bytes.data(), bytes);
+      settle(args);
       return;
     }
-    const ReduceKernels kernels = reduce_kernels(args.dtype, args.op);
+    const ReduceStep reduce(args, n);
     const std::uint64_t call = ++call_seq_;
     exchange_.begin(timeout_);
     if (fold_.folded_out()) {  // give the input, take the result
@@ -53,11 +53,12 @@ class RecursiveDoublingAllreduce final : public Algorithm {
       exchange_.wait("folded out: input to partner, result back");
       return;
     }
-    const Buffer incoming = scratch_.reserve(bytes);
+    const Buffer incoming = scratch_.reserve(bytes, args);
     std::byte* out = args.recv.bytes.data();
     const Buffer* current = &args.send;  // what this rank holds so far
     auto add_incoming = [&] {
-      kernels.combine(out, current->bytes.data(), incoming.bytes.data(), args.count);
+      reduce.combine(out, current->bytes.data(), incoming.bytes.data(), args.count);
+      reduce.sync();  // before the sum is sent and `incoming` takes the next message
       current = &args.recv;
     };
     if (fold_.fold_partner >= 0) {
@@ -73,7 +74,8 @@ class RecursiveDoublingAllreduce final : public Algorithm {
       exchange_.wait("step", s);
       add_incoming();
     }
-    if (kernels.finalize != nullptr) kernels.finalize(out, args.count, n);
+    reduce.finalize(out, args.count);
+    reduce.sync();
     if (fold_.fold_partner >= 0) {
       exchange_.send(fold_.fold_partner, make_tag(call, kUnfoldChannel), args.recv, 0, bytes);
       exchange_.wait("result to the folded-out partner");
@@ -105,7 +107,8 @@ class RecursiveDoublingAllgather final : public Algorithm {
     if (block == 0) return;
     auto at = [&](int real_rank) { return static_cast<std::size_t>(real_rank) * block; };
     std::byte* own = args.recv.bytes.data() + at(r);
-    if (args.send.bytes.data() != own) std::memcpy(own, args.send.bytes.data(), block);
+    copy_bytes(args, own, args.send.bytes.data(), block);
+    settle(args);  // before the block is sent
     if (n == 1) return;
     const std::uint64_t call = ++call_seq_;
     exchange_.begin(timeout_);

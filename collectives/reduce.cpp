@@ -80,11 +80,11 @@ void PipelinedReduce::run(const CollArgs& args) {
   const int n = transport_.size();
   const std::size_t esize = dtype_size(args.dtype);
   if (args.count == 0) return;
-  const ReduceStep reduce(args.dtype, args.op, n);
+  const ReduceStep reduce(args, n);
   if (n == 1) {
-    if (args.send.bytes.data() != args.recv.bytes.data())
-      std::memcpy(args.recv.bytes.data(), args.send.bytes.data(), args.count * esize);
+    copy_bytes(args, args.recv.bytes.data(), args.send.bytes.data(), args.count * esize);
     reduce.finalize(args.recv.bytes.data(), args.count);
+    reduce.sync();
     return;
   }
   const auto tree = topo::rooted_tree(shape_, transport_.rank(), args.root, n, places_);
@@ -96,7 +96,7 @@ void PipelinedReduce::run(const CollArgs& args) {
   // Scratch: [child][slot] incoming chunks, then [slot] accumulators (non-root inner ranks):
   // the partial result of chunk c waits in accumulator c % k until it has left.
   const bool leaf = n_children == 0;
-  scratch_.reserve((n_children + (is_root || leaf ? 0 : 1)) * k * slot_bytes);
+  scratch_.reserve((n_children + (is_root || leaf ? 0 : 1)) * k * slot_bytes, args);
   auto in_slot = [&](std::size_t c, std::size_t ch) { return (ch * k + c % k) * slot_bytes; };
   auto acc_slot = [&](std::size_t c) { return (n_children * k + c % k) * slot_bytes; };
   inputs_.resize(n_children);

@@ -134,20 +134,22 @@ void RingEngine::run(const CollArgs& args, const std::vector<int>& members, Ring
   const bool allgather = mode_ == RingMode::allgather;
   std::byte* out = args.recv.bytes.data();
   const std::byte* in = args.send.bytes.data();
-  const ReduceStep reduce(args.dtype, args.op, std::max(divisor, 1));
+  const ReduceStep reduce(args, std::max(divisor, 1));
   if (n == 1) {
     // A ring of one: the input is the result (its block 0 by place; rank r's block r by
     // rank, which on a one-rank ring is the whole buffer). Avg still divides by `divisor`:
     // a one-member pass of a hierarchical collective completes a sum over other hosts.
-    if (in != out) std::memcpy(out, in, counts.recv * esize);
+    copy_bytes(args, out, in, counts.recv * esize);
     const bool reduces =
         mode_ == RingMode::reducescatter || (mode_ == RingMode::allreduce && phases.reduce_scatter);
     if (reduces && divisor > 1) reduce.finalize(out, counts.recv);
+    reduce.sync();
     return;
   }
-  if (allgather && in != out + own) std::memcpy(out + own, in, counts.block * esize);
+  if (allgather) copy_bytes(args, out + own, in, counts.block * esize);  // settled below
+  if (mode_ != RingMode::allgather) scratch_.reserve(segment_bytes_ * slots_, args);
   const Buffer work =
-      mode_ == RingMode::reducescatter ? work_.reserve(counts.send * esize) : args.recv;
+      mode_ == RingMode::reducescatter ? work_.reserve(counts.send * esize, args) : args.recv;
   const auto [left_pos, right_pos] = topo::ring_neighbours(pos, n);
   const int left = members[static_cast<std::size_t>(left_pos)];
   const int right = members[static_cast<std::size_t>(right_pos)];
@@ -196,6 +198,7 @@ void RingEngine::run(const CollArgs& args, const std::vector<int>& members, Ring
           return at(i < rs_items ? work : args.recv, offset, bytes);
         });
       });
+  settle(args);
 }
 
 Parameters RingEngine::parameters() const {

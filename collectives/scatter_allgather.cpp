@@ -17,6 +17,7 @@
 
 #include "collectives/exchange.hpp"
 #include "collectives/layout.hpp"
+#include "collectives/pipeline.hpp"
 #include "topologies/knomial.hpp"
 #include "topologies/places.hpp"
 #include "topologies/ring.hpp"
@@ -53,7 +54,8 @@ class ScatterAllgatherBroadcast final : public Algorithm {
       return std::pair{a.offset * es, (b.offset + b.count - a.offset) * es};
     };
     if (node_.parent < 0 && args.send.bytes.data() != args.recv.bytes.data())
-      std::memcpy(args.recv.bytes.data(), args.send.bytes.data(), args.count * es);
+      copy_bytes(args, args.recv.bytes.data(), args.send.bytes.data(), args.count * es);
+    settle(args);  // before the root sends from its output
     if (n == 1) return;
     const Tag tag = make_tag(++call_seq_, 0);
     exchange_.begin(timeout_);

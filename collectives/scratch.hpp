@@ -1,12 +1,16 @@
 // Scratch memory registered with a transport, cached across calls and grown on demand (never
-// shrunk): the space an algorithm receives partial results or packs blocks into.
+// shrunk): the space an algorithm receives partial results or packs blocks into. It lives in
+// the call's memory: host memory, or, for a call on device memory (CollArgs::memory), memory
+// its MemorySteps allocate, so the device's copies and reductions can reach it.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <span>
 
 #include "collectives/algorithm.hpp"
 #include "collectives/aligned_buffer.hpp"
+#include "core/memory_steps.hpp"
 #include "transports/transport.hpp"
 
 namespace fb {
@@ -17,23 +21,40 @@ class RegisteredScratch {
     reserve(bytes);
   }
 
-  // The first `bytes` bytes, registered; regrows (and re-registers) when they do not fit.
-  Buffer reserve(std::size_t bytes) {
-    if (memory_.size() < bytes || (region_ == nullptr && bytes > 0)) {
+  // The first `bytes` bytes, registered, in `memory` (null: host memory); regrows (and
+  // re-registers) when they do not fit or the memory changes.
+  Buffer reserve(std::size_t bytes, MemorySteps* memory = nullptr) {
+    if (size_ < bytes || memory != memory_ || (region_ == nullptr && bytes > 0)) {
       region_.reset();  // deregister before the memory goes
-      memory_ = AlignedBuffer(bytes);
-      region_ = transport_.register_memory(memory_.span());
+      device_.reset();
+      host_ = AlignedBuffer();
+      memory_ = memory;
+      if (memory != nullptr && bytes > 0) {
+        device_ = memory->allocate(bytes);
+        data_ = device_.get();
+      } else {
+        host_ = AlignedBuffer(bytes);
+        data_ = host_.data();
+      }
+      size_ = bytes;
+      region_ = transport_.register_memory(std::span(data_, size_));
     }
-    return {memory_.span().first(bytes), region_.get()};
+    return {std::span(data_, bytes), region_.get()};
   }
+  // The scratch for a call: in the call's memory.
+  Buffer reserve(std::size_t bytes, const CollArgs& args) { return reserve(bytes, args.memory); }
 
-  std::byte* data() const { return memory_.data(); }
+  std::byte* data() const { return data_; }
   const MemoryRegion& region() const { return *region_; }
-  std::size_t size() const { return memory_.size(); }
+  std::size_t size() const { return size_; }
 
  private:
   Transport& transport_;
-  AlignedBuffer memory_;
+  MemorySteps* memory_ = nullptr;
+  AlignedBuffer host_;
+  MemorySteps::Allocation device_;
+  std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
   std::unique_ptr<MemoryRegion> region_;
 };
 

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "collectives/exchange.hpp"
+#include "collectives/pipeline.hpp"
 #include "topologies/ring.hpp"
 
 namespace fb {
@@ -44,9 +45,8 @@ void RingSendrecv::run(const CollArgs& args) {
   const std::size_t bytes = args.count * dtype_size(args.dtype);
   if (bytes == 0) return;
   if (n == 1) {
-    if (args.recv.bytes.data() != args.send.bytes.data()) {
-      std::memcpy(args.recv.bytes.data(), args.send.bytes.data(), bytes);
-    }
+    copy_bytes(args, args.recv.bytes.data(), args.send.bytes.data(), bytes);
+    settle(args);
     return;
   }
   const auto [left, right] = topo::ring_neighbours(transport_.rank(), n);

@@ -82,11 +82,12 @@ void TreeAllreduce::run(const CollArgs& args) {
   const std::size_t esize = dtype_size(args.dtype);
   if (args.count == 0) return;
   if (n == 1) {
-    if (args.send.bytes.data() != args.recv.bytes.data())
-      std::memcpy(args.recv.bytes.data(), args.send.bytes.data(), args.count * esize);
+    copy_bytes(args, args.recv.bytes.data(), args.send.bytes.data(), args.count * esize);
+    settle(args);
     return;
   }
-  const ReduceStep reduce(args.dtype, args.op, n);
+  const ReduceStep reduce(args, n);
+  scratch_.reserve(std::size_t{2} * 2 * pipe_.slots * pipe_.chunk_bytes, args);
   ++call_seq_;
   const std::size_t half = (args.count + 1) / 2;
   for (std::size_t t = 0; t < 2; ++t) {

@@ -23,9 +23,13 @@ std::string call_text(const char* call, std::size_t bytes) {
 
 // ---- DeviceBuffer ----
 
-DeviceBuffer::DeviceBuffer(std::size_t bytes) : bytes_(bytes) {
+DeviceBuffer::DeviceBuffer(std::size_t bytes, DeviceMemory kind) : bytes_(bytes) {
   if (bytes == 0) return;
-  cuda_check(cudaMalloc(&data_, bytes), call_text("cudaMalloc", bytes));
+  if (kind == DeviceMemory::managed) {
+    cuda_check(cudaMallocManaged(&data_, bytes), call_text("cudaMallocManaged", bytes));
+  } else {
+    cuda_check(cudaMalloc(&data_, bytes), call_text("cudaMalloc", bytes));
+  }
 }
 
 DeviceBuffer::~DeviceBuffer() {

@@ -19,10 +19,15 @@ using StreamHandle = CUstream_st*;
 using EventHandle = CUevent_st*;
 
 // cudaMalloc'd memory on the current device. Zero bytes is allowed (data() is nullptr).
+// Where a DeviceBuffer lives: device memory (cudaMalloc), or managed memory
+// (cudaMallocManaged), which the host can read and write as well, so that a host transport
+// (the in-process test world's loopback) can move it.
+enum class DeviceMemory : unsigned char { device, managed };
+
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
-  explicit DeviceBuffer(std::size_t bytes);
+  explicit DeviceBuffer(std::size_t bytes, DeviceMemory kind = DeviceMemory::device);
   ~DeviceBuffer();
   DeviceBuffer(DeviceBuffer&& other) noexcept;
   DeviceBuffer& operator=(DeviceBuffer&& other) noexcept;

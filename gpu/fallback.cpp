@@ -66,7 +66,7 @@ std::string nccl_version() {
 
 // ---- gpu/device.hpp ----
 
-DeviceBuffer::DeviceBuffer(std::size_t /*bytes*/) {
+DeviceBuffer::DeviceBuffer(std::size_t /*bytes*/, DeviceMemory /*kind*/) {
   no_cuda();
 }
 DeviceBuffer::~DeviceBuffer() {}

@@ -5,7 +5,10 @@
 // for int32 and float32 (sum; avg too for reductions), out of place and in place, every root
 // of the rooted collectives (int32; the others at three roots), and the counts that break naive
 // code: 0, 1, fewer elements than ranks, a ragged count and one that spans several pipeline
-// segments per block (segments and chunks are made tiny).
+// segments per block (segments and chunks are made tiny). Each algorithm also runs at a few
+// rank counts on "device" memory: its copies and reductions go through MemorySteps that
+// defer them to sync() (tests/unit/deferred_steps.hpp), so a missing sync() or host scratch
+// handed to the device shows as a failure here, without a GPU.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,6 +25,7 @@
 #include "collectives/registry.hpp"
 #include "harness/call_setup.hpp"
 #include "harness/validation.hpp"
+#include "tests/unit/deferred_steps.hpp"
 #include "tests/unit/world.hpp"
 #include "topologies/topology.hpp"
 
@@ -36,12 +40,16 @@ struct WorldCase {
   // k hosts, rank r on host r mod k (so a host's ranks are not neighbours in rank order),
   // in topology order; -1: a random order, every rank on a host of its own.
   int hosts = 0;
+  // Run on "device" memory: CollArgs::memory set to steps that defer every copy and
+  // reduction to sync() (tests/unit/deferred_steps.hpp).
+  bool device = false;
 };
 
 void PrintTo(const WorldCase& c, std::ostream* os) {
   *os << to_string(c.collective) << ' ' << c.algorithm << " on " << c.n_ranks << " ranks";
   if (c.hosts > 0) *os << " on " << c.hosts << " hosts";
   if (c.hosts < 0) *os << " in a random order";
+  if (c.device) *os << " on deferred device steps";
 }
 
 std::shared_ptr<const topo::RankLayout> case_layout(const WorldCase& c) {
@@ -65,6 +73,7 @@ std::string world_case_name(const ::testing::TestParamInfo<WorldCase>& info) {
                      "_n" + std::to_string(info.param.n_ranks);
   if (info.param.hosts > 0) name.append("_hosts").append(std::to_string(info.param.hosts));
   if (info.param.hosts < 0) name += "_random_order";
+  if (info.param.device) name += "_device_steps";
   std::replace(name.begin(), name.end(), '-', '_');  // gtest names allow [A-Za-z0-9_] only
   return name;
 }
@@ -77,6 +86,9 @@ std::vector<WorldCase> world_cases() {
     if (!entry.uses_transport || entry.device_only) continue;
     for (const int n : world_sizes())
       cases.push_back({entry.collective, entry.name, n});
+    // The same algorithm with its copies and reductions deferred, as on a device.
+    for (const int n : {1, 2, 3, 5, 8})
+      cases.push_back({entry.collective, entry.name, n, 0, true});
     // The algorithms that follow the layout (rings in its order, trees numbered in it, the
     // hierarchical ones by its hosts), on a few layouts.
     static const std::vector<std::string> follow_layout{
@@ -86,6 +98,7 @@ std::vector<WorldCase> world_cases() {
     for (const auto& [n, hosts] :
          std::vector<std::pair<int, int>>{{4, 2}, {6, 2}, {6, 3}, {9, 3}, {8, 4}, {5, -1}, {8, -1}})
       cases.push_back({entry.collective, entry.name, n, hosts});
+    cases.push_back({entry.collective, entry.name, 6, 3, true});
   }
   return cases;
 }
@@ -165,6 +178,9 @@ TEST_P(EveryAlgorithmInAWorld, ExactForEveryCountRootAndPlacement) {
     AlignedBuffer send(store_bytes), recv(store_bytes);
     const auto send_region = transport.register_memory(send.span());
     const auto recv_region = transport.register_memory(recv.span());
+    DeferredSteps steps;
+    steps.adopt(send.span());
+    steps.adopt(recv.span());
     int my_calls = 0;
     for (std::size_t p = 0; p < pairs.size(); ++p) {
       const auto& pair = pairs[p];
@@ -173,9 +189,10 @@ TEST_P(EveryAlgorithmInAWorld, ExactForEveryCountRootAndPlacement) {
       for (const bool in_place : placements) {
         for (const auto count : counts) {
           for (const int root : roots) {
-            const auto layout =
+            auto layout =
                 layout_call(c.collective, in_place, count, pair.dtype, pair.op, root, boot.rank(),
                             n, {send.span(), send_region.get()}, {recv.span(), recv_region.get()});
+            if (c.device) layout.args.memory = &steps;
             const CheckSpec spec{c.collective, pair.dtype, pair.op, boot.rank(), n, root, count};
             fill_send(spec, layout.input);
             if (!in_place) poison(layout.output, layout.output_count, pair.dtype);
@@ -190,8 +207,15 @@ TEST_P(EveryAlgorithmInAWorld, ExactForEveryCountRootAndPlacement) {
             }
             ++my_calls;
             const auto wrong = count_mismatches(spec, layout.output);
-            if (wrong == 0) continue;
+            const auto pending = steps.pending();
+            if (wrong == 0 && pending == 0) continue;
             std::lock_guard lock(failures_mutex);
+            if (pending > 0) {
+              failures.push_back(call.str() + ": returned with " + std::to_string(pending) +
+                                 " device steps not synced");
+              steps.sync();
+            }
+            if (wrong == 0) continue;
             failures.push_back(call.str() + ": " + std::to_string(wrong) + " of " +
                                std::to_string(layout.output_count) + " elements wrong");
           }
