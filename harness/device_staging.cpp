@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "gpu/cuda_env.hpp"
+#include "gpu/device_steps.hpp"
 #include "harness/faults/peer_probe.hpp"
+#include "transports/error.hpp"
 
 namespace fb {
 
@@ -16,6 +18,9 @@ struct DeviceStaging::State {
   std::optional<gpu::HostRegistration> pin_send;
   std::optional<gpu::HostRegistration> pin_recv;
   std::optional<gpu::Stream> stream;
+  std::unique_ptr<gpu::DeviceSteps> steps;  // on `stream`, made on first resident call
+  std::optional<gpu::Event> start;          // timing events of resident calls
+  std::optional<gpu::Event> stop;
   std::unique_ptr<gpu::NcclComm> nccl;  // last, so destroyed first: it may use the stream
 };
 
@@ -103,6 +108,44 @@ std::string DeviceStaging::describe(bool device_only, const Transport* transport
                    : "; the transport does not accept device memory";
   }
   return staging;
+}
+
+std::string DeviceStaging::describe_resident(const Transport& transport) {
+  std::string text =
+      "none: our algorithm on the device buffers, its reductions and copies on a CUDA stream, "
+      "the data moved from device memory by the ";
+  text.append(transport.name()).append(" transport");
+  if (const auto path = transport.path(); !path.detail.empty())
+    text.append(" (").append(path.detail).append(")");
+  return text;
+}
+
+std::string DeviceStaging::resident_refusal(Transport& transport) {
+  if (!transport.capabilities().device_memory) {
+    try {
+      transport.register_device_memory({});  // the transport's own reason, when it has one
+    } catch (const TransportError& e) {
+      return e.what();
+    }
+    return std::string(transport.name()) + ": this transport cannot move GPU memory";
+  }
+  return "";
+}
+
+double DeviceStaging::run_resident(Algorithm& algorithm, const CallLayout& device) {
+  auto& s = state();
+  if (!s.steps) {
+    s.steps = std::make_unique<gpu::DeviceSteps>(s.stream->handle());
+    s.start.emplace();
+    s.stop.emplace();
+  }
+  CollArgs args = device.args;
+  args.memory = s.steps.get();
+  s.start->record(s.stream->handle());
+  algorithm.run(args);
+  s.stop->record(s.stream->handle());
+  s.stop->synchronize();
+  return gpu::elapsed_ms(*s.start, *s.stop) * 1000.0;
 }
 
 void DeviceStaging::run_staged(Algorithm& algorithm, const CallLayout& host,

@@ -51,6 +51,16 @@ class DeviceStaging {
   // takes device buffers (`device_only`), else the pinned host staging, and whether
   // `transport` (null: none) could have taken device memory.
   static std::string describe(bool device_only, const Transport* transport);
+  // The same for our algorithm run on the device buffers (--staging none).
+  static std::string describe_resident(const Transport& transport);
+  // Why `transport` cannot move device memory, in one line ("" when it can).
+  static std::string resident_refusal(Transport& transport);
+
+  // One call of our algorithm on the device layout (--staging none): its copies and
+  // reductions on this rank's stream (gpu::DeviceSteps), the transport moving device memory.
+  // Returns the call's time between CUDA events recorded on that stream around it, in
+  // microseconds (the call ends synchronised, so it spans the whole call).
+  double run_resident(Algorithm& algorithm, const CallLayout& device);
 
   // One staged call of `algorithm` on the host layout, its input and result on the device.
   static void run_staged(Algorithm& algorithm, const CallLayout& host, const CallLayout& device);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <stdexcept>
+#include <tuple>
 
 #include "harness/call_setup.hpp"
 #include "harness/cli/size_parse.hpp"
@@ -60,9 +61,26 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
         ctx.stream = device_.stream();
       }
       if (p.transport != nullptr) ctx.transport = p.transport->transport.get();
+      // Our algorithms on cuda buffers: on the device buffers themselves (--staging none, or
+      // auto with a transport that can move device memory), else staged through the host.
+      std::string refusal;
+      if (series.on_device() && ctx.transport != nullptr) {
+        refusal = DeviceStaging::resident_refusal(*ctx.transport);
+        p.resident = options_.staging == RunOptions::Staging::none ||
+                     (options_.staging == RunOptions::Staging::automatic && refusal.empty());
+      }
+      if (p.resident && !refusal.empty()) {
+        p.resident = false;
+        skip("--staging none: " + refusal);
+        headers_.push_back(p.header);
+        prepared_.push_back(std::move(p));
+        continue;
+      }
       p.algorithm = series.algorithm.create(ctx);
       if (series.on_device()) {
-        info.staging = DeviceStaging::describe(series.algorithm.device_only, ctx.transport);
+        info.staging = p.resident
+                           ? DeviceStaging::describe_resident(*ctx.transport)
+                           : DeviceStaging::describe(series.algorithm.device_only, ctx.transport);
       }
       info.parameters = p.algorithm->parameters();
       if (!layout_description_.empty() && series.algorithm.uses_transport)
@@ -136,6 +154,9 @@ RunSummary Runner::run(const std::vector<Sink*>& sinks,
     if (series.on_device()) {
       device_send = device_.send_store();
       device_recv = device_.recv_store();
+      if (p.resident)
+        std::tie(device_send.region, device_recv.region) =
+            device_regions(series.transport, *p.transport);
     }
     if (p.transport != nullptr) {
       send_store.region = p.transport->send_region.get();
@@ -167,7 +188,7 @@ RunSummary Runner::run(const std::vector<Sink*>& sinks,
       for (auto* sink : sinks)
         sink->before_point(size_bytes);
       auto point = measure(*p.algorithm, series, layout, device_layout ? &*device_layout : nullptr,
-                           size_bytes);
+                           p.resident, size_bytes);
       if (!point) break;  // told to stop: the unfinished point is not recorded
       summary.wrong += point->record.wrong > 0 ? point->record.wrong : 0;
       ++summary.points;
@@ -201,20 +222,34 @@ void Runner::note_timing(const TimedPoint& timed, std::uint64_t size_bytes) cons
                timed.clock_error_us);
 }
 
+std::pair<const MemoryRegion*, const MemoryRegion*> Runner::device_regions(
+    const std::string& transport, TransportSet::Entry& entry) {
+  auto& regions = device_regions_[transport];
+  if (!regions.first) {
+    regions.first = entry.transport->register_device_memory(device_.send_store().bytes);
+    regions.second = entry.transport->register_device_memory(device_.recv_store().bytes);
+  }
+  return {regions.first.get(), regions.second.get()};
+}
+
 std::optional<PointResult> Runner::measure(Algorithm& algorithm, const SeriesPlan& series,
                                            const CallLayout& layout, const CallLayout* device,
-                                           std::uint64_t size_bytes) {
+                                           bool resident, std::uint64_t size_bytes) {
   const int n = bootstrap_.size();
   const CheckSpec spec{series.collective(), series.dtype,     series.op, bootstrap_.rank(), n,
                        series.root,         layout.args.count};
   watchdog_.set_activity(series.name() + series_suffix_ + " at " + std::to_string(size_bytes) +
                          " bytes");
-  // One call. Device series: NCCL takes the device layout; our algorithms run on the host
-  // stores between a device-to-host copy of the input and a host-to-device copy of the
-  // result (the staging is part of the call and of its time).
+  // One call. Device series: NCCL takes the device layout; our algorithms run on it too
+  // (resident: timed by CUDA events around the call), or on the host stores between a
+  // device-to-host copy of the input and a host-to-device copy of the result (the staging
+  // is part of the call and of its time).
+  std::optional<double> resident_us;
   auto call = [&] {
     if (device == nullptr) {
       algorithm.run(layout.args);
+    } else if (resident) {
+      resident_us = device_.run_resident(algorithm, *device);
     } else if (series.algorithm.device_only) {
       algorithm.run(device->args);
     } else {
@@ -240,7 +275,7 @@ std::optional<PointResult> Runner::measure(Algorithm& algorithm, const SeriesPla
     warmup.step_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
     warmup.call_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
   }
-  const TimedCall timed{call, [&] { return algorithm.device_time_us(); },
+  const TimedCall timed{call, [&] { return resident ? resident_us : algorithm.device_time_us(); },
                         [&] { return stop_requested(); }};
   auto timed_point = run_timed(options_.timing, bootstrap_, timed, options_.iters, warmup);
   if (!timed_point) return std::nullopt;

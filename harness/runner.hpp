@@ -16,10 +16,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collectives/aligned_buffer.hpp"
@@ -88,12 +90,19 @@ class Runner {
     SeriesHeader header;
     std::unique_ptr<Algorithm> algorithm;      // null when skipped
     TransportSet::Entry* transport = nullptr;  // null for baselines
+    bool resident = false;  // our algorithm on the device buffers (--staging none)
   };
-  // `device`: the same call laid out in the device stores (cuda series), else null.
-  // Empty when the run was told to stop (control_) before the point was complete.
+  // `device`: the same call laid out in the device stores (cuda series), else null;
+  // `resident`: our algorithm runs on it (--staging none) instead of staging through the
+  // host layout. Empty when the run was told to stop (control_) before the point was
+  // complete.
   std::optional<PointResult> measure(Algorithm& algorithm, const SeriesPlan& series,
                                      const CallLayout& layout, const CallLayout* device,
-                                     std::uint64_t size_bytes);
+                                     bool resident, std::uint64_t size_bytes);
+  // The device stores registered with `entry`'s transport as device memory (resident
+  // series), once per transport.
+  std::pair<const MemoryRegion*, const MemoryRegion*> device_regions(const std::string& transport,
+                                                                     TransportSet::Entry& entry);
   // The control step that starts every iteration: true when the run must stop.
   bool stop_requested();
   // A note on stderr (rank 0) when many of a point's timing windows opened late.
@@ -110,6 +119,10 @@ class Runner {
   AlignedBuffer recv_;
   TransportSet transports_;
   DeviceStaging device_;
+  // The device stores' registrations per transport (resident series): released before the
+  // device memory (device_) and the transports go.
+  std::map<std::string, std::pair<std::unique_ptr<MemoryRegion>, std::unique_ptr<MemoryRegion>>>
+      device_regions_;
   std::vector<Prepared> prepared_;
   std::vector<SeriesHeader> headers_;
   std::unique_ptr<RunControl> control_;

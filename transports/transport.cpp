@@ -2,6 +2,8 @@
 
 #include "transports/error.hpp"
 
+#include <string>
+
 namespace fb {
 
 void Transport::wait(Request& req, Deadline deadline) {
@@ -15,6 +17,12 @@ void Transport::wait(Request& req, Deadline deadline) {
 void Transport::wait_all(std::span<Request> reqs, Deadline deadline) {
   for (auto& req : reqs)
     wait(req, deadline);
+}
+
+std::unique_ptr<MemoryRegion> Transport::register_device_memory(std::span<std::byte> bytes) {
+  throw TransportError(std::string(name()), -1,
+                       "register " + std::to_string(bytes.size()) + " bytes of device memory",
+                       "this transport cannot move GPU memory");
 }
 
 void Transport::throw_timeout(const Request& req, std::string_view during) const {

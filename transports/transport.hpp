@@ -96,6 +96,10 @@ class Transport {
   virtual std::optional<double> line_rate_Gbps() const { return std::nullopt; }
 
   virtual std::unique_ptr<MemoryRegion> register_memory(std::span<std::byte> bytes) = 0;
+  // GPU memory (capabilities().device_memory): registered as device memory, and sends and
+  // receives in the region say so to the library. The default: the transport cannot
+  // (TransportError naming it).
+  virtual std::unique_ptr<MemoryRegion> register_device_memory(std::span<std::byte> bytes);
 
   // Non-blocking tagged send/receive of `bytes` bytes at `offset` in `region`.
   // A receive must be matched by a send of exactly the same length.

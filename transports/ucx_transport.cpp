@@ -28,13 +28,18 @@ void check_ucs(ucs_status_t status, int peer, const char* what) {
 // Registration with ucp_mem_map lets rendezvous protocols skip registering per message.
 class UcxMemoryRegion final : public MemoryRegion {
  public:
-  UcxMemoryRegion(ucp_context_h context, std::span<std::byte> bytes)
-      : MemoryRegion(bytes), context_(context) {
+  // `cuda`: the bytes are CUDA device memory, mapped as such and named so on every request.
+  UcxMemoryRegion(ucp_context_h context, std::span<std::byte> bytes, bool cuda = false)
+      : MemoryRegion(bytes), context_(context), cuda_(cuda) {
     if (bytes.empty()) return;
     ucp_mem_map_params_t params{};
     params.field_mask = UCP_MEM_MAP_PARAM_FIELD_ADDRESS | UCP_MEM_MAP_PARAM_FIELD_LENGTH;
     params.address = bytes.data();
     params.length = bytes.size();
+    if (cuda) {
+      params.field_mask |= UCP_MEM_MAP_PARAM_FIELD_MEMORY_TYPE;
+      params.memory_type = UCS_MEMORY_TYPE_CUDA;
+    }
     check_ucs(ucp_mem_map(context_, &params, &memh_), -1, "register memory (ucp_mem_map)");
     set_native(memh_);
   }
@@ -44,9 +49,11 @@ class UcxMemoryRegion final : public MemoryRegion {
   UcxMemoryRegion(const UcxMemoryRegion&) = delete;
   UcxMemoryRegion& operator=(const UcxMemoryRegion&) = delete;
   ucp_mem_h memh() const { return memh_; }
+  bool cuda() const { return cuda_; }
 
  private:
   ucp_context_h context_;
+  bool cuda_;
   ucp_mem_h memh_ = nullptr;
 };
 
@@ -57,6 +64,11 @@ ucp_request_param_t make_param(const MemoryRegion& region) {
   if (region.native() != nullptr) {  // only UcxMemoryRegion sets it: a ucp_mem_h
     param.op_attr_mask |= UCP_OP_ATTR_FIELD_MEMH;
     param.memh = static_cast<ucp_mem_h>(region.native());
+    // Device memory: say so, rather than have UCX look the pointer up per request.
+    if (static_cast<const UcxMemoryRegion&>(region).cuda()) {
+      param.op_attr_mask |= UCP_OP_ATTR_FIELD_MEMORY_TYPE;
+      param.memory_type = UCS_MEMORY_TYPE_CUDA;
+    }
   }
   return param;
 }
@@ -381,6 +393,17 @@ void UcxTransport::close_endpoints() {
 
 std::unique_ptr<MemoryRegion> UcxTransport::register_memory(std::span<std::byte> bytes) {
   return std::make_unique<UcxMemoryRegion>(context_.get(), bytes);
+}
+
+std::unique_ptr<MemoryRegion> UcxTransport::register_device_memory(std::span<std::byte> bytes) {
+  if (!cuda_memory_) {
+    throw TransportError("ucx", -1,
+                         "register " + std::to_string(bytes.size()) + " bytes of device memory",
+                         "this UCX reports no CUDA memory support (ucp_context_query: no "
+                         "UCS_MEMORY_TYPE_CUDA; UCX built without CUDA, or UCX_TLS leaves out "
+                         "cuda_copy/cuda_ipc)");
+  }
+  return std::make_unique<UcxMemoryRegion>(context_.get(), bytes, true);
 }
 
 void UcxTransport::check_args(int peer, const MemoryRegion& region, std::size_t offset,

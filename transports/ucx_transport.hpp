@@ -46,6 +46,7 @@ class UcxTransport final : public Transport {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   std::unique_ptr<MemoryRegion> register_memory(std::span<std::byte> bytes) override;
+  std::unique_ptr<MemoryRegion> register_device_memory(std::span<std::byte> bytes) override;
   Request isend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                 std::size_t bytes) override;
   Request irecv(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,

@@ -79,6 +79,13 @@ const ChoiceTable<std::vector<RunOptions::Memory>>& memory_choices() {
   return table;
 }
 
+const ChoiceTable<RunOptions::Staging>& staging_choices() {
+  using Staging = RunOptions::Staging;
+  static const ChoiceTable<Staging> table{
+      {"auto", Staging::automatic}, {"host", Staging::host}, {"none", Staging::none}};
+  return table;
+}
+
 // --memory: a comma list of memory_choices(), in the order given.
 std::vector<RunOptions::Memory> parse_memory_list(const std::string& text) {
   std::vector<RunOptions::Memory> out;
@@ -115,6 +122,7 @@ struct RawRunOptions : RawCommonOptions {
   std::string ranks_per_node;
   std::string node_placement;
   std::string memory = "host";
+  std::string staging = "auto";
   std::string timing = "iteration";
   bool check = false;
   std::string resume;
@@ -225,6 +233,12 @@ RunOptions validate(const RawRunOptions& raw) {
           "--node-placement chooses the nodes of a topology sweep: give --nodes as well");
   }
   o.memory = parse_memory_list(raw.memory);
+  o.staging = choose(staging_choices(), raw.staging, "--staging");
+  if (o.staging != RunOptions::Staging::automatic &&
+      std::find(o.memory.begin(), o.memory.end(), RunOptions::Memory::cuda) == o.memory.end())
+    throw BadInput(
+        "--staging chooses how cuda series reach their buffers: give --memory cuda "
+        "or both as well");
   parse_sweep(raw, o);
   parse_topology(raw, o);
   parse_rank_orders(raw.rank_order, o);
@@ -333,6 +347,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   run->add_option("--memory", raw.memory,
                   "Buffers in host or cuda (device) memory, comma separated (one series each), "
                   "or both (= host,cuda)")
+      ->capture_default_str();
+  run->add_option("--staging", raw.staging,
+                  "How our algorithms reach cuda buffers: none (run on the device buffers: "
+                  "reductions on the GPU, the transport moves device memory; a transport that "
+                  "cannot is skipped with its reason), host (copy through pinned host memory "
+                  "around a host run), auto (none where the transport can move device memory)")
       ->capture_default_str();
   add_wait_options(*run, raw);
   run->add_option("--timing", raw.timing,

@@ -88,6 +88,12 @@ struct RunOptions : CommonOptions {
   // Where the buffers live; cuda series carry a ".cuda" suffix (one series per memory).
   enum class Memory { host, cuda };
   std::vector<Memory> memory{Memory::host};
+  // --staging: how cuda series of our algorithms reach their device buffers. host: copied
+  // through pinned host memory around a run on the host stores; none: the algorithm runs
+  // on the device buffers (reductions on the GPU, the transport moving device memory);
+  // automatic: none where the transport can move device memory, else host.
+  enum class Staging : unsigned char { automatic, host, none };
+  Staging staging = Staging::automatic;
   AlgorithmOptions algorithm;
   // --rank-order: the orders our rings and trees visit the ranks in, one pass of the plan
   // each (series of orders other than rank carry the suffix ".<order>_order");

@@ -348,6 +348,25 @@ TEST(Options, UnknownMemoryIsOneLineAndExit2) {
   }
 }
 
+TEST(Options, StagingChoosesHowCudaSeriesReachTheirBuffers) {
+  using S = RunOptions::Staging;
+  EXPECT_EQ(parse({"run"}).options->staging, S::automatic);
+  for (const auto& [text, want] : std::vector<std::pair<std::string, S>>{
+           {"auto", S::automatic}, {"host", S::host}, {"none", S::none}}) {
+    const auto out = parse({"run", "--memory", "both", "--staging", text});
+    ASSERT_TRUE(out.options) << text << ": " << out.message;
+    EXPECT_EQ(out.options->staging, want) << text;
+  }
+  const auto bad = parse({"run", "--memory", "cuda", "--staging", "device"});
+  EXPECT_EQ(bad.exit_code, kExitBadInput);
+  EXPECT_EQ(bad.message, "fabricbench: error: --staging: 'device' is not one of auto, host, none");
+  const auto host_only = parse({"run", "--staging", "none"});
+  EXPECT_EQ(host_only.exit_code, kExitBadInput);
+  EXPECT_EQ(host_only.message,
+            "fabricbench: error: --staging chooses how cuda series reach their buffers: give "
+            "--memory cuda or both as well");
+}
+
 TEST(Options, MissingSubcommandIsAnError) {
   const auto out = parse({});
   EXPECT_FALSE(out.options);
