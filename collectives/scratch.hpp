@@ -37,7 +37,9 @@ class RegisteredScratch {
         data_ = host_.data();
       }
       size_ = bytes;
-      region_ = transport_.register_memory(std::span(data_, size_));
+      const std::span bytes_here(data_, size_);
+      region_ = memory_ != nullptr ? transport_.register_device_memory(bytes_here)
+                                   : transport_.register_memory(bytes_here);
     }
     return {std::span(data_, bytes), region_.get()};
   }
