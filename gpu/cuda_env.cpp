@@ -48,6 +48,15 @@ int device_for_local_rank(int local_rank) {
   return local_rank % count;
 }
 
+std::optional<int> device_for_pci_bus_id(const std::string& bus_id) {
+  int device = -1;
+  if (cudaDeviceGetByPCIBusId(&device, bus_id.c_str()) != cudaSuccess) {
+    static_cast<void>(cudaGetLastError());  // not sticky: clear it
+    return std::nullopt;
+  }
+  return device;
+}
+
 void set_device(int device) {
   cuda_check(cudaSetDevice(device), "cudaSetDevice(" + std::to_string(device) + ")");
 }

@@ -9,6 +9,7 @@
 // CudaError("built without CUDA support").
 #pragma once
 
+#include <optional>
 #include <string>
 
 #ifndef FB_HAVE_CUDA
@@ -33,6 +34,9 @@ CudaAvailability cuda_availability();
 // The device a rank uses when every rank on a host uses one: local_rank % device count.
 // Throws std::invalid_argument for a negative local rank, CudaError when there is no device.
 int device_for_local_rank(int local_rank);
+// The CUDA device at PCI bus id `bus_id` ("0000:3b:00.0", as hwloc names it), or nullopt
+// when no visible device sits there (CUDA_VISIBLE_DEVICES may hide it).
+std::optional<int> device_for_pci_bus_id(const std::string& bus_id);
 
 // Makes `device` current for the calling thread (cudaSetDevice), and the current device.
 void set_device(int device);

@@ -36,6 +36,10 @@ int device_for_local_rank(int /*local_rank*/) {
   no_cuda();
 }
 
+std::optional<int> device_for_pci_bus_id(const std::string& /*bus_id*/) {
+  no_cuda();
+}
+
 void set_device(int /*device*/) {
   no_cuda();
 }

@@ -7,12 +7,15 @@
 #include "gpu/cuda_env.hpp"
 #include "gpu/device_steps.hpp"
 #include "harness/faults/peer_probe.hpp"
+#include "harness/rank_layout.hpp"
 #include "transports/error.hpp"
+#include "transports/host_locality.hpp"
 
 namespace fb {
 
 struct DeviceStaging::State {
   int device = 0;
+  std::string gpus;  // every rank's device and why, for the series' descriptions
   gpu::DeviceBuffer send;
   gpu::DeviceBuffer recv;
   std::optional<gpu::HostRegistration> pin_send;
@@ -48,7 +51,7 @@ DeviceStaging::State& DeviceStaging::state() {
   if (state_) return *state_;
   watchdog_.set_activity("setting up CUDA device buffers");
   watchdog_.kick();
-  // Ranks on one host take the devices in turn: local rank modulo the device count.
+  // The rank's local rank: its place among the ranks of its host.
   const auto hosts = bootstrap_.allgather_strings(local_host_name());
   const auto me = static_cast<std::size_t>(bootstrap_.rank());
   int local_rank = 0;
@@ -56,7 +59,19 @@ DeviceStaging::State& DeviceStaging::state() {
     if (hosts[r] == hosts[me]) ++local_rank;
   }
   auto state = std::make_unique<State>();
-  state->device = gpu::device_for_local_rank(local_rank);
+  // The GPU closest to this rank's CPUs (hwloc), taken in turn by local rank; else local
+  // rank modulo the devices.
+  const std::string bus_id = choose_gpu(local_rank, detect_host_locality());
+  const auto by_locality = bus_id.empty() ? std::nullopt : gpu::device_for_pci_bus_id(bus_id);
+  state->device = by_locality ? *by_locality : gpu::device_for_local_rank(local_rank);
+  std::string mine = "cuda" + std::to_string(state->device);
+  mine += by_locality ? " (pci " + bus_id + ", closest to its CPUs)"
+                      : " (local rank " + std::to_string(local_rank) + " mod the devices)";
+  const auto all = bootstrap_.allgather_strings(mine);
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    state->gpus.append(r == 0 ? "GPUs: rank " : ", rank ").append(std::to_string(r));
+    state->gpus.append(" ").append(all[r]);
+  }
   gpu::set_device(state->device);
   state->send = gpu::DeviceBuffer(store_bytes_);
   state->recv = gpu::DeviceBuffer(store_bytes_);
@@ -75,6 +90,10 @@ gpu::NcclComm& DeviceStaging::nccl() {
     watchdog_.pause();
   }
   return *s.nccl;
+}
+
+const std::string& DeviceStaging::gpus() {
+  return state().gpus;
 }
 
 gpu::StreamHandle DeviceStaging::stream() {

@@ -41,6 +41,9 @@ class DeviceStaging {
   // Collective on first use: the NCCL communicator on this rank's device.
   gpu::NcclComm& nccl();
   gpu::StreamHandle stream();
+  // Every rank's GPU and how it was chosen (closest to its CPUs by hwloc, or local rank
+  // modulo the devices), one line for the series' descriptions.
+  const std::string& gpus();
   // The device stores, as buffers without a transport region.
   Buffer send_store();
   Buffer recv_store();

@@ -81,6 +81,13 @@ int choose_nic(const topo::Host& host, int placed, int local_rank, const HostLoc
   return described[static_cast<std::size_t>(pick)];
 }
 
+std::string choose_gpu(int local_rank, const HostLocality& here) {
+  const auto closest = closest_devices(here.gpus, here.process_cpuset);
+  if (closest.empty() || closest.size() == here.gpus.size()) return "";
+  const auto pick = closest[static_cast<std::size_t>(local_rank) % closest.size()];
+  return here.gpus[static_cast<std::size_t>(pick)].pci_bus_id;
+}
+
 void choose_nics(JobPlacement& job, Bootstrap& bootstrap, const HostLocality& here) {
   if (!job.described) return;
   auto& ranks = job.placement.ranks;

@@ -44,6 +44,13 @@ std::string rank_order_suffix(topo::RankOrder order);
 // as close, as it does for an unbound process.
 int choose_nic(const topo::Host& host, int placed, int local_rank, const HostLocality& here);
 
+// The GPU a rank with local rank `local_rank` uses, as its PCI bus id: among the GPUs hwloc
+// finds on this host, the ones closest to this process's CPU binding, taken in turn by local
+// rank, so ranks bound to one socket use that socket's GPUs. Empty when hwloc finds no GPU,
+// or finds them all as close (an unbound process): the caller keeps local rank modulo the
+// devices.
+std::string choose_gpu(int local_rank, const HostLocality& here);
+
 // Every rank's choose_nic for its host, gathered so that every rank's placement (and the
 // results file) names the NIC each rank drives. Collective. A description without NICs
 // changes nothing.

@@ -78,6 +78,7 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
       }
       p.algorithm = series.algorithm.create(ctx);
       if (series.on_device()) {
+        info.description += "; " + device_.gpus();
         info.staging = p.resident
                            ? DeviceStaging::describe_resident(*ctx.transport)
                            : DeviceStaging::describe(series.algorithm.device_only, ctx.transport);

@@ -67,6 +67,21 @@ TEST(ChooseNic, NothingToPreferKeepsThePlacement) {
   EXPECT_EQ(choose_nic(host_with({"veth0", "mlx5_1"}), 1, 1, socket0), 0);
 }
 
+TEST(ChooseGpu, RanksBoundToASocketUseThatSocketsGpu) {
+  // The fixture's cuda0 (0000:17:00.0) sits next to CPUs 0-7, cuda1 (0000:af:00.0) next to 8-15.
+  EXPECT_EQ(choose_gpu(0, detect_host_locality_from_xml(fixture(), "8-15")), "0000:af:00.0");
+  EXPECT_EQ(choose_gpu(1, detect_host_locality_from_xml(fixture(), "0-3")), "0000:17:00.0");
+  EXPECT_EQ(choose_gpu(3, detect_host_locality_from_xml(fixture(), "12")), "0000:af:00.0");
+}
+
+TEST(ChooseGpu, NothingToPreferLeavesTheChoiceToTheLocalRank) {
+  // Unbound, or bound across both sockets: both GPUs as close.
+  EXPECT_EQ(choose_gpu(1, detect_host_locality_from_xml(fixture(), "")), "");
+  EXPECT_EQ(choose_gpu(1, detect_host_locality_from_xml(fixture(), "0-15")), "");
+  // No GPU, or hwloc failing.
+  EXPECT_EQ(choose_gpu(0, HostLocality{}), "");
+}
+
 TEST(LocalityJson, RecordsDevicesBindingAndTheClosest) {
   const auto j =
       nlohmann::json::parse(locality_json(detect_host_locality_from_xml(fixture(), "8-15")));
