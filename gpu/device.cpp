@@ -1,6 +1,7 @@
 // RAII CUDA resources and copies (built with CUDA; gpu/fallback.cpp otherwise).
 #include "gpu/device.hpp"
 
+#include <cuda.h>
 #include <cuda_runtime.h>
 
 #include <string>
@@ -219,6 +220,42 @@ void memset_device(void* dst, unsigned char value, std::size_t bytes) {
 void memset_device_async(void* dst, unsigned char value, std::size_t bytes, StreamHandle stream) {
   if (bytes == 0) return;
   cuda_check(cudaMemsetAsync(dst, value, bytes, stream), call_text("cudaMemsetAsync", bytes));
+}
+
+std::optional<DmaBufExport> export_dmabuf(const void* data, std::size_t bytes, std::string& why) {
+  using GetRange = CUresult (*)(CUdeviceptr*, std::size_t*, CUdeviceptr);
+  using GetHandle =
+      CUresult (*)(void*, CUdeviceptr, std::size_t, CUmemRangeHandleType, unsigned long long);
+  void* get_range = nullptr;
+  void* get_handle = nullptr;
+  cudaDriverEntryPointQueryResult found{};
+  if (cudaGetDriverEntryPointByVersion("cuMemGetAddressRange", &get_range, 12000, cudaEnableDefault,
+                                       &found) != cudaSuccess ||
+      found != cudaDriverEntryPointSuccess ||
+      cudaGetDriverEntryPointByVersion("cuMemGetHandleForAddressRange", &get_handle, 12000,
+                                       cudaEnableDefault, &found) != cudaSuccess ||
+      found != cudaDriverEntryPointSuccess) {
+    static_cast<void>(cudaGetLastError());
+    why = "the CUDA driver has no cuMemGetHandleForAddressRange (dma-buf needs CUDA 11.7+)";
+    return std::nullopt;
+  }
+  CUdeviceptr base = 0;
+  std::size_t size = 0;
+  const auto ptr = static_cast<CUdeviceptr>(reinterpret_cast<std::uintptr_t>(data));
+  if (reinterpret_cast<GetRange>(get_range)(&base, &size, ptr) != CUDA_SUCCESS ||
+      ptr + bytes > base + size) {
+    why = "not a CUDA device allocation (cuMemGetAddressRange)";
+    return std::nullopt;
+  }
+  int fd = -1;
+  const CUresult rc = reinterpret_cast<GetHandle>(get_handle)(
+      &fd, base, size, CU_MEM_RANGE_HANDLE_TYPE_DMA_BUF_FD, 0);
+  if (rc != CUDA_SUCCESS) {
+    why = "cuMemGetHandleForAddressRange(DMA_BUF_FD) failed with CUresult " + std::to_string(rc) +
+          " (the kernel module may lack dma-buf support)";
+    return std::nullopt;
+  }
+  return DmaBufExport{fd, ptr - base};
 }
 
 }  // namespace fb::gpu

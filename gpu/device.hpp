@@ -9,6 +9,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
 
 struct CUstream_st;
 struct CUevent_st;
@@ -147,5 +150,19 @@ void memcpy_d2d_async(void* dst, const void* src, std::size_t bytes, StreamHandl
 // cudaMemsetAsync).
 void memset_device(void* dst, unsigned char value, std::size_t bytes);
 void memset_device_async(void* dst, unsigned char value, std::size_t bytes, StreamHandle stream);
+
+// The CUDA allocation holding [data, data + bytes) exported as a dma-buf, for GPUDirect RDMA
+// (ibv_reg_dmabuf_mr): `fd` (the caller closes it) and the offset of `data` in it. The whole
+// allocation is exported (cuMemGetAddressRange, then cuMemGetHandleForAddressRange), since
+// the driver wants a page-aligned range inside one allocation. nullopt, with the reason in
+// `why`, when the driver cannot: no dma-buf support (a driver older than CUDA 11.7's, or a
+// kernel module without it), memory that is not from cudaMalloc, or no CUDA at all. The
+// driver functions are looked up through the runtime (cudaGetDriverEntryPointByVersion), so
+// nothing links libcuda.
+struct DmaBufExport {
+  int fd = -1;
+  std::uint64_t offset = 0;
+};
+std::optional<DmaBufExport> export_dmabuf(const void* data, std::size_t bytes, std::string& why);
 
 }  // namespace fb::gpu

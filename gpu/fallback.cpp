@@ -227,4 +227,10 @@ void NcclComm::wait(StreamHandle /*stream*/, std::chrono::milliseconds /*timeout
   no_cuda();
 }
 
+std::optional<DmaBufExport> export_dmabuf(const void* /*data*/, std::size_t /*bytes*/,
+                                          std::string& why) {
+  why = "built without CUDA support";
+  return std::nullopt;
+}
+
 }  // namespace fb::gpu

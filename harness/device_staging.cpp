@@ -151,6 +151,14 @@ std::string DeviceStaging::resident_refusal(Transport& transport) {
   return "";
 }
 
+DmaBufExporter DeviceStaging::dmabuf_exporter() {
+  return [](std::span<std::byte> bytes, std::string& why) -> std::optional<DmaBuf> {
+    const auto exported = gpu::export_dmabuf(bytes.data(), bytes.size(), why);
+    if (!exported) return std::nullopt;
+    return DmaBuf{exported->fd, exported->offset};
+  };
+}
+
 double DeviceStaging::run_resident(Algorithm& algorithm, const CallLayout& device) {
   auto& s = state();
   if (!s.steps) {

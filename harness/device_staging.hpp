@@ -58,6 +58,9 @@ class DeviceStaging {
   static std::string describe_resident(const Transport& transport);
   // Why `transport` cannot move device memory, in one line ("" when it can).
   static std::string resident_refusal(Transport& transport);
+  // gpu/'s dma-buf export of device memory, for transports that register it with the NIC
+  // (verbs, GPUDirect RDMA).
+  static DmaBufExporter dmabuf_exporter();
 
   // One call of our algorithm on the device layout (--staging none): its copies and
   // reductions on this rank's stream (gpu::DeviceSteps), the transport moving device memory.

@@ -128,6 +128,9 @@ void pin_nic(const JobPlacement& job, int rank) {
   if (nic.empty()) return;
   // NOLINTNEXTLINE(concurrency-mt-unsafe): before any transport or thread starts
   setenv("UCX_NET_DEVICES", nic.c_str(), 1);
+  // The verbs transport takes it when it names an RDMA device (verbs_options.hpp).
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): likewise
+  setenv("FB_TOPOLOGY_NIC_NAME", nic.c_str(), 1);
 }
 
 }  // namespace fb

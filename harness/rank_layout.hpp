@@ -61,7 +61,9 @@ void choose_nics(JobPlacement& job, Bootstrap& bootstrap, const HostLocality& he
 void record_placement(const JobPlacement& job, results::RunInfo& info);
 
 // With a description that names this rank's NIC, UCX is told to use that device (and only
-// it) unless FB_TOPOLOGY_NIC=off: UCX_NET_DEVICES is set before any transport starts.
+// it) unless FB_TOPOLOGY_NIC=off: UCX_NET_DEVICES is set before any transport starts, and
+// FB_TOPOLOGY_NIC_NAME, which the verbs transport follows when it names an RDMA device
+// (and no FB_VERBS_OPTIONS device list overrides it).
 void pin_nic(const JobPlacement& job, int rank);
 
 }  // namespace fb

@@ -65,9 +65,20 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
       // auto with a transport that can move device memory), else staged through the host.
       std::string refusal;
       if (series.on_device() && ctx.transport != nullptr) {
+        ctx.transport->set_dmabuf_exporter(DeviceStaging::dmabuf_exporter());
         refusal = DeviceStaging::resident_refusal(*ctx.transport);
         p.resident = options_.staging == RunOptions::Staging::none ||
                      (options_.staging == RunOptions::Staging::automatic && refusal.empty());
+        // The device stores registered now, so that a transport that cannot after all (no
+        // GPUDirect RDMA on this host) says so here instead of in the middle of the run.
+        if (p.resident && refusal.empty()) {
+          try {
+            device_regions(series.transport, *p.transport);
+          } catch (const TransportError& e) {
+            refusal = e.what();
+            p.resident = options_.staging == RunOptions::Staging::none;
+          }
+        }
       }
       if (p.resident && !refusal.empty()) {
         p.resident = false;
@@ -82,6 +93,8 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
         info.staging = p.resident
                            ? DeviceStaging::describe_resident(*ctx.transport)
                            : DeviceStaging::describe(series.algorithm.device_only, ctx.transport);
+        if (!p.resident && !refusal.empty() && !series.algorithm.device_only)
+          info.staging += "; not on the device buffers: " + refusal;
       }
       info.parameters = p.algorithm->parameters();
       if (!layout_description_.empty() && series.algorithm.uses_transport)

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -71,6 +72,16 @@ class MemoryRegion {
   void* native_;
 };
 
+// A range of device memory exported as a dma-buf (what ibv_reg_dmabuf_mr takes): the file
+// descriptor, which the receiver closes, and the range's offset in it.
+struct DmaBuf {
+  int fd = -1;
+  std::uint64_t offset = 0;
+};
+// Exports `bytes` of device memory as a dma-buf, or returns nullopt with the reason in `why`.
+// The harness gives transports gpu/'s (transports/ include no CUDA header).
+using DmaBufExporter = std::function<std::optional<DmaBuf>(std::span<std::byte>, std::string&)>;
+
 enum class OpKind : std::uint8_t { none, send, recv };
 
 // A posted operation. Small and copyable; `handle` is the transport's own.
@@ -100,6 +111,9 @@ class Transport {
   // receives in the region say so to the library. The default: the transport cannot
   // (TransportError naming it).
   virtual std::unique_ptr<MemoryRegion> register_device_memory(std::span<std::byte> bytes);
+  // How device memory becomes a dma-buf, for a transport that registers it with the NIC
+  // (verbs: GPUDirect RDMA). Set before register_device_memory; the default ignores it.
+  virtual void set_dmabuf_exporter(const DmaBufExporter& exporter) { static_cast<void>(exporter); }
 
   // Non-blocking tagged send/receive of `bytes` bytes at `offset` in `region`.
   // A receive must be matched by a send of exactly the same length.

@@ -88,7 +88,7 @@ endforeach()
 # The transport's single-rank test that needs a device (messages to itself, registration).
 add_test(NAME fakeverbs.transport_single_rank
          COMMAND ${_fv_run} ib ${_fv_lib} $<TARGET_FILE:fb_unit_tests>
-                 --gtest_filter=VerbsTransport.SelfMessagesOnRealDevice:VerbsTransport.OpenNamedMissingDeviceSaysWhy:VerbsTransport.RegionOutlivesItsTransport)
+                 --gtest_filter=VerbsTransport.SelfMessagesOnRealDevice:VerbsTransport.OpenNamedMissingDeviceSaysWhy:VerbsTransport.RegionOutlivesItsTransport:VerbsTransport.DeviceMemoryThroughDmaBuf)
 # RLIMIT_MEMLOCK enforced by the device whatever the wrapper could raise: the registration
 # past it must name the limit.
 add_test(NAME fakeverbs.transport_memlock

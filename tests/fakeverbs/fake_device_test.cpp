@@ -3,6 +3,7 @@
 // real hardware is strict. Each test configures the device through the environment first.
 #include <arpa/inet.h>
 #include <infiniband/verbs.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -51,6 +52,43 @@ TEST_F(FakeDevice, SendAndWriteWithImmediateArrive) {
   EXPECT_EQ(received.opcode, IBV_WC_RECV_RDMA_WITH_IMM);
   EXPECT_EQ(ntohl(received.imm_data), 77U);
   EXPECT_STREQ(b_.buffer.data() + 4096, "written");
+}
+
+// A dma-buf registration (GPUDirect RDMA's ibv_reg_dmabuf_mr, a memfd standing for the GPU's
+// dma-buf): work requests name the region by its iova, and the device moves the bytes through
+// the fd at the given offset, so data written to it lands in the fd's pages, wherever the
+// iova points.
+TEST_F(FakeDevice, DmaBufRegionTakesWritesThroughItsFd) {
+  configure("ib");
+  open_pair();
+  connect();
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  const int fd = memfd_create("fake-dmabuf", MFD_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, static_cast<off_t>(2 * page)), 0);
+  auto* pages =
+      static_cast<char*>(mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  ASSERT_NE(pages, MAP_FAILED);
+  // The region: 256 bytes at offset page + 100 of the fd, named by an iova of the caller's
+  // choosing (here the address of b's ordinary buffer, which must stay untouched).
+  const std::uint64_t iova = remote(b_);
+  ibv_mr* mr = ibv_reg_dmabuf_mr(b_.pd, page + 100, 256, iova, fd, kAccess);
+  ASSERT_NE(mr, nullptr);
+  std::strcpy(a_.buffer.data(), "through the dma-buf");
+  ASSERT_EQ(post_send(a_, IBV_WR_RDMA_WRITE, 20, 5, true, iova + 8, mr->rkey), 0);
+  EXPECT_EQ(next(a_.cq).status, IBV_WC_SUCCESS);
+  EXPECT_STREQ(pages + page + 108, "through the dma-buf");
+  EXPECT_EQ(b_.buffer[8], 0);
+  // Past the region's end: a remote access error, as for any region.
+  ASSERT_EQ(post_send(a_, IBV_WR_RDMA_WRITE, 20, 6, true, iova + 250, mr->rkey), 0);
+  EXPECT_EQ(next(a_.cq).status, IBV_WC_REM_ACCESS_ERR);
+  EXPECT_EQ(ibv_dereg_mr(mr), 0);
+  // A range past the end of the fd, or no fd at all, is refused.
+  EXPECT_EQ(ibv_reg_dmabuf_mr(b_.pd, 2 * page - 10, 64, iova, fd, kAccess), nullptr);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(ibv_reg_dmabuf_mr(b_.pd, 0, 64, iova, -1, kAccess), nullptr);
+  munmap(pages, 2 * page);
+  close(fd);
 }
 
 TEST_F(FakeDevice, StateMachineRequiresEachTransitionsMasks) {

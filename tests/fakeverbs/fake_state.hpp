@@ -119,6 +119,14 @@ struct Mr {
   std::uint64_t iova = 0;
   std::uint64_t pinned_bytes = 0;
   int busy = 0;  // posted work requests naming it
+  // A dma-buf registration: the fd's pages mapped here; the wire moves the region's bytes
+  // through this mapping (work requests still name the region by its iova).
+  std::byte* alias = nullptr;
+  void* alias_map = nullptr;
+  std::size_t alias_map_length = 0;
+  std::byte* data() const {
+    return alias != nullptr ? alias : static_cast<std::byte*>(shell.c.addr);
+  }
 };
 
 struct CompChannel {

@@ -5,7 +5,9 @@
 // verbs_context. Queue pairs: fake_qp_verbs.cpp; SRQs: fake_srq.cpp; ports and async events:
 // fake_port.cpp.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -54,12 +56,14 @@ std::atomic<bool> g_registered{false};
 std::atomic<int> g_live_contexts{0};
 std::atomic<int> g_live_pds{0};
 std::atomic<int> g_live_mrs{0};
+std::atomic<int> g_live_dmabuf_mrs{0};  // of which registered through a dma-buf
 
 int live_objects(const char* kind) {
   const std::string what = kind == nullptr ? "" : kind;
   if (what == "context") return g_live_contexts;
   if (what == "pd") return g_live_pds;
   if (what == "mr") return g_live_mrs;
+  if (what == "dmabuf_mr") return g_live_dmabuf_mrs;
   return -1;
 }
 
@@ -488,6 +492,43 @@ ibv_mr* ibv_reg_mr_iova(ibv_pd* pd, void* address, std::size_t length, std::uint
   return ibv_reg_mr_iova2(pd, address, length, iova, static_cast<unsigned>(access));
 }
 
+// A dma-buf stands for device memory the NIC reaches through the fd (GPUDirect RDMA); a memfd
+// holding the caller's pages stands in for a GPU's. The fd's range is mapped and the wire
+// moves the region's bytes through that mapping, so a wrong fd or offset shows as wrong data,
+// while work requests name the region by `iova`, as with real dma-buf registrations.
+ibv_mr* ibv_reg_dmabuf_mr(ibv_pd* handle, std::uint64_t offset, std::size_t length,
+                          std::uint64_t iova, int fd, int access) {
+  struct stat st {};
+  const bool fits = fd >= 0 && ::fstat(fd, &st) == 0 && st.st_size >= 0 &&
+                    offset + length <= static_cast<std::uint64_t>(st.st_size);
+  if (tracing()) {
+    trace(std::string("reg_dmabuf_mr device=") + handle->context->device->name +
+          " offset=" + std::to_string(offset) + " length=" + std::to_string(length) +
+          " rc=" + std::to_string(fits ? 0 : EINVAL));
+  }
+  if (!fits || length == 0) return fail_null<ibv_mr>(EINVAL);
+  const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  const std::uint64_t start = offset / page * page;
+  const std::size_t map_length = length + (offset - start);
+  void* map = ::mmap(nullptr, map_length, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                     static_cast<off_t>(start));
+  if (map == MAP_FAILED) return fail_null<ibv_mr>(errno);
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): the region is named by its iova
+  ibv_mr* mr = ibv_reg_mr_iova2(handle, reinterpret_cast<void*>(iova), length, iova,
+                                static_cast<unsigned>(access));
+  if (mr == nullptr) {
+    const int error = errno;
+    ::munmap(map, map_length);
+    return fail_null<ibv_mr>(error);
+  }
+  auto* state = state_of<Mr>(mr);
+  state->alias_map = map;
+  state->alias_map_length = map_length;
+  state->alias = static_cast<std::byte*>(map) + (offset - start);
+  ++g_live_dmabuf_mrs;
+  return mr;
+}
+
 int ibv_dereg_mr(ibv_mr* handle) {
   auto* mr = state_of<Mr>(handle);
   auto* context = mr->pd->context;
@@ -495,6 +536,10 @@ int ibv_dereg_mr(ibv_mr* handle) {
   if (mr->busy > 0) {
     trace_refused("ibv_dereg_mr", EBUSY);
     return fail(EBUSY);
+  }
+  if (mr->alias_map != nullptr) {
+    ::munmap(mr->alias_map, mr->alias_map_length);
+    --g_live_dmabuf_mrs;
   }
   g_pinned_bytes -= mr->pinned_bytes;
   --mr->pd->children;

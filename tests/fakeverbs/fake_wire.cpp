@@ -371,7 +371,7 @@ void respond(Qp& qp, const Packet& packet, const std::byte* tail) {
         return fail(kNakRemoteAccess);
       }
       const auto offset = packet.remote_address - mr->iova;
-      local.push_back({static_cast<std::byte*>(mr->shell.c.addr) + offset, packet.length});
+      local.push_back({mr->data() + offset, packet.length});
     }
   } else {
     auto& receive = receives.front();

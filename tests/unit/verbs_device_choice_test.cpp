@@ -93,6 +93,30 @@ TEST(VerbsDeviceChoice, DeviceListPerLocalRank) {
             "none: cannot open mlx5_9: Permission denied");
 }
 
+TEST(VerbsDeviceChoice, TheDescriptionsNicWhenItIsAnRdmaDevice) {
+  VerbsDeviceInfo dual{
+      "mlx5_1", IBV_TRANSPORT_IB, {{1, IBV_PORT_ACTIVE, kIb}, {2, IBV_PORT_ACTIVE, kIb}}, {}};
+  const std::vector<VerbsDeviceInfo> found = {device("mlx5_0", kIb), dual};
+  VerbsOptions options;
+  options.topology_nic = VerbsDeviceChoice{"mlx5_1", 2};
+  // Local rank 0 would take mlx5_0; the description says mlx5_1 port 2.
+  EXPECT_EQ(chosen(found, options, 0), "mlx5_1:2");
+  options.topology_nic = VerbsDeviceChoice{"mlx5_1", 0};
+  EXPECT_EQ(chosen(found, options, 0), "mlx5_1:1");  // its first active port
+  // An interface name (no RDMA device of that name): the choice as without it.
+  options.topology_nic = VerbsDeviceChoice{"eth0", 0};
+  EXPECT_EQ(chosen(found, options, 1), "mlx5_1:1");
+  // A port that is not active: likewise.
+  const std::vector<VerbsDeviceInfo> down = {
+      device("mlx5_0", kIb), device("mlx5_1", kIb, IBV_TRANSPORT_IB, IBV_PORT_DOWN)};
+  options.topology_nic = VerbsDeviceChoice{"mlx5_1", 0};
+  EXPECT_EQ(chosen(down, options, 1), "mlx5_0:1");
+  // An explicit device list wins.
+  auto listed = parse_verbs_options("device=mlx5_0");
+  listed.topology_nic = VerbsDeviceChoice{"mlx5_1", 1};
+  EXPECT_EQ(chosen(found, listed, 0), "mlx5_0:1");
+}
+
 VerbsConnectionInfo info(std::uint8_t link_layer, std::uint8_t gid_type, bool grh,
                          std::uint64_t subnet) {
   VerbsConnectionInfo i;

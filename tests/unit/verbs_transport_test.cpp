@@ -3,10 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <dlfcn.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <numeric>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -132,6 +137,72 @@ TEST(VerbsTransport, RegionOutlivesItsTransport) {
   EXPECT_EQ(live("mr"), mrs);
   EXPECT_EQ(live("pd"), pds);
   EXPECT_EQ(live("context"), contexts);
+}
+
+// GPUDirect RDMA's registration path on the software device, with a memfd standing for the
+// GPU's dma-buf: device memory goes through the exporter and ibv_reg_dmabuf_mr (the device
+// moves its bytes through the fd's own mapping, so a wrong fd or offset would show as wrong
+// data); memory the exporter refuses falls back to ibv_reg_mr on the pointer (the
+// nvidia-peermem path). Skipped without a device and its object counts.
+TEST(VerbsTransport, DeviceMemoryThroughDmaBuf) {
+  if (const auto reason = verbs_unavailable_reason()) GTEST_SKIP() << *reason;
+  using LiveObjects = int (*)(const char*);
+  const auto live = reinterpret_cast<LiveObjects>(dlsym(RTLD_DEFAULT, "fakeverbs_live_objects"));
+  if (live == nullptr) GTEST_SKIP() << "needs the software device's object counts";
+  constexpr std::size_t kBytes = std::size_t{2} << 20;
+  const int memfd = memfd_create("fb-device-memory", MFD_CLOEXEC);
+  ASSERT_GE(memfd, 0);
+  ASSERT_EQ(ftruncate(memfd, kBytes), 0);
+  void* map = mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  const std::span memory(static_cast<std::byte*>(map), kBytes);
+  int exports = 0;
+  const int dmabuf_mrs_before = live("dmabuf_mr");
+  const DmaBufExporter exporter = [&](std::span<std::byte> bytes,
+                                      std::string& why) -> std::optional<DmaBuf> {
+    if (bytes.data() < memory.data() || bytes.data() + bytes.size() > memory.data() + kBytes) {
+      why = "not in the memfd";
+      return std::nullopt;
+    }
+    ++exports;
+    return DmaBuf{dup(memfd), static_cast<std::uint64_t>(bytes.data() - memory.data())};
+  };
+  {
+    SoloBootstrap bootstrap;
+    VerbsTransport transport(bootstrap, VerbsOptions{});
+    EXPECT_FALSE(transport.capabilities().device_memory);  // no exporter yet
+    transport.set_dmabuf_exporter(exporter);
+    EXPECT_TRUE(transport.capabilities().device_memory);
+    const int dmabuf_mrs = live("dmabuf_mr");
+    // Send and receive halves at offsets that are not page aligned.
+    const auto send = memory.subspan(100, kBytes / 2 - 100);
+    const auto recv = memory.subspan(kBytes / 2 + 40, kBytes / 2 - 40);
+    for (std::size_t i = 0; i < send.size(); ++i)
+      send[i] = static_cast<std::byte>(i * 13 + 1);
+    const auto send_region = transport.register_device_memory(send);
+    const auto recv_region = transport.register_device_memory(recv);
+    EXPECT_EQ(exports, 2);
+    EXPECT_EQ(live("dmabuf_mr"), dmabuf_mrs + 2);
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    for (const std::size_t bytes : {std::size_t{8}, std::size_t{512} << 10}) {
+      std::fill(recv.begin(), recv.end(), std::byte{0});
+      auto r = transport.irecv(0, make_tag(bytes, 3), *recv_region, 0, bytes);
+      auto s = transport.isend(0, make_tag(bytes, 3), *send_region, 0, bytes);
+      transport.wait(s, deadline);
+      transport.wait(r, deadline);
+      EXPECT_TRUE(
+          std::equal(send.begin(), send.begin() + static_cast<std::ptrdiff_t>(bytes), recv.begin()))
+          << bytes << " bytes";
+    }
+    // Memory the exporter refuses: registered on its pointer instead, not as a dma-buf.
+    std::vector<std::byte> elsewhere(4096);
+    const auto fallback = transport.register_device_memory(elsewhere);
+    EXPECT_NE(fallback->native(), nullptr);
+    EXPECT_EQ(live("dmabuf_mr"), dmabuf_mrs + 2);
+  }
+  EXPECT_EQ(live("dmabuf_mr"), dmabuf_mrs_before);
+  munmap(map, kBytes);
+  close(memfd);
 }
 
 // Needs a device that enforces RLIMIT_MEMLOCK as the kernel does for a user without

@@ -105,6 +105,18 @@ std::optional<VerbsDeviceChoice> choose_verbs_port(const std::vector<VerbsDevice
     if (!port) return std::nullopt;
     return VerbsDeviceChoice{it->name, *port};
   }
+  // The description's NIC for this rank, when it is an RDMA device with a usable port.
+  if (options.topology_nic) {
+    const auto& wanted = *options.topology_nic;
+    const auto it = std::find_if(found.begin(), found.end(),
+                                 [&](const VerbsDeviceInfo& d) { return d.name == wanted.name; });
+    std::string ignored;
+    const auto port =
+        it == found.end()
+            ? std::nullopt
+            : usable_port(*it, wanted.port != 0 ? wanted.port : options.port, ignored);
+    if (port) return VerbsDeviceChoice{it->name, *port};
+  }
   std::vector<VerbsDeviceChoice> infiniband;
   std::vector<VerbsDeviceChoice> ethernet;
   std::vector<std::string> reasons;

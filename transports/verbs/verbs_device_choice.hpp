@@ -4,7 +4,9 @@
 //
 //   - A device list (FB_VERBS_OPTIONS device=mlx5_0:1+mlx5_1:1): local rank i takes entry
 //     i mod count, so an 8-rail node puts each local rank on its own NIC.
-//   - No list: every device whose transport is InfiniBand (InfiniBand or RoCE ports; iWARP,
+//   - No list, but the fabric's description names this rank's NIC (VerbsOptions::
+//     topology_nic) and it is an RDMA device with a usable port: that one.
+//   - Otherwise: every device whose transport is InfiniBand (InfiniBand or RoCE ports; iWARP,
 //     EFA and other devices are skipped: their RC semantics differ) with an active port. If
 //     any of them has an InfiniBand link layer, only those (an Ethernet management NIC is not
 //     the fabric); local ranks are spread over them the same way.

@@ -166,7 +166,14 @@ VerbsOptions parse_verbs_options(const std::string& spec) {
 
 VerbsOptions verbs_options_from_environment() {
   const char* spec = std::getenv("FB_VERBS_OPTIONS");  // NOLINT(concurrency-mt-unsafe)
-  return spec == nullptr ? VerbsOptions{} : parse_verbs_options(spec);
+  auto options = spec == nullptr ? VerbsOptions{} : parse_verbs_options(spec);
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up, before any thread
+  const char* nic = std::getenv("FB_TOPOLOGY_NIC_NAME");
+  if (nic != nullptr && *nic != '\0') {
+    const auto list = parse_device_list(nic);
+    if (list.size() == 1) options.topology_nic = list.front();
+  }
+  return options;
 }
 
 }  // namespace fb

@@ -22,6 +22,11 @@ struct VerbsOptions {
   // preferred over Ethernet), spread over the local ranks the same way; iWARP and other
   // non-InfiniBand-transport devices are never taken.
   std::vector<VerbsDeviceChoice> devices;
+  // The NIC the fabric's description (--topology) gives this rank, "name[:port]", set by
+  // the harness in FB_TOPOLOGY_NIC_NAME: without a device list, the rank uses it when an
+  // RDMA device of that name has a usable port (a description may name interfaces, such as
+  // "eth0", which are no RDMA device: then the choice is made as without it).
+  std::optional<VerbsDeviceChoice> topology_nic;
   // Port number for devices named without one (ports count from 1). 0: the first active.
   int port = 0;
   // GID table index used for the GRH. nullopt ("auto"): on RoCE ports the first RoCE v2

@@ -1,13 +1,18 @@
 #include "transports/verbs/verbs_transport.hpp"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdint>
 #include <exception>
 #include <random>
 #include <set>
 #include <stdexcept>
+#include <string>
+#include <system_error>
 
 #include "transports/verbs/verbs_gid.hpp"
 #include "transports/verbs/verbs_line_rate.hpp"
@@ -32,6 +37,49 @@ class VerbsMemoryRegion final : public MemoryRegion {
  private:
   std::shared_ptr<VerbsDomain> domain_;  // declared first: released after the lease
   RegistrationCache::Lease lease_;
+};
+
+// Device memory registered for GPUDirect RDMA, outside the registration cache (device stores
+// and scratch are registered once each, whole). `how` says which way it went.
+class VerbsDeviceRegion final : public MemoryRegion {
+ public:
+  VerbsDeviceRegion(std::span<std::byte> bytes, std::shared_ptr<VerbsDomain> domain,
+                    const DmaBufExporter& exporter)
+      : MemoryRegion(bytes), domain_(std::move(domain)) {
+    if (bytes.empty()) return;
+    std::string why = "no dma-buf exporter (built without CUDA)";
+    if (exporter) {
+      if (const auto buf = exporter(bytes, why)) {
+        errno = 0;
+        mr_ = ibv_reg_dmabuf_mr(domain_->pd.get(), buf->offset, bytes.size(),
+                                reinterpret_cast<std::uintptr_t>(bytes.data()), buf->fd,
+                                domain_->access);
+        const int error = errno;
+        ::close(buf->fd);
+        if (mr_ == nullptr) why = "ibv_reg_dmabuf_mr: " + std::system_category().message(error);
+      }
+    }
+    if (mr_ == nullptr) {
+      errno = 0;
+      mr_ = ibv_reg_mr(domain_->pd.get(), bytes.data(), bytes.size(), domain_->access);
+      if (mr_ == nullptr) {
+        throw TransportError(
+            "verbs", -1, "register " + std::to_string(bytes.size()) + " bytes of device memory",
+            "no GPUDirect RDMA here: dma-buf: " + why + "; ibv_reg_mr on the device pointer: " +
+                std::system_category().message(errno) + " (it needs the nvidia-peermem module)");
+      }
+    }
+    set_native(mr_);
+  }
+  ~VerbsDeviceRegion() override {
+    if (mr_ != nullptr) ibv_dereg_mr(mr_);
+  }
+  VerbsDeviceRegion(const VerbsDeviceRegion&) = delete;
+  VerbsDeviceRegion& operator=(const VerbsDeviceRegion&) = delete;
+
+ private:
+  std::shared_ptr<VerbsDomain> domain_;  // declared first: released after the registration
+  ibv_mr* mr_ = nullptr;
 };
 
 std::uint8_t to_u8(int value) {
@@ -381,6 +429,10 @@ void VerbsTransport::post_receive(std::uint64_t buffer_index) {
 
 std::unique_ptr<MemoryRegion> VerbsTransport::register_memory(std::span<std::byte> bytes) {
   return std::make_unique<VerbsMemoryRegion>(bytes, domain_);
+}
+
+std::unique_ptr<MemoryRegion> VerbsTransport::register_device_memory(std::span<std::byte> bytes) {
+  return std::make_unique<VerbsDeviceRegion>(bytes, domain_, dmabuf_exporter_);
 }
 
 void VerbsTransport::check_args(int peer, const MemoryRegion& region, std::size_t offset,

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/bootstrap.hpp"
@@ -35,12 +36,20 @@ class VerbsTransport final : public Transport {
   VerbsTransport& operator=(const VerbsTransport&) = delete;
 
   std::string_view name() const override { return "verbs"; }
-  TransportCapabilities capabilities() const override { return {false, true}; }
+  // Device memory once a dma-buf exporter is set (GPUDirect RDMA; register_device_memory says
+  // why not when neither dma-buf nor nvidia-peermem works).
+  TransportCapabilities capabilities() const override {
+    return {static_cast<bool>(dmabuf_exporter_), true};
+  }
   TransportPath path() const override { return path_; }
   std::string stall_detail() const override;
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   std::unique_ptr<MemoryRegion> register_memory(std::span<std::byte> bytes) override;
+  // GPUDirect RDMA: the memory as a dma-buf (ibv_reg_dmabuf_mr, iova = its address), else
+  // ibv_reg_mr on the device pointer (which works where nvidia-peermem is loaded).
+  std::unique_ptr<MemoryRegion> register_device_memory(std::span<std::byte> bytes) override;
+  void set_dmabuf_exporter(const DmaBufExporter& exporter) override { dmabuf_exporter_ = exporter; }
   Request isend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                 std::size_t bytes) override;
   Request irecv(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
@@ -57,6 +66,7 @@ class VerbsTransport final : public Transport {
   std::optional<double> line_rate_Gbps() const override;
 
  private:
+  DmaBufExporter dmabuf_exporter_;
   using WireHeader = verbs_protocol::WireHeader;
 
   // The state behind one Request (its handle is the slot index + 1).
