@@ -1,8 +1,10 @@
 #include "harness/runner.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 #include <tuple>
+#include <vector>
 
 #include "harness/call_setup.hpp"
 #include "harness/cli/size_parse.hpp"
@@ -76,9 +78,17 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
             device_regions(series.transport, *p.transport);
           } catch (const TransportError& e) {
             refusal = e.what();
-            p.resident = options_.staging == RunOptions::Staging::none;
           }
         }
+        // Every rank takes the same path: one rank that cannot makes them all stage (auto)
+        // or skip (none), with its reason where it has one.
+        std::vector<std::int64_t> refusing{refusal.empty() ? 0 : 1};
+        bootstrap_.allreduce_sum(refusing);
+        if (refusing[0] > 0 && refusal.empty()) {
+          refusal = std::to_string(refusing[0]) + " of " + std::to_string(bootstrap_.size()) +
+                    " ranks cannot move device memory over " + series.transport;
+        }
+        if (!refusal.empty()) p.resident = options_.staging == RunOptions::Staging::none;
       }
       if (p.resident && !refusal.empty()) {
         p.resident = false;
