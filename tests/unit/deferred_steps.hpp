@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <stdexcept>
@@ -22,7 +23,7 @@ namespace fb {
 
 class DeferredSteps final : public MemorySteps {
  public:
-  void adopt(std::span<std::byte> bytes) { ranges_.push_back(bytes); }
+  void adopt(std::span<std::byte> bytes) { ranges_->push_back(bytes); }
 
   std::string_view name() const override { return "deferred host steps"; }
 
@@ -30,10 +31,11 @@ class DeferredSteps final : public MemorySteps {
     const std::size_t rounded = (bytes + 255) / 256 * 256;
     auto* p = static_cast<std::byte*>(std::aligned_alloc(256, rounded));
     if (p == nullptr) throw std::bad_alloc();
-    ranges_.emplace_back(p, bytes);
+    ranges_->emplace_back(p, bytes);
     ++allocations_;
-    return Allocation(p, [this](std::byte* q) {
-      std::erase_if(ranges_, [q](const std::span<std::byte>& r) { return r.data() == q; });
+    // The ranges are shared with the deleter: scratch may outlive the steps that made it.
+    return Allocation(p, [ranges = ranges_](std::byte* q) {
+      std::erase_if(*ranges, [q](const std::span<std::byte>& r) { return r.data() == q; });
       std::free(q);  // NOLINT(cppcoreguidelines-no-malloc): pairs with aligned_alloc
     });
   }
@@ -83,14 +85,15 @@ class DeferredSteps final : public MemorySteps {
  private:
   void check(const std::byte* p, std::size_t bytes, const char* what) const {
     if (bytes == 0) return;
-    for (const auto& r : ranges_) {
+    for (const auto& r : *ranges_) {
       if (p >= r.data() && p + bytes <= r.data() + r.size()) return;
     }
     throw std::logic_error(std::string("deferred steps: ") + what + " (" + std::to_string(bytes) +
                            " bytes) is outside the call's memory and the steps' own scratch");
   }
 
-  std::vector<std::span<std::byte>> ranges_;
+  std::shared_ptr<std::vector<std::span<std::byte>>> ranges_ =
+      std::make_shared<std::vector<std::span<std::byte>>>();
   std::vector<std::function<void()>> queue_;
   std::size_t syncs_ = 0;
   std::size_t allocations_ = 0;

@@ -168,6 +168,7 @@ TEST_P(EveryAlgorithmInAWorld, ExactForEveryCountRootAndPlacement) {
   std::vector<std::string> failures;
   int calls = 0;
   run_world(n, [&](Bootstrap& boot, Transport& transport) {
+    DeferredSteps steps;  // before the algorithm: its scratch comes from the steps
     AlgorithmContext ctx{boot, &transport, small_pipeline(n), case_layout(c)};
     auto algorithm = entry->create(ctx);
     std::size_t store_bytes = 64;  // slack: an overrun lands in the buffer, not past it
@@ -178,7 +179,6 @@ TEST_P(EveryAlgorithmInAWorld, ExactForEveryCountRootAndPlacement) {
     AlignedBuffer send(store_bytes), recv(store_bytes);
     const auto send_region = transport.register_memory(send.span());
     const auto recv_region = transport.register_memory(recv.span());
-    DeferredSteps steps;
     steps.adopt(send.span());
     steps.adopt(recv.span());
     int my_calls = 0;
