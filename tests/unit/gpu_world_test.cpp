@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct Case {
   Collective collective;
   const char* algorithm;
 };
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << to_string(c.collective) << ' ' << c.algorithm;
+}
 
 class DeviceResident : public ::testing::TestWithParam<Case> {};
 
