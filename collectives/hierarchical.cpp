@@ -165,12 +165,15 @@ class HierarchicalAllreduce final : public Algorithm {
   int world_;
 };
 
-class HierarchicalReduceScatter final : public Algorithm {
+// Reduce-scatter and all-gather: the same groups, rings and scratch, run in opposite orders.
+class HierarchicalBlocks final : public Algorithm {
  public:
-  explicit HierarchicalReduceScatter(const AlgorithmContext& ctx)
-      : groups_(ctx, "hierarchical reduce-scatter"),
-        intra_(ring(ctx, Mode::reducescatter, 1)),
-        inter_(ring(ctx, Mode::reducescatter, 2)),
+  HierarchicalBlocks(const AlgorithmContext& ctx, Mode mode)
+      : mode_(mode),
+        groups_(ctx, mode == Mode::reducescatter ? "hierarchical reduce-scatter"
+                                                 : "hierarchical all-gather"),
+        intra_(ring(ctx, mode, 1)),
+        inter_(ring(ctx, mode, 2)),
         world_(ctx.transport->size()),
         scratch_(*ctx.transport) {}
 
@@ -179,57 +182,34 @@ class HierarchicalReduceScatter final : public Algorithm {
   void run(const CollArgs& args) override {
     const std::size_t esize = dtype_size(args.dtype);
     const auto n = static_cast<std::size_t>(world_);
-    const std::size_t block = args.count / n;  // elements of each rank's result
+    const std::size_t block = args.count / n;  // elements of each rank's block
     if (block == 0) return;
-    const std::size_t super = block * static_cast<std::size_t>(groups_.n_hosts());
-    // [ the input, local-rank-major | this local rank's super-block, summed over the host ]
-    const Buffer scratch = scratch_.reserve((n * block + super) * esize, args);
-    const Buffer major{scratch.bytes.first(n * block * esize), scratch.region};
-    const Buffer host_sum{scratch.bytes.subspan(n * block * esize), scratch.region};
-    groups_.to_local_major(args, major.bytes.data(), args.send.bytes.data(), block * esize);
-    intra_.run({major, host_sum, n * block, args.dtype, args.op, 0, args.memory}, groups_.host, {},
-               0);
-    inter_.run({host_sum, args.recv, super, args.dtype, args.op, 0, args.memory}, groups_.across,
-               {}, world_);
-  }
-
- private:
-  HostGroups groups_;
-  RingEngine intra_;
-  RingEngine inter_;
-  int world_;
-  RegisteredScratch scratch_;
-};
-
-class HierarchicalAllgather final : public Algorithm {
- public:
-  explicit HierarchicalAllgather(const AlgorithmContext& ctx)
-      : groups_(ctx, "hierarchical all-gather"),
-        intra_(ring(ctx, Mode::allgather, 1)),
-        inter_(ring(ctx, Mode::allgather, 2)),
-        world_(ctx.transport->size()),
-        scratch_(*ctx.transport) {}
-
-  Parameters parameters() const override { return groups_.parameters(intra_); }
-
-  void run(const CollArgs& args) override {
-    const std::size_t esize = dtype_size(args.dtype);
-    const auto n = static_cast<std::size_t>(world_);
-    const std::size_t block = args.count / n;  // elements each rank contributes
-    if (block == 0) return;
+    const std::size_t all = n * block;
     const std::size_t super = block * static_cast<std::size_t>(groups_.n_hosts());
     // [ every block, local-rank-major | this local rank's super-block ]
-    const Buffer scratch = scratch_.reserve((n * block + super) * esize, args);
-    const Buffer major{scratch.bytes.first(n * block * esize), scratch.region};
-    const Buffer gathered{scratch.bytes.subspan(n * block * esize), scratch.region};
-    inter_.run({args.send, gathered, super, args.dtype, args.op, 0, args.memory}, groups_.across,
-               {}, 0);
-    intra_.run({gathered, major, n * block, args.dtype, args.op, 0, args.memory}, groups_.host, {},
-               0);
-    groups_.to_rank_order(args, args.recv.bytes.data(), major.bytes.data(), block * esize);
+    const Buffer scratch = scratch_.reserve((all + super) * esize, args);
+    const Buffer major{scratch.bytes.first(all * esize), scratch.region};
+    const Buffer mine{scratch.bytes.subspan(all * esize), scratch.region};
+    auto pass = [&](RingEngine& engine, const Buffer& in, const Buffer& out, std::size_t count,
+                    const std::vector<int>& members, int divisor) {
+      engine.run({in, out, count, args.dtype, args.op, 0, args.memory}, members, {}, divisor);
+    };
+    if (mode_ == Mode::reducescatter) {
+      // The input reordered; the host's sum of this local rank's super-block; its block of it
+      // summed over the hosts.
+      groups_.to_local_major(args, major.bytes.data(), args.send.bytes.data(), block * esize);
+      pass(intra_, major, mine, all, groups_.host, 0);
+      pass(inter_, mine, args.recv, super, groups_.across, world_);
+    } else {
+      // This local rank's blocks from every host; every super-block of the host; reordered.
+      pass(inter_, args.send, mine, super, groups_.across, 0);
+      pass(intra_, mine, major, all, groups_.host, 0);
+      groups_.to_rank_order(args, args.recv.bytes.data(), major.bytes.data(), block * esize);
+    }
   }
 
  private:
+  Mode mode_;
   HostGroups groups_;
   RingEngine intra_;
   RingEngine inter_;
@@ -249,11 +229,11 @@ std::unique_ptr<Algorithm> make_hierarchical_allreduce(const AlgorithmContext& c
 }
 std::unique_ptr<Algorithm> make_hierarchical_reducescatter(const AlgorithmContext& ctx) {
   need_transport(ctx);
-  return std::make_unique<HierarchicalReduceScatter>(ctx);
+  return std::make_unique<HierarchicalBlocks>(ctx, Mode::reducescatter);
 }
 std::unique_ptr<Algorithm> make_hierarchical_allgather(const AlgorithmContext& ctx) {
   need_transport(ctx);
-  return std::make_unique<HierarchicalAllgather>(ctx);
+  return std::make_unique<HierarchicalBlocks>(ctx, Mode::allgather);
 }
 
 }  // namespace fb

@@ -4,6 +4,7 @@ find_package(Threads REQUIRED)
 add_library(fb_fakeverbs SHARED
   ${CMAKE_CURRENT_LIST_DIR}/fake_completion.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fake_config.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fake_ops.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fake_port.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fake_qp.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fake_qp_verbs.cpp

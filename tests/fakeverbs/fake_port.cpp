@@ -17,11 +17,6 @@ using namespace fakeverbs;  // NOLINT(google-build-using-namespace): the C ABI w
 
 namespace {
 
-int fail(int error) {
-  errno = error;
-  return error;
-}
-
 void fill_port(const Context& context, std::uint8_t port, ibv_port_attr& attr) {
   const auto& c = config();
   const auto d = device_config(context.device);

@@ -13,15 +13,6 @@
 
 using namespace fakeverbs;  // NOLINT(google-build-using-namespace): the C ABI wraps it
 
-namespace {
-
-int fail(int error) {
-  errno = error;
-  return error;
-}
-
-}  // namespace
-
 namespace fakeverbs {
 
 int post_srq_recv(ibv_srq* handle, ibv_recv_wr* wr, ibv_recv_wr** bad) {

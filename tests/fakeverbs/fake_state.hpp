@@ -8,6 +8,7 @@
 #include <infiniband/verbs.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +22,12 @@
 #include <vector>
 
 namespace fakeverbs {
+
+// Sets errno and returns it, as the verbs calls that fail with an errno do.
+inline int fail(int error) {
+  errno = error;
+  return error;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -277,6 +284,12 @@ void release(std::vector<Mr*>& mrs);
 
 // fake_qp.cpp
 int modify_qp(Qp& qp, const ibv_qp_attr& attr, int mask);
+
+// fake_ops.cpp: the context's ops.
+int op_poll_cq(ibv_cq* handle, int entries, ibv_wc* wc);
+int op_req_notify_cq(ibv_cq* handle, int solicited_only);
+int op_post_send(ibv_qp* handle, ibv_send_wr* wr, ibv_send_wr** bad);
+int op_post_recv(ibv_qp* handle, ibv_recv_wr* wr, ibv_recv_wr** bad);
 
 // fake_srq.cpp
 int post_srq_recv(ibv_srq* handle, ibv_recv_wr* wr, ibv_recv_wr** bad);
