@@ -67,7 +67,8 @@ class FakeDevice : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void open(Side& side, int cq_entries = 64, std::uint32_t send_wr = 16) {
+  void open(Side& side, int cq_entries = 64, std::uint32_t send_wr = 16,
+            std::uint32_t recv_wr = 16) {
     int count = 0;
     ibv_device** list = ibv_get_device_list(&count);
     ASSERT_GE(count, 1);
@@ -83,7 +84,7 @@ class FakeDevice : public ::testing::Test {
     init.recv_cq = side.cq;
     init.qp_type = IBV_QPT_RC;
     init.cap.max_send_wr = send_wr;
-    init.cap.max_recv_wr = 16;
+    init.cap.max_recv_wr = recv_wr;
     init.cap.max_send_sge = 1;
     init.cap.max_recv_sge = 1;
     side.qp = ibv_create_qp(side.pd, &init);

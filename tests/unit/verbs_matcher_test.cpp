@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "transports/verbs/verbs_matcher.hpp"
+#include "transports/matcher.hpp"
 
 namespace fb {
 namespace {

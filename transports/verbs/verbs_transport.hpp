@@ -21,7 +21,7 @@
 #include "transports/verbs/registration_cache.hpp"
 #include "transports/verbs/send_queue_accounting.hpp"
 #include "transports/verbs/verbs_connection.hpp"
-#include "transports/verbs/verbs_matcher.hpp"
+#include "transports/matcher.hpp"
 #include "transports/verbs/verbs_options.hpp"
 #include "transports/verbs/verbs_protocol.hpp"
 #include "transports/verbs/verbs_resources.hpp"

@@ -1,5 +1,6 @@
-// Tag matching for the verbs transport: a receive matches a message by (source, tag), and
-// messages with the same (source, tag) match receives in posting order on both sides.
+// Tag matching for transports that match messages themselves (verbs, the local IPC path):
+// a receive matches a message by (source, tag), and messages with the same (source, tag)
+// match receives in posting order on both sides.
 // Pure bookkeeping of ids; the transport keeps what the ids stand for (a posted receive's
 // buffer, an unexpected message's payload or rendezvous descriptor).
 #pragma once
