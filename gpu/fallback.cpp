@@ -5,10 +5,12 @@
 // rather than defaulted: the header declares them for the CUDA build, where they release).
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <utility>
 
 #include "gpu/cuda_env.hpp"
+#include "gpu/cuda_ipc.hpp"
 #include "gpu/device.hpp"
 #include "gpu/error.hpp"
 #include "gpu/nccl_comm.hpp"
@@ -231,6 +233,12 @@ std::optional<DmaBufExport> export_dmabuf(const void* /*data*/, std::size_t /*by
                                           std::string& why) {
   why = "built without CUDA support";
   return std::nullopt;
+}
+
+// ---- gpu/cuda_ipc.hpp ----
+
+std::unique_ptr<DeviceIpc> make_cuda_ipc() {
+  no_cuda();
 }
 
 }  // namespace fb::gpu

@@ -1,15 +1,20 @@
 #include "harness/device_staging.hpp"
 
 #include <cstdint>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "gpu/cuda_env.hpp"
+#include "gpu/cuda_ipc.hpp"
 #include "gpu/device_steps.hpp"
 #include "harness/faults/peer_probe.hpp"
 #include "harness/rank_layout.hpp"
 #include "transports/error.hpp"
 #include "transports/host_locality.hpp"
+#include "transports/ipc_transport.hpp"
 
 namespace fb {
 
@@ -24,6 +29,9 @@ struct DeviceStaging::State {
   std::unique_ptr<gpu::DeviceSteps> steps;  // on `stream`, made on first resident call
   std::optional<gpu::Event> start;          // timing events of resident calls
   std::optional<gpu::Event> stop;
+  std::unique_ptr<DeviceIpc> ipc;                              // CUDA IPC, made on first use
+  std::map<std::string, std::unique_ptr<IpcTransport>> paths;  // by transport name; after ipc
+  std::map<std::string, bool> no_path;  // transports whose ranks have no local peer
   std::unique_ptr<gpu::NcclComm> nccl;  // last, so destroyed first: it may use the stream
 };
 
@@ -134,9 +142,56 @@ std::string DeviceStaging::describe_resident(const Transport& transport) {
       "none: our algorithm on the device buffers, its reductions and copies on a CUDA stream, "
       "the data moved from device memory by the ";
   text.append(transport.name()).append(" transport");
+  if (dynamic_cast<const IpcTransport*>(&transport) != nullptr)
+    text.append(" and CUDA IPC (peer-to-peer copies between the GPUs of a host)");
   if (const auto path = transport.path(); !path.detail.empty())
     text.append(" (").append(path.detail).append(")");
   return text;
+}
+
+Transport& DeviceStaging::device_path(const std::string& name, Transport& inner) {
+  auto& s = state();
+  if (const auto it = s.paths.find(name); it != s.paths.end()) return *it->second;
+  if (s.no_path.count(name) != 0) return inner;
+  auto local = IpcTransport::same_machine(bootstrap_);
+  std::vector<std::int64_t> sharing{0};
+  for (std::size_t r = 0; r < local.size(); ++r) {
+    if (local[r] && static_cast<int>(r) != bootstrap_.rank()) sharing[0] = 1;
+  }
+  bootstrap_.allreduce_sum(sharing);
+  if (sharing[0] == 0) {  // a rank per host: nothing for IPC to join
+    s.no_path[name] = true;
+    return inner;
+  }
+  watchdog_.set_activity("setting up CUDA IPC between the GPUs of each host");
+  watchdog_.kick();
+  std::string failure;
+  try {
+    if (!s.ipc) s.ipc = gpu::make_cuda_ipc();
+  } catch (const std::runtime_error& e) {
+    failure = e.what();
+  }
+  std::vector<std::int64_t> failed{failure.empty() ? 0 : 1};
+  bootstrap_.allreduce_sum(failed);
+  if (failed[0] == 0) {
+    try {
+      s.paths[name] = std::make_unique<IpcTransport>(inner, bootstrap_, *s.ipc, std::move(local));
+    } catch (const std::runtime_error& e) {  // every rank throws together
+      failure = e.what();
+    }
+  } else if (failure.empty()) {
+    failure = std::to_string(failed[0]) + " ranks could not set up CUDA IPC";
+  }
+  watchdog_.pause();
+  if (!failure.empty()) {
+    if (bootstrap_.rank() == 0) {
+      std::fprintf(stderr, "fabricbench: note: no CUDA IPC path over %s (%s)\n", name.c_str(),
+                   failure.c_str());
+    }
+    s.no_path[name] = true;
+    return inner;
+  }
+  return *s.paths[name];
 }
 
 std::string DeviceStaging::resident_refusal(Transport& transport) {

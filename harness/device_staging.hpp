@@ -56,6 +56,12 @@ class DeviceStaging {
   static std::string describe(bool device_only, const Transport* transport);
   // The same for our algorithm run on the device buffers (--staging none).
   static std::string describe_resident(const Transport& transport);
+  // Collective on first use per transport name: what moves our algorithms' device memory
+  // over `inner`. When some ranks share a host, the local IPC path (CUDA IPC between the
+  // GPUs of one host, `inner` between hosts: transports/ipc_transport.hpp); else `inner`.
+  // When the path cannot be set up (no shared memory, no CUDA IPC), `inner`, and rank 0
+  // says why on stderr once.
+  Transport& device_path(const std::string& name, Transport& inner);
   // Why `transport` cannot move device memory, in one line ("" when it can).
   static std::string resident_refusal(Transport& transport);
   // gpu/'s dma-buf export of device memory, for transports that register it with the NIC

@@ -68,14 +68,19 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
       std::string refusal;
       if (series.on_device() && ctx.transport != nullptr) {
         ctx.transport->set_dmabuf_exporter(DeviceStaging::dmabuf_exporter());
-        refusal = DeviceStaging::resident_refusal(*ctx.transport);
+        // Device memory between the GPUs of one host goes over CUDA IPC, the rest over the
+        // transport (harness/device_staging.hpp).
+        p.device_transport = options_.staging == RunOptions::Staging::host
+                                 ? ctx.transport
+                                 : &device_.device_path(series.transport, *ctx.transport);
+        refusal = DeviceStaging::resident_refusal(*p.device_transport);
         p.resident = options_.staging == RunOptions::Staging::none ||
                      (options_.staging == RunOptions::Staging::automatic && refusal.empty());
         // The device stores registered now, so that a transport that cannot after all (no
         // GPUDirect RDMA on this host) says so here instead of in the middle of the run.
         if (p.resident && refusal.empty()) {
           try {
-            device_regions(series.transport, *p.transport);
+            device_regions(series.transport, *p.device_transport);
           } catch (const TransportError& e) {
             refusal = e.what();
           }
@@ -97,11 +102,12 @@ const std::vector<SeriesHeader>& Runner::prepare(const std::vector<SeriesPlan>& 
         prepared_.push_back(std::move(p));
         continue;
       }
+      if (p.resident) ctx.transport = p.device_transport;
       p.algorithm = series.algorithm.create(ctx);
       if (series.on_device()) {
         info.description += "; " + device_.gpus();
         info.staging = p.resident
-                           ? DeviceStaging::describe_resident(*ctx.transport)
+                           ? DeviceStaging::describe_resident(*p.device_transport)
                            : DeviceStaging::describe(series.algorithm.device_only, ctx.transport);
         if (!p.resident && !refusal.empty() && !series.algorithm.device_only)
           info.staging += "; not on the device buffers: " + refusal;
@@ -180,7 +186,7 @@ RunSummary Runner::run(const std::vector<Sink*>& sinks,
       device_recv = device_.recv_store();
       if (p.resident)
         std::tie(device_send.region, device_recv.region) =
-            device_regions(series.transport, *p.transport);
+            device_regions(series.transport, *p.device_transport);
     }
     if (p.transport != nullptr) {
       send_store.region = p.transport->send_region.get();
@@ -247,11 +253,11 @@ void Runner::note_timing(const TimedPoint& timed, std::uint64_t size_bytes) cons
 }
 
 std::pair<const MemoryRegion*, const MemoryRegion*> Runner::device_regions(
-    const std::string& transport, TransportSet::Entry& entry) {
+    const std::string& transport, Transport& moving) {
   auto& regions = device_regions_[transport];
   if (!regions.first) {
-    regions.first = entry.transport->register_device_memory(device_.send_store().bytes);
-    regions.second = entry.transport->register_device_memory(device_.recv_store().bytes);
+    regions.first = moving.register_device_memory(device_.send_store().bytes);
+    regions.second = moving.register_device_memory(device_.recv_store().bytes);
   }
   return {regions.first.get(), regions.second.get()};
 }

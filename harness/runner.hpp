@@ -91,6 +91,9 @@ class Runner {
     std::unique_ptr<Algorithm> algorithm;      // null when skipped
     TransportSet::Entry* transport = nullptr;  // null for baselines
     bool resident = false;  // our algorithm on the device buffers (--staging none)
+    // What moves device memory for a cuda series: the transport, or the local IPC path
+    // over it (DeviceStaging::device_path); null for host series and baselines.
+    Transport* device_transport = nullptr;
   };
   // `device`: the same call laid out in the device stores (cuda series), else null;
   // `resident`: our algorithm runs on it (--staging none) instead of staging through the
@@ -101,8 +104,9 @@ class Runner {
                                      bool resident, std::uint64_t size_bytes);
   // The device stores registered with `entry`'s transport as device memory (resident
   // series), once per transport.
+  // The device stores registered with `moving` (once per transport name).
   std::pair<const MemoryRegion*, const MemoryRegion*> device_regions(const std::string& transport,
-                                                                     TransportSet::Entry& entry);
+                                                                     Transport& moving);
   // The control step that starts every iteration: true when the run must stop.
   bool stop_requested();
   // A note on stderr (rank 0) when many of a point's timing windows opened late.

@@ -36,10 +36,11 @@
 #   nccl 1 rank   fabricbench run --algorithm nccl --memory cuda on one rank, with --check
 #   ring 2 ranks  two ranks on the one GPU under the carried orterun: our ring all-reduce on
 #                 device memory, staged through the host (UCX), with --check
-#   ring staging none
-#                 the same with --staging none (the device-resident path), only when
-#                 `fabricbench run --help` lists --staging; SKIP otherwise
-#   N GPUs        on a host with more than one GPU: NCCL beside our ring, one rank per GPU
+#   ring cuda-ipc the same with --staging none: our ring on the device buffers, its reductions
+#                 by the CUDA kernels, the data moved between the two ranks by CUDA IPC
+#                 (transports/ipc_transport.hpp), the series' staging attribute naming it
+#   N GPUs        on a host with more than one GPU: NCCL beside our device-resident ring (CUDA
+#                 IPC between the GPUs), one rank per GPU
 # Without a GPU (no nvidia-smi, or it lists no device) the script says so in one line after the
 # build and exits 0 unless the build failed: a dry run on a machine without one.
 #
@@ -633,20 +634,16 @@ print("\n".join(sorted(want)))' "$build" 2>/dev/null | grep -v '^$')
     "${mpirun[@]}" -n 2 "$fb" "${common[@]}" --algorithm ring --transport ucx --memory cuda \
     --out "$logs/ring_2ranks.h5"
 
-  # the same, device resident, where the harness has it
-  if "$fb" run --help 2>/dev/null | grep -q -- '--staging'; then
-    fabricbench_step "ring staging none" ring_2ranks_device 180 busbw \
-      "${mpirun[@]}" -n 2 "$fb" "${common[@]}" --algorithm ring --transport ucx --memory cuda \
-      --staging none --out "$logs/ring_2ranks_device.h5"
-  else
-    add_row "ring staging none" SKIP 0 "'fabricbench run --help' lists no --staging"
-  fi
+  # the same, device resident: CUDA IPC between the two ranks
+  fabricbench_step "ring cuda-ipc" ring_2ranks_device 180 busbw \
+    "${mpirun[@]}" -n 2 "$fb" "${common[@]}" --algorithm ring --transport ucx --memory cuda \
+    --staging none --out "$logs/ring_2ranks_device.h5"
 
   # every GPU: NCCL beside our ring
   if [ "$ngpu" -gt 1 ]; then
     fabricbench_step "$ngpu GPUs nccl+ring" all_gpus 240 busbw \
       "${mpirun[@]}" -n "$ngpu" "$fb" "${common[@]}" --algorithm nccl,ring --transport ucx \
-      --memory cuda --out "$logs/all_gpus.h5"
+      --memory cuda --staging none --out "$logs/all_gpus.h5"
   else
     add_row "N GPUs nccl+ring" SKIP 0 "one GPU"
   fi

@@ -78,7 +78,8 @@ class LoopbackTransport final : public Transport {
  public:
   LoopbackTransport(LoopbackHub& hub, int rank);
   std::string_view name() const override { return "loopback"; }
-  TransportCapabilities capabilities() const override { return {}; }
+  // Device memory: what register_device_memory() below takes.
+  TransportCapabilities capabilities() const override { return {.device_memory = true}; }
   TransportPath path() const override {
     return {TransportPath::Kind::shared_memory, false, "threads of one process"};
   }

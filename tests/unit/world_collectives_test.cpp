@@ -26,8 +26,10 @@
 #include "harness/call_setup.hpp"
 #include "harness/validation.hpp"
 #include "tests/unit/deferred_steps.hpp"
+#include "tests/unit/host_ipc.hpp"
 #include "tests/unit/world.hpp"
 #include "topologies/topology.hpp"
+#include "transports/ipc_transport.hpp"
 
 namespace fb {
 namespace {
@@ -43,6 +45,11 @@ struct WorldCase {
   // Run on "device" memory: CollArgs::memory set to steps that defer every copy and
   // reduction to sync() (tests/unit/deferred_steps.hpp).
   bool device = false;
+  // With `device`: over the local IPC path (transports/ipc_transport.hpp) wrapping the
+  // loopback, on host-memory IPC (tests/unit/host_ipc.hpp): ranks of one host move their
+  // "device" memory through the mailboxes and deferred copies, other hosts' through the
+  // loopback.
+  bool ipc = false;
 };
 
 void PrintTo(const WorldCase& c, std::ostream* os) {
@@ -50,6 +57,7 @@ void PrintTo(const WorldCase& c, std::ostream* os) {
   if (c.hosts > 0) *os << " on " << c.hosts << " hosts";
   if (c.hosts < 0) *os << " in a random order";
   if (c.device) *os << " on deferred device steps";
+  if (c.ipc) *os << " over the local IPC path";
 }
 
 std::shared_ptr<const topo::RankLayout> case_layout(const WorldCase& c) {
@@ -74,6 +82,7 @@ std::string world_case_name(const ::testing::TestParamInfo<WorldCase>& info) {
   if (info.param.hosts > 0) name.append("_hosts").append(std::to_string(info.param.hosts));
   if (info.param.hosts < 0) name += "_random_order";
   if (info.param.device) name += "_device_steps";
+  if (info.param.ipc) name += "_ipc";
   std::replace(name.begin(), name.end(), '-', '_');  // gtest names allow [A-Za-z0-9_] only
   return name;
 }
@@ -89,6 +98,10 @@ std::vector<WorldCase> world_cases() {
     // The same algorithm with its copies and reductions deferred, as on a device.
     for (const int n : {1, 2, 3, 5, 8})
       cases.push_back({entry.collective, entry.name, n, 0, true});
+    // Device memory over the local IPC path: every rank on one host, and 3 hosts of 2 (IPC
+    // inside each host, the wrapped transport between them).
+    for (const auto& [n, hosts] : std::vector<std::pair<int, int>>{{2, 0}, {3, 0}, {5, 0}, {6, 3}})
+      cases.push_back({entry.collective, entry.name, n, hosts, true, true});
     // The algorithms that follow the layout (rings in its order, trees numbered in it, the
     // hierarchical ones by its hosts), on a few layouts.
     static const std::vector<std::string> follow_layout{
@@ -167,8 +180,18 @@ TEST_P(EveryAlgorithmInAWorld, ExactForEveryCountRootAndPlacement) {
   std::mutex failures_mutex;
   std::vector<std::string> failures;
   int calls = 0;
-  run_world(n, [&](Bootstrap& boot, Transport& transport) {
+  run_world(n, [&](Bootstrap& boot, Transport& loopback) {
     DeferredSteps steps;  // before the algorithm: its scratch comes from the steps
+    HostIpc host_ipc;
+    std::unique_ptr<IpcTransport> ipc;
+    if (c.ipc) {
+      std::vector<bool> local(static_cast<std::size_t>(n));
+      for (int r = 0; r < n; ++r) {
+        local[static_cast<std::size_t>(r)] = c.hosts <= 0 || r % c.hosts == boot.rank() % c.hosts;
+      }
+      ipc = std::make_unique<IpcTransport>(loopback, boot, host_ipc, local);
+    }
+    Transport& transport = ipc ? static_cast<Transport&>(*ipc) : loopback;
     AlgorithmContext ctx{boot, &transport, small_pipeline(n), case_layout(c)};
     auto algorithm = entry->create(ctx);
     std::size_t store_bytes = 64;  // slack: an overrun lands in the buffer, not past it
@@ -177,8 +200,10 @@ TEST_P(EveryAlgorithmInAWorld, ExactForEveryCountRootAndPlacement) {
       store_bytes = std::max(store_bytes, std::max(bc.send, bc.recv) * 4 + 64);
     }
     AlignedBuffer send(store_bytes), recv(store_bytes);
-    const auto send_region = transport.register_memory(send.span());
-    const auto recv_region = transport.register_memory(recv.span());
+    const auto send_region = c.ipc ? transport.register_device_memory(send.span())
+                                   : transport.register_memory(send.span());
+    const auto recv_region = c.ipc ? transport.register_device_memory(recv.span())
+                                   : transport.register_memory(recv.span());
     steps.adopt(send.span());
     steps.adopt(recv.span());
     int my_calls = 0;
