@@ -33,8 +33,8 @@ CUdeviceptr allocation_base(const void* ptr, std::size_t bytes) {
   using GetRange = CUresult (*)(CUdeviceptr*, std::size_t*, CUdeviceptr);
   void* get_range = nullptr;
   cudaDriverEntryPointQueryResult found{};
-  if (cudaGetDriverEntryPointByVersion("cuMemGetAddressRange", &get_range, 12000,
-                                       cudaEnableDefault, &found) != cudaSuccess ||
+  if (cudaGetDriverEntryPointByVersion("cuMemGetAddressRange", &get_range, 12000, cudaEnableDefault,
+                                       &found) != cudaSuccess ||
       found != cudaDriverEntryPointSuccess) {
     static_cast<void>(cudaGetLastError());
     throw CudaError("the CUDA driver has no cuMemGetAddressRange");
@@ -70,14 +70,12 @@ class CudaIpc final : public DeviceIpc {
 
   std::string_view name() const override { return "cuda-ipc"; }
 
-  std::string location() const override {
-    return "cuda" + std::to_string(device_) + " " + bus_;
-  }
+  std::string location() const override { return "cuda" + std::to_string(device_) + " " + bus_; }
 
   std::optional<std::string> unreachable(const std::string& peer_location) const override {
     const auto space = peer_location.rfind(' ');
-    const std::string bus = space == std::string::npos ? peer_location
-                                                       : peer_location.substr(space + 1);
+    const std::string bus =
+        space == std::string::npos ? peer_location : peer_location.substr(space + 1);
     if (bus == bus_) return std::nullopt;  // the same GPU: IPC maps it in every process
     int other = -1;
     if (cudaDeviceGetByPCIBusId(&other, bus.c_str()) != cudaSuccess) {
@@ -103,12 +101,12 @@ class CudaIpc final : public DeviceIpc {
           "managed and host memory cannot be shared this way)");
     }
     const CUdeviceptr base = allocation_base(bytes.data(), bytes.size());
+    const auto offset = reinterpret_cast<std::uintptr_t>(bytes.data()) - base;
     cudaIpcMemHandle_t handle{};
-    cuda_check(cudaIpcGetMemHandle(&handle, reinterpret_cast<void*>(base)),
-               "cudaIpcGetMemHandle");
+    cuda_check(cudaIpcGetMemHandle(&handle, bytes.data() - offset), "cudaIpcGetMemHandle");
     IpcExport exported;
     std::memcpy(exported.handle.bytes.data(), &handle, sizeof handle);
-    exported.offset = reinterpret_cast<std::uintptr_t>(bytes.data()) - base;
+    exported.offset = offset;
     return exported;
   }
 

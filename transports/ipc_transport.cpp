@@ -96,15 +96,16 @@ bool IpcTransport::ipc_peer(int peer) const {
 }
 
 std::unique_ptr<MemoryRegion> IpcTransport::register_device_memory(std::span<std::byte> bytes) {
-  if (!refusal_.empty()) throw TransportError(std::string(name()), -1, "register device memory", refusal_);
+  if (!refusal_.empty())
+    throw TransportError(std::string(name()), -1, "register device memory", refusal_);
   std::unique_ptr<MemoryRegion> inner;
   if (remote_peers_) {
     try {
       inner = inner_.register_device_memory(bytes);
     } catch (const TransportError& e) {
-      throw TransportError(std::string(name()), -1, "register device memory",
-                           std::string(ipc_.name()) + " joins only the ranks of one host, and " +
-                               e.what());
+      throw TransportError(
+          std::string(name()), -1, "register device memory",
+          std::string(ipc_.name()) + " joins only the ranks of one host, and " + e.what());
     }
   }
   return std::make_unique<Region>(bytes, std::move(inner));
@@ -139,14 +140,15 @@ Request IpcTransport::isend(int peer, Tag tag, const MemoryRegion& region, std::
   message.bytes = bytes;
   message.id = next_id_++;
   if (peer == rank()) {
-    message.offset = reinterpret_cast<std::uintptr_t>(region.bytes().data() + offset);
+    self_sources_[message.id] = region.bytes().data() + offset;
   } else if (bytes > 0) {
     try {
       const auto& exported = device->exported(ipc_);
       message.handle = exported.handle;
       message.offset = exported.offset + offset;
     } catch (const std::runtime_error& e) {
-      throw TransportError(std::string(name()), peer, "send", std::string(ipc_.name()) + ": " + e.what());
+      throw TransportError(std::string(name()), peer, "send",
+                           std::string(ipc_.name()) + ": " + e.what());
     }
   }
   sends_[message.id] = Send{peer, false, {}};
@@ -189,8 +191,8 @@ void IpcTransport::deliver(int sender, const MailMessage& message) {
     it->second.done = true;
     if (message.status != 0) {
       it->second.error = "rank " + std::to_string(sender) +
-                          " refused the message: its receive has another length (" +
-                          std::to_string(message.bytes) + " bytes)";
+                         " refused the message: its receive has another length (" +
+                         std::to_string(message.bytes) + " bytes)";
     }
     return;
   }
@@ -205,6 +207,11 @@ void IpcTransport::deliver(int sender, const MailMessage& message) {
 void IpcTransport::start(std::uint64_t recv_id, Recv& recv, int sender,
                          const MailMessage& message) {
   recv.sender_id = message.id;
+  const std::byte* own = nullptr;  // a send to oneself: its bytes
+  if (sender == rank()) {
+    own = self_sources_.at(message.id);
+    self_sources_.erase(message.id);
+  }
   if (message.bytes != recv.bytes) {
     recv.error = "rank " + std::to_string(sender) + " sent " + std::to_string(message.bytes) +
                  " bytes to a receive of " + std::to_string(recv.bytes) + " bytes";
@@ -217,7 +224,7 @@ void IpcTransport::start(std::uint64_t recv_id, Recv& recv, int sender,
   }
   const std::byte* source = nullptr;
   if (sender == rank()) {
-    source = reinterpret_cast<const std::byte*>(static_cast<std::uintptr_t>(message.offset));
+    source = own;
   } else {
     try {
       source = open(message.handle) + message.offset;

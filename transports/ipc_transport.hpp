@@ -128,14 +128,15 @@ class IpcTransport final : public Transport {
   std::map<std::uint64_t, Send> sends_;
   std::map<std::uint64_t, Recv> recvs_;
   std::map<std::uint64_t, std::pair<int, MailMessage>> unexpected_;  // by message id
-  std::vector<std::uint64_t> copying_;                                // receives with a copy
+  std::vector<std::uint64_t> copying_;                               // receives with a copy
   struct Outbound {
-    int peer;
+    int peer = -1;
     MailMessage message;
-    std::uint64_t recv_id;  // the receive an ack completes once posted (0: none)
+    std::uint64_t recv_id = 0;  // the receive an ack completes once posted (0: none)
   };
-  std::deque<Outbound> outbound_;  // waiting for room in a full ring, in order
-  std::deque<MailMessage> to_self_;                   // messages this rank sent itself
+  std::deque<Outbound> outbound_;    // waiting for room in a full ring, in order
+  std::deque<MailMessage> to_self_;  // messages this rank sent itself
+  std::map<std::uint64_t, const std::byte*> self_sources_;  // their bytes, by message id
   std::map<IpcHandle, Opened, HandleLess> opened_;
   // Operations posted on the wrapped transport and not yet seen complete: progress() drives
   // it only while there are some (the loopback of the tests waits in its progress()).

@@ -127,9 +127,8 @@ ShmMailboxes::~ShmMailboxes() {
 }
 
 ShmMailboxes::Ring* ShmMailboxes::ring(const Mapping& inbox, int sender_index) const {
-  return std::launder(reinterpret_cast<Ring*>(static_cast<std::byte*>(inbox.base) +
-                                              static_cast<std::size_t>(sender_index) *
-                                                  sizeof(Ring)));
+  return std::launder(reinterpret_cast<Ring*>(
+      static_cast<std::byte*>(inbox.base) + static_cast<std::size_t>(sender_index) * sizeof(Ring)));
 }
 
 bool ShmMailboxes::post(int peer, const MailMessage& message) {
@@ -138,7 +137,8 @@ bool ShmMailboxes::post(int peer, const MailMessage& message) {
     throw std::logic_error("shared-memory mailboxes: rank " + std::to_string(peer) +
                            " is not a local peer of rank " + std::to_string(rank_));
   }
-  Ring* r = ring(peers_[static_cast<std::size_t>(index)], index_of_[static_cast<std::size_t>(rank_)]);
+  Ring* r =
+      ring(peers_[static_cast<std::size_t>(index)], index_of_[static_cast<std::size_t>(rank_)]);
   const auto head = r->head.load(std::memory_order_relaxed);
   if (head - r->tail.load(std::memory_order_acquire) >= kSlots) return false;
   r->slots[head % kSlots] = message;

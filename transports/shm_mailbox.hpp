@@ -18,7 +18,7 @@
 namespace fb {
 
 // One fixed-size message. `kind` data: a send of `bytes` bytes at `offset` in the exported
-// allocation `handle` (for a send to oneself, `offset` is the address itself), answered by
+// allocation `handle` (a send to oneself needs neither: the sender keeps the address), answered by
 // an ack carrying the same `id` once the receiver's copy is complete (`status` non-zero: the
 // receiver refused it).
 struct MailMessage {

@@ -1,6 +1,6 @@
 # Multi-rank tests, launched by mpirun from ctest (1 to 5 ranks, oversubscribed on small
 # machines). Open MPI refuses to run as root unless told it may; CI runs as root.
-add_executable(fb_mpi_tests mpi/collectives_test.cpp mpi/mpi_test_main.cpp)
+add_executable(fb_mpi_tests mpi/collectives_test.cpp mpi/ipc_process_test.cpp mpi/mpi_test_main.cpp)
 target_link_libraries(fb_mpi_tests PRIVATE fb_harness GTest::gtest)
 fb_configure_target(fb_mpi_tests)
 

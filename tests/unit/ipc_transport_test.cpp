@@ -114,8 +114,8 @@ TEST(IpcTransport, ReceiveOfAnotherLengthFailsBothSides) {
     IpcTransport ipc(loopback, boot, host_ipc, all_local(2));
     AlignedBuffer buf(64);
     auto region = ipc.register_device_memory(buf.span());
-    Request req = boot.rank() == 0 ? ipc.isend(1, 5, *region, 0, 8)
-                                   : ipc.irecv(0, 5, *region, 0, 16);
+    Request req =
+        boot.rank() == 0 ? ipc.isend(1, 5, *region, 0, 8) : ipc.irecv(0, 5, *region, 0, 16);
     try {
       ipc.wait(req, soon());
     } catch (const TransportError& e) {
@@ -220,7 +220,7 @@ TEST(IpcTransport, AnotherHostGoesOverTheWrappedTransport) {
     for (int peer = 0; peer < 4; ++peer) {
       if (peer == me) continue;
       std::uint32_t got = 0;
-      std::memcpy(&got, buf.span().data() + 4 * (1 + peer), 4);
+      std::memcpy(&got, buf.span().data() + 4 * (1 + static_cast<std::size_t>(peer)), 4);
       EXPECT_EQ(got, 100u + static_cast<std::uint32_t>(peer));
     }
     EXPECT_EQ(host_ipc.opens, 1);  // the one local peer's region

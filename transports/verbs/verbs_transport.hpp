@@ -17,11 +17,11 @@
 
 #include "core/bootstrap.hpp"
 #include "transports/local_placement.hpp"
+#include "transports/matcher.hpp"
 #include "transports/transport.hpp"
 #include "transports/verbs/registration_cache.hpp"
 #include "transports/verbs/send_queue_accounting.hpp"
 #include "transports/verbs/verbs_connection.hpp"
-#include "transports/matcher.hpp"
 #include "transports/verbs/verbs_options.hpp"
 #include "transports/verbs/verbs_protocol.hpp"
 #include "transports/verbs/verbs_resources.hpp"
