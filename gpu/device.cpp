@@ -4,7 +4,10 @@
 #include <cuda.h>
 #include <cuda_runtime.h>
 
+#include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "gpu/cuda_check.hpp"
@@ -220,6 +223,22 @@ void memset_device(void* dst, unsigned char value, std::size_t bytes) {
 void memset_device_async(void* dst, unsigned char value, std::size_t bytes, StreamHandle stream) {
   if (bytes == 0) return;
   cuda_check(cudaMemsetAsync(dst, value, bytes, stream), call_text("cudaMemsetAsync", bytes));
+}
+
+void hold_stream(StreamHandle stream, std::function<bool()> release) {
+  auto held = std::make_unique<std::function<bool()>>(std::move(release));
+  cuda_check(cudaLaunchHostFunc(
+                 stream,
+                 [](void* p) {
+                   // The callback owns what it was given once it runs.
+                   const std::unique_ptr<std::function<bool()>> until(
+                       static_cast<std::function<bool()>*>(p));
+                   while (!(*until)())
+                     std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                 },
+                 held.get()),
+             "cudaLaunchHostFunc");
+  static_cast<void>(held.release());  // queued: the callback deletes it
 }
 
 std::optional<DmaBufExport> export_dmabuf(const void* data, std::size_t bytes, std::string& why) {

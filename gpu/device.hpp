@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -150,6 +151,11 @@ void memcpy_d2d_async(void* dst, const void* src, std::size_t bytes, StreamHandl
 // cudaMemsetAsync).
 void memset_device(void* dst, unsigned char value, std::size_t bytes);
 void memset_device_async(void* dst, unsigned char value, std::size_t bytes, StreamHandle stream);
+
+// Holds `stream` until `release()` returns true, polled every millisecond on CUDA's host
+// callback thread (cudaLaunchHostFunc): work queued behind it waits, as behind a peer that
+// never arrives. For the tests of timeouts and aborts on one GPU.
+void hold_stream(StreamHandle stream, std::function<bool()> release);
 
 // The CUDA allocation holding [data, data + bytes) exported as a dma-buf, for GPUDirect RDMA
 // (ibv_reg_dmabuf_mr): `fd` (the caller closes it) and the offset of `data` in it. The whole

@@ -168,6 +168,10 @@ void memset_device_async(void* /*dst*/, unsigned char /*value*/, std::size_t /*b
   no_cuda();
 }
 
+void hold_stream(StreamHandle /*stream*/, std::function<bool()> /*release*/) {
+  no_cuda();
+}
+
 // ---- gpu/reduce.hpp ----
 
 DeviceReduceKernels device_reduce_kernels(DType /*dtype*/, ReduceOp /*op*/) {

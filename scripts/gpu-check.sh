@@ -29,7 +29,8 @@
 #   build         only the targets the steps need: fabricbench, fb_gpu_tests,
 #                 fb_cuda_kernels_bench, and whatever else the tests labelled gpu run
 #   ctest -L gpu  the GPU unit tests (kernels against the CPU kernels, device memory, streams,
-#                 events, NCCL on one rank) and every other test labelled gpu
+#                 events, every algorithm on device memory, NCCL on one rank, NCCL's timeout
+#                 and abort behind a held stream) and every other test labelled gpu
 #   kernels bench fb_cuda_kernels_bench: the float32 sum combine against cudaMemcpy device to
 #                 device; the row gives the ratio at 256 MiB and at the largest size. The goal
 #                 is >= 0.85; below it the row is WARN (a measurement, not a failure)

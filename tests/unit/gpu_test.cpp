@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <chrono>
 #include <cstddef>
@@ -279,6 +280,49 @@ TEST(GpuDevice, MemoryStreamsAndEvents) {
     ADD_FAILURE() << "a 2^60-byte cudaMalloc succeeded";
   } catch (const CudaError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("cudaMalloc(", 0), 0U) << e.what();
+  }
+}
+
+// The timeout and the abort on one GPU: the stream is held (gpu::hold_stream) so that the
+// all-reduce queued behind it cannot finish; wait() aborts the communicator and names the
+// operation, and the aborted communicator refuses more work with the reason.
+TEST(GpuNccl, TimeoutAbortsTheCommunicatorAndNamesTheOperation) {
+  SKIP_WITHOUT_GPU();
+  SoloBootstrap bootstrap;
+  NcclComm comm(bootstrap, device_for_local_rank(0), std::chrono::seconds(60));
+  constexpr std::size_t kCount = 1024;
+  DeviceBuffer send(kCount * sizeof(std::int32_t));
+  DeviceBuffer recv(kCount * sizeof(std::int32_t));
+  Stream stream;
+  std::atomic<bool> released{false};
+  // Released by the test once the abort is seen, or after 10 s in any case: should the
+  // abort itself wait for the stream, it then returns late instead of never.
+  const auto latest = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  hold_stream(stream.handle(), [&released, latest] {
+    return released.load() || std::chrono::steady_clock::now() > latest;
+  });
+  comm.allreduce(send.data(), recv.data(), kCount, DType::int32, ReduceOp::sum, stream.handle());
+  try {
+    comm.wait(stream.handle(), std::chrono::milliseconds(200));
+    ADD_FAILURE() << "an all-reduce behind a held stream finished";
+  } catch (const NcclTimeoutError& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "NCCL timed out after 200 ms waiting for allreduce of 1024 int32 (sum)"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(comm.aborted());
+  try {
+    comm.allreduce(send.data(), recv.data(), kCount, DType::int32, ReduceOp::sum, stream.handle());
+    ADD_FAILURE() << "an aborted communicator took more work";
+  } catch (const NcclError& e) {
+    EXPECT_NE(std::string(e.what()).find("was aborted: NCCL timed out"), std::string::npos)
+        << e.what();
+  }
+  released = true;
+  try {
+    stream.synchronize();  // what was queued behind the hold drains (or reports the abort)
+  } catch (const CudaError&) {
   }
 }
 
