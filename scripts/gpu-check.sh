@@ -36,7 +36,7 @@
 #                 is >= 0.85; below it the row is WARN (a measurement, not a failure)
 #   nccl 1 rank   fabricbench run --algorithm nccl --memory cuda on one rank, with --check
 #   ring 2 ranks  two ranks on the one GPU under the carried orterun: our ring all-reduce on
-#                 device memory, staged through the host (UCX), with --check
+#                 device memory, staged through the host (--staging host, UCX), with --check
 #   ring cuda-ipc the same with --staging none: our ring on the device buffers, its reductions
 #                 by the CUDA kernels, the data moved between the two ranks by CUDA IPC
 #                 (transports/ipc_transport.hpp), the series' staging attribute naming it
@@ -633,7 +633,7 @@ print("\n".join(sorted(want)))' "$build" 2>/dev/null | grep -v '^$')
   # two ranks on the one GPU: our ring, staged through the host
   fabricbench_step "ring 2 ranks" ring_2ranks 180 busbw \
     "${mpirun[@]}" -n 2 "$fb" "${common[@]}" --algorithm ring --transport ucx --memory cuda \
-    --out "$logs/ring_2ranks.h5"
+    --staging host --out "$logs/ring_2ranks.h5"
 
   # the same, device resident: CUDA IPC between the two ranks
   fabricbench_step "ring cuda-ipc" ring_2ranks_device 180 busbw \
