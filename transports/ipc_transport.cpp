@@ -67,6 +67,17 @@ IpcTransport::IpcTransport(Transport& inner, Bootstrap& bootstrap, DeviceIpc& ip
 }
 
 IpcTransport::~IpcTransport() {
+  // Copies still reading a peer's memory (a call abandoned by an error) finish before its
+  // handle is closed; a copy that never does is left to the device's teardown after 5 s.
+  const auto latest = Clock::now() + std::chrono::seconds(5);
+  for (const auto id : copying_) {
+    const auto& recv = recvs_.at(id);
+    try {
+      while (!ipc_.done(*recv.ticket) && Clock::now() < latest)
+        std::this_thread::yield();
+    } catch (const std::runtime_error&) {  // a failed copy reads nothing more
+    }
+  }
   for (const auto& [handle, opened] : opened_)
     ipc_.close(opened.base);
 }

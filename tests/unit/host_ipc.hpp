@@ -1,8 +1,8 @@
 // DeviceIpc (core/device_ipc.hpp) on host memory, for the local IPC path's tests in one
 // process: a handle names the exported bytes' address (every registered region is its own
 // allocation), opening one is counted, and a copy happens only when done() is asked about
-// it for the second time, so a receiver that reads before the copy is complete, or a sender
-// that reuses its bytes before the receiver's copy, gives wrong results, as on a GPU.
+// it for the second time (polls_to_finish), so a receiver that reads before the copy is complete,
+// or a sender that reuses its bytes before the receiver's copy, gives wrong results, as on a GPU.
 #pragma once
 
 #include <cstring>
@@ -42,7 +42,9 @@ class HostIpc final : public DeviceIpc {
     std::memcpy(&address, handle.bytes.data(), sizeof address);
     return reinterpret_cast<std::byte*>(address);
   }
-  void close(std::byte* /*base*/) override { ++closes; }
+  void close(std::byte* /*base*/) override {
+    if (closes++ == 0) copied_at_first_close = copied;
+  }
 
   std::uint64_t copy(std::byte* dst, const std::byte* src, std::size_t bytes) override {
     const auto ticket = next_++;
@@ -52,18 +54,20 @@ class HostIpc final : public DeviceIpc {
   bool done(std::uint64_t ticket) override {
     const auto it = pending_.find(ticket);
     if (it == pending_.end()) throw std::logic_error("host-ipc: unknown copy");
-    if (++it->second.asked < 2) return false;
+    if (++it->second.asked < polls_to_finish) return false;
     std::memcpy(it->second.dst, it->second.src, it->second.bytes);
     copied += it->second.bytes;
     pending_.erase(it);
     return true;
   }
 
+  int polls_to_finish = 2;  // how many done() calls a copy takes
   bool refuse_exports = false;
   int exports = 0;
   int opens = 0;
   int closes = 0;
   std::size_t copied = 0;
+  std::size_t copied_at_first_close = 0;
 
  private:
   struct Copy {

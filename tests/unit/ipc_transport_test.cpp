@@ -249,6 +249,37 @@ TEST(IpcTransport, MemoryThatCannotBeExportedIsOneLine) {
   });
 }
 
+TEST(IpcTransport, ACopyInFlightEndsBeforeItsHandleCloses) {
+  std::size_t copied_before_close = 0;
+  int closes = 0;
+  run_world(2, [&](Bootstrap& boot, Transport& loopback) {
+    HostIpc host_ipc;
+    host_ipc.polls_to_finish = 1000;  // still running when the transport goes
+    AlignedBuffer buf(64);
+    {
+      IpcTransport ipc(loopback, boot, host_ipc, all_local(2));
+      auto region = ipc.register_device_memory(buf.span());
+      if (boot.rank() == 0) {
+        static_cast<void>(ipc.isend(1, 8, *region, 0, 8));  // never waited for
+        boot.barrier();
+      } else {
+        boot.barrier();  // the message is in the mailbox
+        Request req = ipc.irecv(0, 8, *region, 0, 8);
+        ipc.progress();  // matched: the copy starts, and is left in flight
+        EXPECT_FALSE(req.done);
+        EXPECT_EQ(host_ipc.copied, 0u);
+      }
+    }  // the transport goes with the copy unfinished
+    if (boot.rank() == 1) {
+      copied_before_close = host_ipc.copied_at_first_close;
+      closes = host_ipc.closes;
+    }
+    boot.barrier();
+  });
+  EXPECT_EQ(copied_before_close, 8u);
+  EXPECT_EQ(closes, 1);
+}
+
 TEST(IpcTransport, AStalledSendNamesItsPeer) {
   std::string error;
   run_world(2, [&](Bootstrap& boot, Transport& loopback) {
