@@ -31,8 +31,8 @@ class Exchange {
   Exchange(Transport& transport, std::string_view what) : transport_(transport), what_(what) {}
 
   // Starts a call: every wait() until the next begin() ends within `timeout` of the call's
-  // first clock read, taken after kPollsPerClockRead idle polls, off the path from the first
-  // post to the wire (a clock read before posting measured as latency at 8 bytes).
+  // first clock read, which the first wait() takes after the step's posts, before it drives
+  // the transport (collectives/idle_deadline.hpp).
   void begin(std::chrono::milliseconds timeout) { deadline_.restart(timeout); }
 
   // Send `bytes` bytes at `offset` of `buffer`; zero bytes post nothing (the peer computes

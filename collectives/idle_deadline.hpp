@@ -1,8 +1,8 @@
 // The deadline of one collective call, as the building blocks keep it (collectives/pipeline.hpp's
 // Progress, collectives/exchange.hpp's Exchange): the clock is read once every
-// kPollsPerClockRead idle polls (the rate Transport::wait uses), and the first read starts
-// the deadline, so nothing stands between a call's first post and the wire and a call that
-// never idles never reads the clock (a read before posting measured as latency at 8 bytes).
+// kPollsPerClockRead idle polls (the rate Transport::wait uses), and the first read starts the
+// deadline; Exchange starts it itself once a step's messages are posted (start()), never
+// between the first post and the wire.
 #pragma once
 
 #include <chrono>
@@ -18,10 +18,11 @@ class IdleDeadline {
   // Starts a new call with `timeout`.
   void restart(std::chrono::milliseconds timeout) { *this = IdleDeadline(timeout); }
 
-  // Starts the deadline now unless it has started: called once a call's first messages are
-  // posted, before the transport is first driven. Measured (docs/PERFORMANCE.md): this one
-  // read there makes an 8-byte call faster, not slower, since the first progress pass then
-  // finds the message arrived, where an idle pass of the transport costs more than the read.
+  // Starts the deadline now unless it has started: Exchange calls it once a step's messages
+  // are posted, before it first drives the transport. Measured (docs/PERFORMANCE.md): that
+  // read makes an 8-byte sendrecv faster, not slower (the first progress pass then finds
+  // the message arrived; an idle pass costs more than the read). In Progress the same read
+  // made 8-byte reduce slower, so Progress keeps its first read at the first idle poll.
   void start() {
     if (deadline_ == Deadline::max()) deadline_ = Clock::now() + timeout_;
   }

@@ -207,7 +207,6 @@ class Progress {
   void run(std::initializer_list<Stream*> streams, RetireFn&& retire, PostFn&& post) {
     post();  // the first posts go out before the transport is driven
     if (all_finished(streams)) return;
-    deadline_.start();
     for (;;) {
       transport_.progress();
       if (retire()) {
