@@ -5,7 +5,7 @@
 namespace fb {
 
 void Exchange::wait(const char* step, int index) {
-  deadline_.start();            // after the step's posts, before the transport is driven
+  deadline_.start();           // after the step's posts, before the transport is driven
   std::size_t first_open = 0;  // everything before it has completed
   while (true) {
     while (first_open < pending_.size() && transport_.test(pending_[first_open]))
