@@ -1,8 +1,8 @@
 // The deadline of one collective call, as the building blocks keep it (collectives/pipeline.hpp's
 // Progress, collectives/exchange.hpp's Exchange): the clock is read once every
 // kPollsPerClockRead idle polls (the rate Transport::wait uses), and the first read starts the
-// deadline; Exchange starts it itself once a step's messages are posted (start()), never
-// between the first post and the wire.
+// deadline; Exchange and the ring's Progress start it themselves once the first messages are
+// posted (start()), never between the first post and the wire.
 #pragma once
 
 #include <chrono>
@@ -21,8 +21,9 @@ class IdleDeadline {
   // Starts the deadline now unless it has started: Exchange calls it once a step's messages
   // are posted, before it first drives the transport. Measured (docs/PERFORMANCE.md): that
   // read makes an 8-byte sendrecv faster, not slower (the first progress pass then finds
-  // the message arrived; an idle pass costs more than the read). In Progress the same read
-  // made 8-byte reduce slower, so Progress keeps its first read at the first idle poll.
+  // the message arrived; an idle pass costs more than the read). The ring's Progress does the
+  // same; for the reduce trees the read measured slower, so their first read stays at the
+  // first idle poll.
   void start() {
     if (deadline_ == Deadline::max()) deadline_ = Clock::now() + timeout_;
   }

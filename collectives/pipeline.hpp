@@ -197,8 +197,15 @@ class Progress {
  public:
   // `collective` names the call in timeouts ("ring allreduce"): a string literal or a string
   // that outlives the loop.
-  Progress(Transport& transport, std::chrono::milliseconds timeout, std::string_view collective)
-      : transport_(transport), deadline_(timeout), collective_(collective) {}
+  // `early_clock`: start the deadline right after the first posts, before the transport is
+  // first driven (IdleDeadline::start); measured faster at 8 bytes for the ring and slower
+  // for the reduce trees (docs/PERFORMANCE.md), so the ring engine asks for it.
+  Progress(Transport& transport, std::chrono::milliseconds timeout, std::string_view collective,
+           bool early_clock = false)
+      : transport_(transport),
+        deadline_(timeout),
+        collective_(collective),
+        early_clock_(early_clock) {}
 
   // Posts, then drives the transport, retire() and post() until every stream in `streams`
   // has finished. retire() returns true when anything was retired; post() runs only then,
@@ -207,6 +214,7 @@ class Progress {
   void run(std::initializer_list<Stream*> streams, RetireFn&& retire, PostFn&& post) {
     post();  // the first posts go out before the transport is driven
     if (all_finished(streams)) return;
+    if (early_clock_) deadline_.start();
     for (;;) {
       transport_.progress();
       if (retire()) {
@@ -235,6 +243,7 @@ class Progress {
   Transport& transport_;
   IdleDeadline deadline_;
   std::string_view collective_;
+  bool early_clock_;
 };
 
 // A buffer of `elems` elements cut into `count` chunks of `chunk_elems` (the last shorter).

@@ -157,7 +157,7 @@ void RingEngine::run(const CollArgs& args, const std::vector<int>& members, Ring
   from_left_.open(OpKind::recv, left, tag, slots_, lay.total);
   to_right_.open(OpKind::send, right, tag, slots_, lay.total);
 
-  Progress loop(transport_, timeout_, name_of(mode_));
+  Progress loop(transport_, timeout_, name_of(mode_), /*early_clock=*/true);
   loop.run(
       {&from_left_, &to_right_},
       [&] {
