@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -31,7 +32,7 @@ struct DeviceStaging::State {
   std::optional<gpu::Event> stop;
   std::unique_ptr<DeviceIpc> ipc;                              // CUDA IPC, made on first use
   std::map<std::string, std::unique_ptr<IpcTransport>> paths;  // by transport name; after ipc
-  std::map<std::string, bool> no_path;  // transports whose ranks have no local peer
+  std::set<std::string> no_path;        // transports without the path (no local peer, or it failed)
   std::unique_ptr<gpu::NcclComm> nccl;  // last, so destroyed first: it may use the stream
 };
 
@@ -160,7 +161,7 @@ Transport& DeviceStaging::device_path(const std::string& name, Transport& inner)
   }
   bootstrap_.allreduce_sum(sharing);
   if (sharing[0] == 0) {  // a rank per host: nothing for IPC to join
-    s.no_path[name] = true;
+    s.no_path.insert(name);
     return inner;
   }
   watchdog_.set_activity("setting up CUDA IPC between the GPUs of each host");
@@ -188,7 +189,7 @@ Transport& DeviceStaging::device_path(const std::string& name, Transport& inner)
       std::fprintf(stderr, "fabricbench: note: no CUDA IPC path over %s (%s)\n", name.c_str(),
                    failure.c_str());
     }
-    s.no_path[name] = true;
+    s.no_path.insert(name);
     return inner;
   }
   return *s.paths[name];

@@ -98,14 +98,6 @@ TransportPath IpcTransport::path() const {
   return path;
 }
 
-bool IpcTransport::ipc_peer(int peer) const {
-  if (peer < 0 || peer >= size()) {
-    throw TransportError(std::string(name()), peer, "post",
-                         "peer rank out of range 0.." + std::to_string(size() - 1));
-  }
-  return local_[static_cast<std::size_t>(peer)];
-}
-
 std::unique_ptr<MemoryRegion> IpcTransport::register_device_memory(std::span<std::byte> bytes) {
   if (!refusal_.empty())
     throw TransportError(std::string(name()), -1, "register device memory", refusal_);
@@ -135,15 +127,10 @@ bool IpcTransport::post(int peer, const MailMessage& message) {
 Request IpcTransport::isend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                             std::size_t bytes) {
   const auto* device = dynamic_cast<const Region*>(&region);
-  if (device == nullptr || !ipc_peer(peer)) {
+  if (device != nullptr) check_post(peer, region, offset, bytes, "send");
+  if (device == nullptr || !local_[static_cast<std::size_t>(peer)]) {
     ++inner_outstanding_;
     return inner_.isend(peer, tag, device == nullptr ? region : *device->inner(), offset, bytes);
-  }
-  if (offset + bytes > region.bytes().size()) {
-    throw TransportError(std::string(name()), peer, "send",
-                         "range [" + std::to_string(offset) + ", +" + std::to_string(bytes) +
-                             ") is outside the registered region of " +
-                             std::to_string(region.bytes().size()) + " bytes");
   }
   MailMessage message;
   message.kind = MailMessage::data;
@@ -170,15 +157,10 @@ Request IpcTransport::isend(int peer, Tag tag, const MemoryRegion& region, std::
 Request IpcTransport::irecv(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                             std::size_t bytes) {
   const auto* device = dynamic_cast<const Region*>(&region);
-  if (device == nullptr || !ipc_peer(peer)) {
+  if (device != nullptr) check_post(peer, region, offset, bytes, "receive");
+  if (device == nullptr || !local_[static_cast<std::size_t>(peer)]) {
     ++inner_outstanding_;
     return inner_.irecv(peer, tag, device == nullptr ? region : *device->inner(), offset, bytes);
-  }
-  if (offset + bytes > region.bytes().size()) {
-    throw TransportError(std::string(name()), peer, "receive",
-                         "range [" + std::to_string(offset) + ", +" + std::to_string(bytes) +
-                             ") is outside the registered region of " +
-                             std::to_string(region.bytes().size()) + " bytes");
   }
   const auto id = next_id_++;
   auto& recv = recvs_[id];

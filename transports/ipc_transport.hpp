@@ -72,7 +72,6 @@ class IpcTransport final : public Transport {
 
   // Peer allocations opened so far (each once), for tests of the cache.
   std::uint64_t opens() const { return opens_; }
-  std::size_t open_now() const { return opened_.size(); }
 
  private:
   class Region;
@@ -102,7 +101,6 @@ class IpcTransport final : public Transport {
   };
 
   bool ours(const Request& req) const { return (req.handle & kOurs) != 0; }
-  bool ipc_peer(int peer) const;
   void deliver(int sender, const MailMessage& message);
   void start(std::uint64_t recv_id, Recv& recv, int sender, const MailMessage& message);
   // Acks the receive's message; the receive is done once the ack is in the sender's ring

@@ -25,6 +25,21 @@ std::unique_ptr<MemoryRegion> Transport::register_device_memory(std::span<std::b
                        "this transport cannot move GPU memory");
 }
 
+void Transport::check_post(int peer, const MemoryRegion& region, std::size_t offset,
+                           std::size_t bytes, const char* op) const {
+  if (peer < 0 || peer >= size()) {
+    throw TransportError(std::string(name()), peer, op,
+                         "peer rank out of range 0.." + std::to_string(size() - 1));
+  }
+  const std::size_t size = region.bytes().size();
+  if (offset > size || bytes > size - offset) {
+    throw TransportError(std::string(name()), peer, op,
+                         "range [" + std::to_string(offset) + ", +" + std::to_string(bytes) +
+                             ") is outside the registered region of " + std::to_string(size) +
+                             " bytes");
+  }
+}
+
 void Transport::throw_timeout(const Request& req, std::string_view during) const {
   const char* what = req.kind == OpKind::send ? "send" : "receive";
   std::string operation =

@@ -141,6 +141,12 @@ class Transport {
   // Throws TimeoutError for `req`; `during` says what the caller was doing; the transport's
   // stall_detail() is appended.
   [[noreturn]] void throw_timeout(const Request& req, std::string_view during = {}) const;
+
+ protected:
+  // The checks every isend and irecv make: throws TransportError (`op`: "send", "receive")
+  // unless `peer` is a rank of the job and [offset, offset + bytes) lies inside `region`.
+  void check_post(int peer, const MemoryRegion& region, std::size_t offset, std::size_t bytes,
+                  const char* op) const;
 };
 
 }  // namespace fb

@@ -406,22 +406,9 @@ std::unique_ptr<MemoryRegion> UcxTransport::register_device_memory(std::span<std
   return std::make_unique<UcxMemoryRegion>(context_.get(), bytes, true);
 }
 
-void UcxTransport::check_args(int peer, const MemoryRegion& region, std::size_t offset,
-                              std::size_t bytes, const char* op) const {
-  if (peer < 0 || peer >= size_) {
-    throw TransportError("ucx", peer, op, "peer rank out of range 0.." + std::to_string(size_ - 1));
-  }
-  if (offset + bytes > region.bytes().size()) {
-    throw TransportError("ucx", peer, op,
-                         "range [" + std::to_string(offset) + ", +" + std::to_string(bytes) +
-                             ") is outside the registered region of " +
-                             std::to_string(region.bytes().size()) + " bytes");
-  }
-}
-
 Request UcxTransport::isend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                             std::size_t bytes) {
-  check_args(peer, region, offset, bytes, "send");
+  check_post(peer, region, offset, bytes, "send");
   throw_if_failed(peer, "send");
   const auto param = make_param(region);
   auto* req = ucp_tag_send_nbx(endpoints_[static_cast<std::size_t>(peer)],
@@ -432,7 +419,7 @@ Request UcxTransport::isend(int peer, Tag tag, const MemoryRegion& region, std::
 
 Request UcxTransport::irecv(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                             std::size_t bytes) {
-  check_args(peer, region, offset, bytes, "receive");
+  check_post(peer, region, offset, bytes, "receive");
   throw_if_failed(peer, "receive");
   auto param = make_param(region);
   // Always get a request back: UCX 1.13 does not reliably fill recv_info when a receive

@@ -63,8 +63,6 @@ class UcxTransport final : public Transport {
     return (static_cast<ucp_tag_t>(source) << kUserBits) |
            (tag & ((ucp_tag_t{1} << kUserBits) - 1));
   }
-  void check_args(int peer, const MemoryRegion& region, std::size_t offset, std::size_t bytes,
-                  const char* op) const;
   // This rank's UCP context and worker (no communication); throws when UCX refuses them.
   void start_worker(bool eager_only);
   void close_endpoints();

@@ -50,6 +50,18 @@ void release(std::vector<Mr*>& mrs) {
   mrs.clear();
 }
 
+RecvWr posted_receive(Context& context, const ibv_recv_wr& wr) {
+  RecvWr entry;
+  entry.wr_id = wr.wr_id;
+  for (int i = 0; i < wr.num_sge; ++i) {
+    entry.sges.push_back(wr.sg_list[i]);
+    auto* mr = wr.sg_list[i].length == 0 ? nullptr : find_mr(context, wr.sg_list[i].lkey);
+    if (mr != nullptr) ++mr->busy;
+    entry.mrs.push_back(mr);
+  }
+  return entry;
+}
+
 void to_error(Qp& qp) {
   const bool was_error = qp.attr.qp_state == IBV_QPS_ERR;
   qp.attr.qp_state = IBV_QPS_ERR;

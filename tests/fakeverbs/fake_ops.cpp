@@ -134,8 +134,7 @@ int op_post_send(ibv_qp* handle, ibv_send_wr* wr, ibv_send_wr** bad) {
     if (entry.opcode == IBV_WR_RDMA_WRITE_WITH_IMM) ++counted.rdma_writes_with_imm;
     count_send_for_port_down(context);
     if (state == IBV_QPS_ERR) {
-      for (auto* mr : entry.mrs)
-        if (mr != nullptr) --mr->busy;
+      release(entry.mrs);
       push_cqe(*qp->send_cq, error_wc(entry.wr_id, handle->qp_num, IBV_WC_WR_FLUSH_ERR),
                entry.sequence, true);
       continue;
@@ -161,23 +160,14 @@ int op_post_recv(ibv_qp* handle, ibv_recv_wr* wr, ibv_recv_wr** bad) {
       *bad = wr;
       return fail(error);
     }
-    RecvWr entry;
-    entry.wr_id = wr->wr_id;
-    for (int i = 0; i < wr->num_sge; ++i) {
-      entry.sges.push_back(wr->sg_list[i]);
-      auto* mr = wr->sg_list[i].length == 0 ? nullptr : find_mr(context, wr->sg_list[i].lkey);
-      if (mr != nullptr) ++mr->busy;
-      entry.mrs.push_back(mr);
-    }
+    RecvWr entry = posted_receive(context, *wr);
     ++qp->recv_outstanding;
     if (starve_next_receive()) {
-      for (auto* mr : entry.mrs)
-        if (mr != nullptr) --mr->busy;
+      release(entry.mrs);
       continue;  // lost on the way to the device
     }
     if (qp->attr.qp_state == IBV_QPS_ERR) {
-      for (auto* mr : entry.mrs)
-        if (mr != nullptr) --mr->busy;
+      release(entry.mrs);
       push_cqe(*qp->recv_cq, error_wc(entry.wr_id, handle->qp_num, IBV_WC_WR_FLUSH_ERR), 0, false);
       continue;
     }

@@ -27,14 +27,7 @@ int post_srq_recv(ibv_srq* handle, ibv_recv_wr* wr, ibv_recv_wr** bad) {
       *bad = wr;
       return fail(error);
     }
-    RecvWr entry;
-    entry.wr_id = wr->wr_id;
-    for (int i = 0; i < wr->num_sge; ++i) {
-      entry.sges.push_back(wr->sg_list[i]);
-      auto* mr = wr->sg_list[i].length == 0 ? nullptr : find_mr(context, wr->sg_list[i].lkey);
-      if (mr != nullptr) ++mr->busy;
-      entry.mrs.push_back(mr);
-    }
+    RecvWr entry = posted_receive(context, *wr);
     ++srq->outstanding;
     if (starve_next_receive()) {
       release(entry.mrs);

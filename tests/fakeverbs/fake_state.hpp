@@ -281,6 +281,8 @@ ibv_wc error_wc(std::uint64_t wr_id, std::uint32_t qpn, ibv_wc_status status);
 Mr* find_mr(Context& context, std::uint32_t key);
 // Releases the memory regions a work request named.
 void release(std::vector<Mr*>& mrs);
+// A posted receive as a queue keeps it: its scatter list, and its memory regions held busy.
+RecvWr posted_receive(Context& context, const ibv_recv_wr& wr);
 
 // fake_qp.cpp
 int modify_qp(Qp& qp, const ibv_qp_attr& attr, int mask);

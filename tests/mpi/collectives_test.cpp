@@ -18,6 +18,7 @@
 #include "collectives/registry.hpp"
 #include "harness/call_setup.hpp"
 #include "harness/validation.hpp"
+#include "tests/unit/forwarding_transport.hpp"
 #include "transports/error.hpp"
 #include "transports/mpi_bootstrap.hpp"
 #include "transports/registry.hpp"
@@ -195,32 +196,16 @@ std::vector<Case> all_cases() {
 INSTANTIATE_TEST_SUITE_P(All, Collectives, ::testing::ValuesIn(all_cases()), case_name);
 
 // Forwards to a real transport and counts the bytes this rank sends.
-class CountingTransport final : public Transport {
+class CountingTransport final : public ForwardingTransport {
  public:
-  explicit CountingTransport(Transport& inner) : inner_(inner) {}
-  std::string_view name() const override { return inner_.name(); }
-  TransportCapabilities capabilities() const override { return inner_.capabilities(); }
-  int rank() const override { return inner_.rank(); }
-  int size() const override { return inner_.size(); }
-  std::unique_ptr<MemoryRegion> register_memory(std::span<std::byte> bytes) override {
-    return inner_.register_memory(bytes);
-  }
+  using ForwardingTransport::ForwardingTransport;
   Request isend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                 std::size_t bytes) override {
     sent_bytes += bytes;
-    return inner_.isend(peer, tag, region, offset, bytes);
+    return ForwardingTransport::isend(peer, tag, region, offset, bytes);
   }
-  Request irecv(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
-                std::size_t bytes) override {
-    return inner_.irecv(peer, tag, region, offset, bytes);
-  }
-  void progress() override { inner_.progress(); }
-  bool test(Request& req) override { return inner_.test(req); }
 
   std::size_t sent_bytes = 0;
-
- private:
-  Transport& inner_;
 };
 
 // Test names for a transport parameter: the transport's name.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "collectives/aligned_buffer.hpp"
+#include "tests/unit/forwarding_transport.hpp"
 #include "tests/unit/host_ipc.hpp"
 #include "tests/unit/world.hpp"
 #include "transports/error.hpp"
@@ -34,29 +35,11 @@ std::vector<bool> all_local(int n) {
 }
 
 // A transport that cannot take device memory (as Debian's UCX or a non-CUDA-aware MPI).
-class HostOnly final : public Transport {
+class HostOnly final : public ForwardingTransport {
  public:
-  explicit HostOnly(Transport& inner) : inner_(inner) {}
+  using ForwardingTransport::ForwardingTransport;
   std::string_view name() const override { return "host-only"; }
   TransportCapabilities capabilities() const override { return {}; }
-  int rank() const override { return inner_.rank(); }
-  int size() const override { return inner_.size(); }
-  std::unique_ptr<MemoryRegion> register_memory(std::span<std::byte> bytes) override {
-    return inner_.register_memory(bytes);
-  }
-  Request isend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
-                std::size_t bytes) override {
-    return inner_.isend(peer, tag, region, offset, bytes);
-  }
-  Request irecv(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
-                std::size_t bytes) override {
-    return inner_.irecv(peer, tag, region, offset, bytes);
-  }
-  void progress() override { inner_.progress(); }
-  bool test(Request& req) override { return inner_.test(req); }
-
- private:
-  Transport& inner_;
 };
 
 TEST(IpcTransport, MessagesArriveInOrderPastAFullRingAndEachAllocationOpensOnce) {

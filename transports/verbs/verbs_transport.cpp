@@ -437,16 +437,7 @@ std::unique_ptr<MemoryRegion> VerbsTransport::register_device_memory(std::span<s
 
 void VerbsTransport::check_args(int peer, const MemoryRegion& region, std::size_t offset,
                                 std::size_t bytes, const char* operation) const {
-  if (peer < 0 || peer >= size_) {
-    throw TransportError("verbs", peer, operation,
-                         "peer rank out of range 0.." + std::to_string(size_ - 1));
-  }
-  if (offset > region.bytes().size() || bytes > region.bytes().size() - offset) {
-    throw TransportError("verbs", peer, operation,
-                         "range [" + std::to_string(offset) + ", +" + std::to_string(bytes) +
-                             ") is outside the registered region of " +
-                             std::to_string(region.bytes().size()) + " bytes");
-  }
+  check_post(peer, region, offset, bytes, operation);
   if (bytes > 0 && region.native() == nullptr) {
     throw TransportError("verbs", peer, operation,
                          "the region was not registered by the verbs transport");
